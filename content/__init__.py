@@ -1,0 +1,1 @@
+"""Content the engine ships: message templates and the pages people open."""

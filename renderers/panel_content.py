@@ -1,0 +1,70 @@
+"""What one panel shows, as one JSON document from which every output format is derived."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from renderers.multi import pages_to_multi
+from renderers.wrap import paginate
+from signage.board import Decision
+from signage.model import Message, Panel, Profile, ProfileKind
+from signage.templates import RenderedText, TemplateLibrary, TemplateProblem
+
+__all__ = ["CONTENT_VERSION", "render_panel_content"]
+
+CONTENT_VERSION = 1
+
+
+def _text_for(message: Message, templates: TemplateLibrary, language: str,
+              on_problem: Callable[[str], None]) -> RenderedText:
+    try:
+        return templates.render(message.template, message.params, language)
+    except TemplateProblem as exc:
+        # A broken template must not blank a street panel: show the default text and report the problem.
+        on_problem(str(exc))
+        return templates.render("default", {}, language)
+
+
+def render_panel_content(
+    panel: Panel,
+    profile: Profile,
+    decision: Decision,
+    templates: TemplateLibrary,
+    on_problem: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """The content document for ``panel``: pages, MULTI for LED signs, and an ``etag`` over what is shown."""
+    pages: list[dict[str, Any]] = []
+    led_pages: list[list[str]] = []
+    for message in decision.shown:
+        text = _text_for(message, templates, panel.language, on_problem)
+        pages.append({
+            "message": message.id,
+            "lane": message.lane.name.lower(),
+            "severity": message.severity,
+            "title": text.title,
+            "lines": list(text.lines),
+            "language": text.language,
+        })
+        lines = list(text.lines) or [text.title]
+        led_pages.extend(paginate(lines, profile.chars_per_line, profile.lines))
+    led_pages = led_pages[: profile.max_pages]
+    content: dict[str, Any] = {
+        "v": CONTENT_VERSION,
+        "panel": panel.id,
+        "name": panel.name,
+        "profile": profile.name,
+        "kind": profile.kind.value,
+        "language": panel.language,
+        "lane": decision.lane.name.lower(),
+        "reason": decision.reason,
+        "page_time_s": profile.page_time_s,
+        "pages": pages,
+    }
+    if profile.kind is not ProfileKind.KIOSK:
+        content["multi"] = pages_to_multi(led_pages, profile)
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    content["etag"] = digest[:20]
+    return content

@@ -1,0 +1,1 @@
+"""The Dijon Métropole demo: its configuration and simulated feeds."""

@@ -1,0 +1,38 @@
+"""Feed adapters: one per format, each a pure function from a delivery's bytes to observations and alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from signage.feeds.base import FeedError, FeedResult
+from signage.feeds.cap import decode_cap
+from signage.feeds.gtfs_rt import decode_gtfs_rt
+from signage.feeds.ngsi import decode_ngsi
+from signage.model import FeedConfig
+
+__all__ = ["ADAPTERS", "MAX_DELIVERY_BYTES", "FeedError", "FeedResult", "decode_delivery"]
+
+Adapter = Callable[[FeedConfig, bytes, datetime], FeedResult]
+
+ADAPTERS: dict[str, Adapter] = {
+    "ngsi-v2": decode_ngsi,
+    "ngsi-ld": decode_ngsi,
+    "cap": decode_cap,
+    "gtfs-rt": decode_gtfs_rt,
+}
+
+MAX_DELIVERY_BYTES = 4 * 1024 * 1024
+
+
+def decode_delivery(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResult:
+    """Decode one delivery for ``feed``; raises ``FeedError`` with a reason a sender can act on."""
+    if len(body) > MAX_DELIVERY_BYTES:
+        raise FeedError(f"body larger than {MAX_DELIVERY_BYTES} bytes", code="too_large")
+    if not body:
+        raise FeedError("body is empty")
+    adapter = ADAPTERS.get(feed.format)
+    if adapter is None:
+        raise FeedError(f"feed {feed.id!r} uses format {feed.format!r}, which this engine does not decode yet",
+                        code="format_not_supported")
+    return adapter(feed, body, received_at)

@@ -1,0 +1,32 @@
+"""What every feed adapter returns, and the one error it raises for bad input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from signage.model import Alert, Observation
+
+__all__ = ["FeedError", "FeedResult", "short_id"]
+
+
+class FeedError(ValueError):
+    """A delivery that cannot be used: ``where`` names the field or position, ``reason`` says what was wrong."""
+
+    def __init__(self, reason: str, where: str = "", code: str = "bad_payload") -> None:
+        super().__init__(f"{where}: {reason}" if where else reason)
+        self.reason = reason
+        self.where = where
+        self.code = code
+
+
+@dataclass(slots=True)
+class FeedResult:
+    observations: list[Observation] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # what the feed carried that nothing is mapped to
+
+
+def short_id(entity_id: str) -> str:
+    """``urn:ngsi-ld:OffStreetParking:Darcy`` → ``darcy``: the last segment, lowercased, safe in a topic."""
+    tail = entity_id.rsplit(":", 1)[-1].strip().lower()
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in tail) or "unnamed"

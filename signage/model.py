@@ -1,0 +1,285 @@
+"""The engine's values: frozen, validated where they are built, and plain enough to cross the bus as JSON."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from signage.timeutil import format_instant, parse_instant
+
+__all__ = [
+    "Alert",
+    "FeedConfig",
+    "Lane",
+    "Message",
+    "Observation",
+    "Panel",
+    "Profile",
+    "ProfileKind",
+    "RuleConfig",
+    "Targets",
+    "TopicConfig",
+    "Zone",
+]
+
+JSON = Any
+
+
+class ProfileKind(enum.StrEnum):
+    """How a sign draws text (NTCIP 1203 ``dmsSignType`` families, plus web kiosks)."""
+
+    CHARACTER = "character"
+    LINE = "line"
+    FULL = "full"
+    KIOSK = "kiosk"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a kind of panel can show."""
+
+    name: str
+    kind: ProfileKind
+    width_px: int
+    height_px: int
+    lines: int
+    chars_per_line: int
+    colour: str = "amber"
+    font: str = "5x7"
+    max_pages: int = 4
+    page_time_s: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """A place messages target; ``codes`` are what alerting systems call it (``NUTS3:FR261``, ``INSEE:21231``)."""
+
+    id: str
+    name: str
+    codes: tuple[str, ...] = ()
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    id: str
+    name: str
+    place: str
+    lat: float
+    lon: float
+    zone: str
+    profile: str
+    tags: tuple[str, ...] = ()
+    language: str = "fr"
+    default_template: str = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicConfig:
+    """A family of public topics (``parking/*``) with a title for people."""
+
+    pattern: str
+    title: str
+    public: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    id: str
+    format: str
+    max_age: timedelta
+    options: Mapping[str, JSON] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """Where a message goes. A panel matches by id, by zone (or a parent zone) or by any tag."""
+
+    everywhere: bool = False
+    panels: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "everywhere": self.everywhere,
+            "panels": list(self.panels),
+            "zones": list(self.zones),
+            "tags": list(self.tags),
+            "topics": list(self.topics),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSON]) -> Targets:
+        return cls(
+            everywhere=bool(data.get("everywhere", False)),
+            panels=tuple(data.get("panels", ())),
+            zones=tuple(data.get("zones", ())),
+            tags=tuple(data.get("tags", ())),
+            topics=tuple(data.get("topics", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleConfig:
+    id: str
+    when: str
+    template: str
+    params: Mapping[str, str]
+    targets: Targets
+    channels: tuple[str, ...]
+    priority: int
+    ttl: timedelta | None
+    line: int
+    description: str = ""
+
+
+class Lane(enum.IntEnum):
+    """Who wins a face: a higher lane pre-empts every lower one."""
+
+    DEFAULT = 0
+    SCHEDULE = 1
+    RULE = 2
+    OPERATOR = 3
+    ALERT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One reading from a feed: ``value`` holds the fields it carried for ``key``."""
+
+    key: str
+    value: Mapping[str, JSON]
+    observed_at: datetime
+    source: str
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "key": self.key,
+            "value": dict(self.value),
+            "observed_at": format_instant(self.observed_at),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSON]) -> Observation:
+        return cls(
+            key=str(data["key"]),
+            value=dict(data["value"]),
+            observed_at=parse_instant(data["observed_at"]),
+            source=str(data["source"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A public warning (CAP 1.2 semantics): ``msg_type`` alert, update or cancel; ``references`` name earlier ids."""
+
+    id: str
+    source: str
+    sent: datetime
+    msg_type: str
+    severity: str
+    urgency: str
+    event: str
+    headline: Mapping[str, str]
+    description: Mapping[str, str]
+    zones: tuple[str, ...]
+    expires: datetime | None
+    references: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "sent": format_instant(self.sent),
+            "msg_type": self.msg_type,
+            "severity": self.severity,
+            "urgency": self.urgency,
+            "event": self.event,
+            "headline": dict(self.headline),
+            "description": dict(self.description),
+            "zones": list(self.zones),
+            "expires": format_instant(self.expires) if self.expires else None,
+            "references": list(self.references),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSON]) -> Alert:
+        return cls(
+            id=str(data["id"]),
+            source=str(data["source"]),
+            sent=parse_instant(data["sent"]),
+            msg_type=str(data["msg_type"]),
+            severity=str(data["severity"]),
+            urgency=str(data["urgency"]),
+            event=str(data["event"]),
+            headline=dict(data["headline"]),
+            description=dict(data["description"]),
+            zones=tuple(data["zones"]),
+            expires=parse_instant(data["expires"]) if data.get("expires") else None,
+            references=tuple(data.get("references", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Something to show: a template and its parameters, where, how important, until when."""
+
+    id: str
+    lane: Lane
+    priority: int
+    template: str
+    params: Mapping[str, JSON]
+    targets: Targets
+    channels: tuple[str, ...]
+    activated_at: datetime
+    expires_at: datetime | None
+    source: str
+    severity: str | None = None
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "id": self.id,
+            "lane": self.lane.name.lower(),
+            "priority": self.priority,
+            "template": self.template,
+            "params": dict(self.params),
+            "targets": self.targets.to_json(),
+            "channels": list(self.channels),
+            "activated_at": format_instant(self.activated_at),
+            "expires_at": format_instant(self.expires_at) if self.expires_at else None,
+            "source": self.source,
+            "severity": self.severity,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSON]) -> Message:
+        return cls(
+            id=str(data["id"]),
+            lane=Lane[str(data["lane"]).upper()],
+            priority=int(data["priority"]),
+            template=str(data["template"]),
+            params=dict(data["params"]),
+            targets=Targets.from_json(data["targets"]),
+            channels=tuple(data["channels"]),
+            activated_at=parse_instant(data["activated_at"]),
+            expires_at=parse_instant(data["expires_at"]) if data.get("expires_at") else None,
+            source=str(data["source"]),
+            severity=data.get("severity"),
+        )
+
+    def same_content(self, other: Message) -> bool:
+        """Whether a re-fired message changes nothing anyone would see."""
+        return (
+            self.template == other.template
+            and dict(self.params) == dict(other.params)
+            and self.targets == other.targets
+            and self.lane == other.lane
+            and self.priority == other.priority
+            and self.expires_at == other.expires_at
+        )

@@ -1,0 +1,104 @@
+"""Message templates: per language a title and lines, rendered by Jinja2 in a sandbox.
+
+A template cannot reach Python objects or the file system: the sandbox refuses attribute tricks, and
+``StrictUndefined`` makes a missing parameter an error instead of an empty hole on a street panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+__all__ = ["RenderedText", "TemplateLibrary", "TemplateProblem", "TemplateSpec"]
+
+
+class TemplateProblem(ValueError):
+    """A template that cannot be compiled or rendered; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedText:
+    title: str
+    lines: tuple[str, ...]
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSpec:
+    id: str
+    variants: Mapping[str, Mapping[str, Any]]  # language -> {"title": str, "lines": [str]}
+    description: str = ""
+
+
+def _number(value: Any) -> str:
+    """French-style grouping (a thin no-break space), as panels and phones show counts."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+@pass_context
+def _translated(context: Context, value: Any) -> str:
+    """Pick the rendering language from a ``{"fr": …, "en": …}`` value (French, then any, as fallbacks)."""
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    language = context.get("lang", "fr")
+    for candidate in (language, "fr", "en", *value):
+        if value.get(candidate):
+            return str(value[candidate])
+    return ""
+
+
+def _make_environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
+    env.filters["number"] = _number
+    env.filters["upper"] = str.upper
+    env.filters["tr"] = _translated
+    return env
+
+
+class TemplateLibrary:
+    """Compiled templates by id; ``render`` is pure and raises ``TemplateProblem`` with the template named."""
+
+    def __init__(self, specs: Mapping[str, TemplateSpec]) -> None:
+        self._env = _make_environment()
+        self._specs = dict(specs)
+        self._compiled: dict[tuple[str, str], tuple[Any, tuple[Any, ...]]] = {}
+        for spec in self._specs.values():
+            for language, variant in spec.variants.items():
+                try:
+                    title = self._env.from_string(str(variant.get("title", "")))
+                    lines = tuple(self._env.from_string(str(line)) for line in variant.get("lines", ()))
+                except TemplateError as exc:
+                    raise TemplateProblem(f"template {spec.id!r} ({language}): {exc}") from exc
+                self._compiled[(spec.id, language)] = (title, lines)
+
+    def __contains__(self, template_id: object) -> bool:
+        return template_id in self._specs
+
+    def ids(self) -> list[str]:
+        return sorted(self._specs)
+
+    def languages(self, template_id: str) -> list[str]:
+        return sorted(self._specs[template_id].variants)
+
+    def render(self, template_id: str, params: Mapping[str, Any], language: str) -> RenderedText:
+        """Render in ``language``, falling back to French then to any variant the template has."""
+        spec = self._specs.get(template_id)
+        if spec is None:
+            raise TemplateProblem(f"unknown template {template_id!r}")
+        for candidate in (language, "fr", *sorted(spec.variants)):
+            if (template_id, candidate) in self._compiled:
+                title, lines = self._compiled[(template_id, candidate)]
+                break
+        try:
+            context = {**params, "lang": candidate}
+            rendered_lines = tuple(line.render(context) for line in lines)
+            return RenderedText(title.render(context), tuple(x for x in rendered_lines if x.strip()), candidate)
+        except TemplateError as exc:
+            raise TemplateProblem(f"template {template_id!r} ({candidate}): {exc}") from exc
