@@ -237,10 +237,12 @@ class Pipeline:
             outcome.records.append(Record("expired", now, {"id": message_id, "reason": reason}, line))
 
     # ---- panels -------------------------------------------------------------------------------------------
-    def default_message(self, panel_id: str) -> Message:
-        panel = self.config.panels[panel_id]
+    @staticmethod
+    def default_message_for(config: Config, panel_id: str) -> Message:
+        """The message a panel falls back to, so that it is never blank."""
+        panel = config.panels[panel_id]
         return Message(f"default:{panel_id}", Lane.DEFAULT, 0, panel.default_template,
-                       {"panel": panel.name, "place": panel.place, "city": self.config.city},
+                       {"panel": panel.name, "place": panel.place, "city": config.city},
                        Targets(panels=(panel_id,)), ("panels", "kiosks"), _EPOCH, None, "panel default")
 
     def _refresh_panels(self, now: datetime, line: int | None, outcome: Outcome) -> None:
@@ -249,7 +251,7 @@ class Pipeline:
             profile = self.config.profiles[panel.profile]
             channel = "kiosks" if profile.kind is ProfileKind.KIOSK else "panels"
             decision = resolve(panel, self._zone_chains[panel.id], channel, active,
-                               self.default_message(panel.id), profile.max_pages)
+                               self.default_message_for(self.config, panel.id), profile.max_pages)
             self.decisions[panel.id] = decision
             problems: list[str] = []
             content = render_panel_content(panel, profile, decision, self.config.templates, problems.append)

@@ -1,0 +1,76 @@
+"""Local fan-out in one web process: updates from the bus to the connections subscribed to each topic.
+
+Dispatch never waits: each connection has a bounded backlog, and one that overflows is dropped (it reconnects
+and recovers from history), so a slow phone never slows the others. The hub also keeps the latest update of
+every topic it has seen, which is what panel polls and long polls read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol
+
+from signage.bus import Bus, Update
+
+__all__ = ["Hub", "Subscriber"]
+
+
+class Subscriber(Protocol):
+    def offer(self, update: Update) -> None: ...
+
+
+class Hub:
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+        self._subscribers: dict[str, set[Subscriber]] = {}
+        self._latest: dict[str, Update] = {}
+        self._changed: dict[str, asyncio.Event] = {}
+        self.connections = 0
+
+    async def run(self, on_update: Callable[[Update], None] = lambda _: None) -> None:
+        """Consume the bus's live stream until cancelled."""
+        async for update in self._bus.live():
+            self.dispatch(update)
+            on_update(update)
+
+    def dispatch(self, update: Update) -> None:
+        held = self._latest.get(update.topic)
+        if held is None or held.epoch != update.epoch or update.offset > held.offset:
+            self._latest[update.topic] = update
+            event = self._changed.pop(update.topic, None)
+            if event is not None:
+                event.set()
+        for subscriber in list(self._subscribers.get(update.topic, ())):
+            subscriber.offer(update)
+
+    def add(self, topic: str, subscriber: Subscriber) -> None:
+        self._subscribers.setdefault(topic, set()).add(subscriber)
+
+    def remove(self, topic: str, subscriber: Subscriber) -> None:
+        subscribers = self._subscribers.get(topic)
+        if subscribers is not None:
+            subscribers.discard(subscriber)
+            if not subscribers:
+                del self._subscribers[topic]
+
+    def subscriber_count(self, topic: str) -> int:
+        return len(self._subscribers.get(topic, ()))
+
+    async def latest(self, topic: str) -> Update | None:
+        """The newest update of ``topic``: from memory, or from the bus's history the first time."""
+        held = self._latest.get(topic)
+        if held is not None:
+            return held
+        update = await self._bus.latest(topic)
+        if update is not None and topic not in self._latest:
+            self._latest[topic] = update
+        return self._latest.get(topic)
+
+    async def wait_change(self, topic: str, timeout: float) -> None:
+        """Return when ``topic`` gets a newer update, or after ``timeout`` seconds."""
+        event = self._changed.setdefault(topic, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), timeout=timeout)
+        except TimeoutError:
+            pass

@@ -1,0 +1,79 @@
+// Keeps a kiosk current over /ws: subscribes to its panel topic, resumes with offset and epoch after a
+// reconnect, turns pages at the profile's page time, and says so when the connection is lost.
+(function () {
+  "use strict";
+  const root = document.getElementById("kiosk");
+  const panel = root.dataset.panel;
+  const topic = "panel/" + panel;
+  let content = JSON.parse(document.getElementById("initial").textContent);
+  let position = null; // {offset, epoch} of the last update shown
+  let pageIndex = 0;
+  let retry = 500;
+  const status = document.getElementById("status");
+  const texts = content.language === "fr"
+    ? { live: "en direct", offline: "hors ligne, reconnexion…" }
+    : { live: "live", offline: "offline, reconnecting…" };
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text; // textContent: content is never parsed as HTML
+    return node;
+  }
+
+  function render() {
+    const pages = document.getElementById("pages");
+    pages.replaceChildren();
+    content.pages.forEach(function (page, i) {
+      const section = el("section", "page lane-" + page.lane + (i === pageIndex ? " current" : ""));
+      section.dataset.message = page.message;
+      if (page.severity) section.appendChild(el("p", "severity", page.severity.toUpperCase()));
+      section.appendChild(el("h1", "", page.title));
+      page.lines.forEach(function (line) { section.appendChild(el("p", "line", line)); });
+      pages.appendChild(section);
+    });
+    document.getElementById("updated").textContent = content.updated_at || "";
+  }
+
+  function turnPage() {
+    const sections = document.querySelectorAll("#pages .page");
+    if (sections.length > 1) {
+      sections[pageIndex % sections.length].classList.remove("current");
+      pageIndex = (pageIndex + 1) % sections.length;
+      sections[pageIndex].classList.add("current");
+    }
+    setTimeout(turnPage, (content.page_time_s || 8) * 1000);
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const ws = new WebSocket(scheme + location.host + "/ws");
+    ws.onopen = function () {
+      retry = 500;
+      const request = { type: "subscribe", topics: [topic] };
+      if (position) request.since = { [topic]: position };
+      ws.send(JSON.stringify(request));
+      status.textContent = texts.live;
+      status.classList.remove("offline");
+    };
+    ws.onmessage = function (event) {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "update" && frame.topic === topic) {
+        position = { offset: frame.offset, epoch: frame.epoch };
+        content = frame.data;
+        pageIndex = 0;
+        render();
+      }
+    };
+    ws.onclose = function () {
+      status.textContent = texts.offline;
+      status.classList.add("offline");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 15000);
+    };
+  }
+
+  render();
+  setTimeout(turnPage, (content.page_time_s || 8) * 1000);
+  connect();
+})();

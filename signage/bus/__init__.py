@@ -1,0 +1,70 @@
+"""One Bus for every publication: per-topic offsets and epoch, bounded history for replay, a live stream.
+
+Every update goes through the bus, even in one process, and a process fans out only what comes back from it,
+so the embedded and the Redis backends run the same delivery path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = ["Bus", "Update", "open_bus"]
+
+INTERNAL_PREFIX = "_"  # topics such as "_ingest" are for the engine's processes, never for clients
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    topic: str
+    offset: int
+    epoch: str
+    data: Any
+    _frame: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def frame(self) -> str:
+        """The WebSocket/SSE text for this update, encoded once however many clients receive it."""
+        if not self._frame:
+            self._frame.append(json.dumps(
+                {"type": "update", "topic": self.topic, "offset": self.offset, "epoch": self.epoch,
+                 "data": self.data},
+                ensure_ascii=False, separators=(",", ":"),
+            ))
+        return self._frame[0]
+
+
+class Bus(Protocol):
+    async def publish(self, topic: str, data: Any) -> Update:
+        """Append to ``topic``; the update gets the next offset of the topic's current epoch."""
+        ...
+
+    async def latest(self, topic: str) -> Update | None: ...
+
+    async def since(self, topic: str, offset: int, epoch: str) -> list[Update] | None:
+        """Exactly what came after ``offset`` in ``epoch``, or None when that cannot be known any more."""
+        ...
+
+    def live(self) -> AsyncIterator[Update]:
+        """Every update published from now on on a public topic, in order."""
+        ...
+
+    def tail(self, topic: str, after: int) -> AsyncIterator[Update]:
+        """Updates of ``topic`` after ``after`` (history first, then as they come): how the engine consumes."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+def open_bus(redis_url: str | None, prefix: str = "signage:", history: int = 100) -> Bus:
+    """The Redis bus when a URL is given, the in-process one otherwise."""
+    if redis_url:
+        from signage.bus.redis import RedisBus
+
+        return RedisBus(redis_url, prefix=prefix, history=history)
+    from signage.bus.memory import MemoryBus
+
+    return MemoryBus(history=history)

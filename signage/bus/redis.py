@@ -1,0 +1,135 @@
+"""The scale-out bus on Redis: a stream per topic for history, one shared stream that every process tails live.
+
+A Lua script makes each publish atomic: the topic's offset, its history entry (stream id ``0-<offset>``, so
+offsets and stream ids agree) and the live entry are written together. The epoch is created with the topic's
+metadata; if Redis loses it (flush, eviction, a new server), the next publish starts a new epoch and clients
+that come back with the old one get ``recovered: false``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from signage.bus import INTERNAL_PREFIX, Update
+
+__all__ = ["RedisBus"]
+
+_PUBLISH = """
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', 0)
+end
+local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '0-' .. offset, 'd', ARGV[2])
+if ARGV[6] == '1' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 't', ARGV[5], 'o', offset, 'e', epoch, 'd', ARGV[2])
+end
+return {offset, epoch}
+"""
+
+BLOCK_MS = 2000
+
+
+class RedisBus:
+    def __init__(self, url: str, prefix: str = "signage:", history: int = 100, internal_history: int = 10_000,
+                 live_history: int = 10_000) -> None:
+        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        self._prefix = prefix
+        self._history = history
+        self._internal_history = internal_history
+        self._live_history = live_history
+        self._script = self._redis.register_script(_PUBLISH)
+        self._closed = False
+
+    def _meta(self, topic: str) -> str:
+        return f"{self._prefix}topic:{topic}:meta"
+
+    def _stream(self, topic: str) -> str:
+        return f"{self._prefix}topic:{topic}:stream"
+
+    @property
+    def _all(self) -> str:
+        return f"{self._prefix}live"
+
+    async def publish(self, topic: str, data: Any) -> Update:
+        encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        internal = topic.startswith(INTERNAL_PREFIX)
+        size = self._internal_history if internal else self._history
+        offset, epoch = await self._script(
+            keys=[self._meta(topic), self._stream(topic), self._all],
+            args=[secrets.token_hex(4), encoded, size, self._live_history, topic, "0" if internal else "1"],
+        )
+        return Update(topic, int(offset), str(epoch), data)
+
+    async def _epoch(self, topic: str) -> tuple[str | None, int]:
+        epoch, offset = await self._redis.hmget(self._meta(topic), ["epoch", "offset"])  # type: ignore[misc]
+        return epoch, int(offset or 0)
+
+    @staticmethod
+    def _offset_of(entry_id: str) -> int:
+        return int(entry_id.split("-", 1)[1])
+
+    async def latest(self, topic: str) -> Update | None:
+        epoch, _ = await self._epoch(topic)
+        if epoch is None:
+            return None
+        entries = await self._redis.xrevrange(self._stream(topic), count=1)
+        if not entries:
+            return None
+        entry_id, fields = entries[0]
+        return Update(topic, self._offset_of(entry_id), epoch, json.loads(fields["d"]))
+
+    async def since(self, topic: str, offset: int, epoch: str) -> list[Update] | None:
+        current, top = await self._epoch(topic)
+        if current is None or current != epoch or offset > top:
+            return None
+        if offset == top:
+            return []
+        entries = await self._redis.xrange(self._stream(topic), min=f"0-{offset + 1}")
+        updates = [Update(topic, self._offset_of(i), current, json.loads(f["d"])) for i, f in entries]
+        if not updates or updates[0].offset != offset + 1:
+            return None  # trimmed: the gap is not fully in history, and a partial replay would mislead
+        return updates
+
+    async def live(self) -> AsyncIterator[Update]:
+        last = "$"
+        while not self._closed:
+            answer = await self._redis.xread({self._all: last}, block=BLOCK_MS, count=500)
+            for _stream, entries in answer or ():
+                for entry_id, fields in entries:
+                    last = entry_id
+                    yield Update(fields["t"], int(fields["o"]), fields["e"], json.loads(fields["d"]))
+
+    async def tail(self, topic: str, after: int) -> AsyncIterator[Update]:
+        last = f"0-{after}"
+        while not self._closed:
+            answer = await self._redis.xread({self._stream(topic): last}, block=BLOCK_MS, count=500)
+            if not answer:
+                continue
+            epoch, _ = await self._epoch(topic)
+            for _stream, entries in answer:
+                for entry_id, fields in entries:
+                    last = entry_id
+                    yield Update(topic, self._offset_of(entry_id), epoch or "", json.loads(fields["d"]))
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())  # type: ignore[misc]
+        except (aioredis.RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        self._closed = True
+        await self._redis.aclose()
+
+    async def delete_prefix(self) -> None:
+        """Remove every key under this bus's prefix (tests and resets)."""
+        async for key in self._redis.scan_iter(match=f"{self._prefix}*", count=500):
+            await self._redis.delete(key)

@@ -1,0 +1,153 @@
+"""The ``signage`` command."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import logging
+import sys
+from pathlib import Path
+
+from signage.config import ConfigInvalid, demo_config_path, load_config
+from signage.settings import ROLES, Settings
+from signage.timeutil import parse_instant
+
+__all__ = ["main"]
+
+
+def _config_path(value: str) -> Path:
+    return demo_config_path() if value == "demo" else Path(value)
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def _serve(settings: Settings, banner: str) -> int:
+    from aiohttp import web
+
+    from signage.web.app import create_app
+
+    try:
+        app = create_app(settings)
+    except ConfigInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 2
+    # aiohttp handles SIGTERM and SIGINT: stop accepting, close WebSockets with 1001, run the cleanups
+    # (which flush the store), exit 0.
+    web.run_app(app, host=settings.host, port=settings.port, print=lambda _: print(banner, flush=True),
+                shutdown_timeout=10.0, access_log=None)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(demo_config_path(), port=args.port, host=args.host, simulate=True,
+                                 simulation_speed=args.speed)
+    base = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.port}"
+    config = load_config(settings.config_path)
+    lines = [f"Signage demo for {config.city} on {base}/ (stop with Ctrl+C)",
+             f"  panels:  {base}/api/v1/panels"]
+    lines += [f"  kiosk:   {base}/kiosk/{p.id}" for p in config.panels.values()
+              if config.profiles[p.profile].kind.value == "kiosk"]
+    lines += [f"  LED:     {base}/api/v1/panels/{p.id}/content?format=multi" for p in config.panels.values()
+              if config.profiles[p.profile].kind.value != "kiosk"][:3]
+    lines += [f"  live:    {base}/ws  (subscribe to parking/darcy, air/dijon-metropole, panel/gare…)",
+              f"  metrics: {base}/metrics"]
+    return _serve(settings, "\n".join(lines))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(_config_path(args.config), role=args.role, port=args.port, host=args.host)
+    return _serve(settings, f"signage {settings.role} listening on http://{settings.host}:{settings.port}/")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(_config_path(args.config))
+    except ConfigInvalid as exc:
+        for error in exc.errors:
+            print(error)
+        print(f"{len(exc.errors)} error(s)", file=sys.stderr)
+        return 1
+    print(f"{config.source}: ok ({len(config.panels)} panels, {len(config.feeds)} feeds, "
+          f"{len(config.rules)} rules, {len(config.zones)} zones)")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from signage.replay import replay
+
+    try:
+        config = load_config(_config_path(args.config))
+    except ConfigInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 2
+    until = parse_instant(args.until) if args.until else None
+    source = sys.stdin if args.events == "-" else open(args.events, encoding="utf-8")  # noqa: SIM115
+    with source:
+        for record in replay(config, source, until):
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_vapid_keys(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_numbers().private_value.to_bytes(32, "big")
+    public = key.public_key().public_bytes(serialization.Encoding.X962,
+                                           serialization.PublicFormat.UncompressedPoint)
+
+    def b64url(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    print(json.dumps({"public_key": b64url(public), "private_key": b64url(private)}))
+    print("Keep private_key secret: set it as SIGNAGE_VAPID_PRIVATE_KEY, never in a file others read.",
+          file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="signage", description="Real-time signage and citizen notification.")
+    parser.add_argument("--log-level", default="info")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the Dijon demo in one process, with simulated feeds")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--speed", type=float, default=60.0, help="city minutes per real second (default 60)")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="run a configuration")
+    serve.add_argument("--config", required=True, help="configuration file, or 'demo'")
+    serve.add_argument("--role", choices=ROLES, default="all")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--host")
+    serve.set_defaults(func=cmd_serve)
+
+    check = sub.add_parser("check", help="validate a configuration")
+    check.add_argument("--config", required=True)
+    check.set_defaults(func=cmd_check)
+
+    replay = sub.add_parser("replay", help="replay feed deliveries offline (JSON lines), print what happens")
+    replay.add_argument("--config", required=True, help="configuration file, or 'demo'")
+    replay.add_argument("--until", help="let time pass to this instant after the last line (ISO 8601)")
+    replay.add_argument("events", help="JSON-lines file of deliveries, or - for standard input")
+    replay.set_defaults(func=cmd_replay)
+
+    vapid = sub.add_parser("vapid-keys", help="generate a VAPID key pair for Web Push")
+    vapid.set_defaults(func=cmd_vapid_keys)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_level)
+    result: int = args.func(args)
+    return result

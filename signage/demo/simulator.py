@@ -1,0 +1,117 @@
+"""The demo's living city: simulated feeds that POST real payloads to the engine's own feed endpoints.
+
+City time runs faster than real time (``speed`` city minutes per real second), so car parks fill in the
+morning and empty in the evening within a few minutes; a tram line is disrupted now and then, the air
+degrades on some afternoons, and a weather warning arrives, is updated, and is lifted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+
+from signage.demo.payloads import (
+    CAR_PARKS,
+    STREETS,
+    air_quality_notification,
+    cap_alert,
+    gtfs_rt_alerts,
+    parking_notification,
+    waste_notification,
+)
+
+__all__ = ["Simulator"]
+
+log = logging.getLogger("signage.demo")
+TICK_S = 1.0
+
+
+def occupancy(city_hour: float) -> float:
+    """Share of places taken at a given hour: low at night, a plateau from late morning to early evening."""
+    day = math.exp(-((city_hour - 14.0) / 4.2) ** 2)
+    return 0.12 + 0.86 * day
+
+
+class Simulator:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, speed: float, seed: int = 21) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._speed = speed
+        self._random = random.Random(seed)
+        self._started = datetime.now(UTC)
+        self._city_start = datetime.now(UTC).replace(hour=6, minute=30, second=0, microsecond=0)
+        self._alert: tuple[str, datetime] | None = None
+
+    def city_time(self, now: datetime) -> datetime:
+        return self._city_start + (now - self._started) * self._speed
+
+    async def _post(self, feed: str, body: bytes, content_type: str) -> None:
+        try:
+            async with self._session.post(f"{self._base}/feeds/{feed}", data=body,
+                                          headers={"Content-Type": content_type}) as response:
+                if response.status >= 400:
+                    log.warning("demo feed %s refused: %s %s", feed, response.status, await response.text())
+        except aiohttp.ClientError as exc:
+            log.debug("demo feed %s not reachable yet: %s", feed, exc)
+
+    async def run(self) -> None:
+        tick = 0
+        while True:
+            await self.step(tick, datetime.now(UTC))
+            tick += 1
+            await asyncio.sleep(TICK_S)
+
+    async def step(self, tick: int, now: datetime) -> None:
+        city = self.city_time(now)
+        hour = city.hour + city.minute / 60
+        for park in CAR_PARKS:
+            taken = occupancy(hour) + self._random.uniform(-0.04, 0.06)
+            if park.id in ("darcy", "grangier"):
+                taken += 0.08  # the most central car parks fill first
+            free = round(park.capacity * (1 - min(1.0, max(0.0, taken))))
+            await self._post("ngsi", parking_notification(park, free, now), "application/json")
+        if tick % 10 == 0:
+            level = 2 + (1 if 12 <= hour <= 19 else 0) + (1 if self._random.random() < 0.35 else 0)
+            await self._post("ngsi", air_quality_notification(level, now), "application/json")
+        if tick % 30 == 0:
+            for index, (street_id, street) in enumerate(STREETS):
+                next_day = (city + timedelta(days=1 + index % 3)).replace(hour=6, minute=0, second=0)
+                await self._post("ngsi-ld", waste_notification(street_id, street, next_day,
+                                                               self._random.uniform(0.1, 0.95), now),
+                                 "application/json")
+        if tick % 5 == 0:
+            disrupted = {}
+            if 8 <= hour % 24 < 10:
+                disrupted["T1"] = "Trafic ralenti entre Darcy et République"
+            if 17 <= hour % 24 < 18.5:
+                disrupted["T2"] = "Incident technique, retards de 10 minutes"
+            await self._post("gtfs-rt", gtfs_rt_alerts(disrupted, now), "application/x-protobuf")
+        await self._weather(tick, now)
+
+    async def _weather(self, tick: int, now: datetime) -> None:
+        cycle = tick % 240
+        if cycle == 90:
+            identifier = f"FR-MF-VIGI-{int(now.timestamp())}"
+            self._alert = (identifier, now)
+            await self._post("cap", cap_alert(identifier, now, now + timedelta(minutes=10)),
+                             "application/cap+xml")
+        elif cycle == 130 and self._alert is not None:
+            old, sent = self._alert
+            identifier = f"{old}-U"
+            self._alert = (identifier, now)
+            await self._post("cap", cap_alert(
+                identifier, now, now + timedelta(minutes=10), "Update",
+                f"vigilance@meteo.fr,{old},{sent.isoformat()}", "Severe", headline_fr="Vigilance orange vent "
+                "violent : rafales jusqu'à 110 km/h", headline_en="Orange warning: gusts up to 110 km/h"),
+                "application/cap+xml")
+        elif cycle == 170 and self._alert is not None:
+            old, sent = self._alert
+            self._alert = None
+            await self._post("cap", cap_alert(f"{old}-C", now, now + timedelta(minutes=1), "Cancel",
+                                              f"vigilance@meteo.fr,{old},{sent.isoformat()}"),
+                             "application/cap+xml")

@@ -1,0 +1,109 @@
+"""The engine process: consumes feed deliveries from the bus, runs the pipeline on the wall clock, publishes.
+
+Exactly one engine runs per city. Web processes decode deliveries at the edge (so senders get an immediate
+4xx for bad input) and append them to the ``_ingest`` topic; the engine tails that topic from its start, so a
+restarted engine rebuilds its live state from the retained deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from signage.bus import Bus
+from signage.config import Config
+from signage.metrics import Metrics
+from signage.model import Alert, Observation
+from signage.pipeline import Outcome, Pipeline
+from signage.store import Store
+from signage.timeutil import format_instant
+
+__all__ = ["INGEST_TOPIC", "Engine", "ingest_payload"]
+
+INGEST_TOPIC = "_ingest"
+MAX_TICK_S = 1.0
+log = logging.getLogger("signage.engine")
+
+
+def ingest_payload(feed_id: str, received_at: datetime, observations: list[Observation],
+                   alerts: list[Alert]) -> dict[str, Any]:
+    """The versioned document a web process puts on the bus for the engine."""
+    return {
+        "v": 1,
+        "feed": feed_id,
+        "received_at": format_instant(received_at),
+        "observations": [o.to_json() for o in observations],
+        "alerts": [a.to_json() for a in alerts],
+    }
+
+
+class Engine:
+    def __init__(self, config: Config, bus: Bus, store: Store, metrics: Metrics,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.pipeline = Pipeline(config)
+        self._bus = bus
+        self._store = store
+        self._metrics = metrics
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self.started = asyncio.Event()
+
+    async def run(self) -> None:
+        """Run until cancelled."""
+        async with self._lock:
+            await self._publish(self.pipeline.start(self._clock()))
+        self.started.set()
+        ticker = asyncio.create_task(self._tick_forever(), name="engine-ticker")
+        try:
+            async for update in self._bus.tail(INGEST_TOPIC, 0):
+                await self._take(update.data)
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+
+    async def _take(self, payload: Any) -> None:
+        began = time.perf_counter()
+        try:
+            observations = [Observation.from_json(o) for o in payload["observations"]]
+            alerts = [Alert.from_json(a) for a in payload["alerts"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("ingest entry skipped: not a valid delivery document (%s)", exc)
+            return
+        async with self._lock:
+            outcome = self.pipeline.ingest(observations, alerts, self._clock())
+            await self._publish(outcome)
+        self._metrics.observations.labels(feed=str(payload.get("feed"))).inc(len(observations))
+        self._metrics.pipeline_seconds.observe(time.perf_counter() - began)
+        self._wake.set()
+
+    async def _tick_forever(self) -> None:
+        while True:
+            deadline = self.pipeline.next_deadline()
+            wait = MAX_TICK_S
+            if deadline is not None:
+                wait = min(MAX_TICK_S, max(0.0, (deadline - self._clock()).total_seconds()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            async with self._lock:
+                await self._publish(self.pipeline.advance(self._clock()))
+
+    async def _publish(self, outcome: Outcome) -> None:
+        for publication in outcome.publications:
+            await self._bus.publish(publication.topic, dict(publication.data))
+            self._metrics.publications.inc()
+        for record in outcome.records:
+            if record.kind == "message":
+                await self._store.put("messages", str(record.data["id"]), dict(record.data))
+            elif record.kind == "expired":
+                await self._store.delete("messages", str(record.data["id"]))
+            elif record.kind == "error":
+                log.warning("pipeline: %s", record.data.get("reason"))
+        self._metrics.active_messages.set(len(self.pipeline.messages))

@@ -1,0 +1,33 @@
+"""Prometheus metrics, one registry per application (no process globals). Nothing personal is ever a label."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["Metrics"]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.feed_deliveries = Counter(
+            "signage_feed_deliveries", "Feed deliveries received, by feed and result",
+            ["feed", "result"], registry=self.registry)
+        self.observations = Counter(
+            "signage_observations", "Observations taken into the live state, by feed",
+            ["feed"], registry=self.registry)
+        self.publications = Counter(
+            "signage_bus_publications", "Updates published on the bus by this process", registry=self.registry)
+        self.ws_connections = Gauge(
+            "signage_websocket_connections", "Open WebSocket connections", registry=self.registry)
+        self.ws_dropped = Counter(
+            "signage_websocket_slow_clients_dropped", "Clients dropped because they could not keep up",
+            registry=self.registry)
+        self.panel_requests = Counter(
+            "signage_panel_content_requests", "Panel content requests, by format and status",
+            ["format", "status"], registry=self.registry)
+        self.pipeline_seconds = Histogram(
+            "signage_pipeline_seconds", "Time from a delivery to its publications in the engine",
+            registry=self.registry, buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
+        self.active_messages = Gauge(
+            "signage_active_messages", "Messages active in the engine", registry=self.registry)

@@ -1,0 +1,51 @@
+"""One Store for everything durable: configuration documents, templates, messages, subscriptions, audit log.
+
+Documents are JSON objects filed under a kind (``messages``, ``subscriptions``, ``dead_letters``…) and an id.
+The audit log is append-only: who, when, what.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+__all__ = ["AUDIT_ACTOR_MAX", "Store", "open_store"]
+
+AUDIT_ACTOR_MAX = 200
+
+
+class Store(Protocol):
+    async def put(self, kind: str, doc_id: str, doc: dict[str, Any]) -> None: ...
+
+    async def get(self, kind: str, doc_id: str) -> dict[str, Any] | None: ...
+
+    async def list(self, kind: str) -> list[dict[str, Any]]:
+        """Every document of ``kind``, ordered by id."""
+        ...
+
+    async def count(self, kind: str) -> int: ...
+
+    async def delete(self, kind: str, doc_id: str) -> bool: ...
+
+    async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
+        """Record who did what to what; returns the entry with its ``seq`` and ``at``."""
+        ...
+
+    async def audit(self, limit: int = 100, query: str | None = None) -> list[dict[str, Any]]:
+        """Newest first; ``query`` keeps entries whose actor, action, target or detail contain it."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None:
+        """Flush and release; nothing written before returns is lost."""
+        ...
+
+
+def open_store(redis_url: str | None, sqlite_path: str, prefix: str = "signage:") -> Store:
+    if redis_url:
+        from signage.store.redis import RedisStore
+
+        return RedisStore(redis_url, prefix=prefix)
+    from signage.store.sqlite import SqliteStore
+
+    return SqliteStore(sqlite_path)

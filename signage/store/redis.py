@@ -1,0 +1,87 @@
+"""The scale-out store on Redis: a hash per kind of document, and a stream for the audit log."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from signage.store import AUDIT_ACTOR_MAX
+from signage.timeutil import format_instant
+
+__all__ = ["RedisStore"]
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str = "signage:") -> None:
+        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        self._prefix = prefix
+
+    def _kind(self, kind: str) -> str:
+        return f"{self._prefix}doc:{kind}"
+
+    @property
+    def _audit(self) -> str:
+        return f"{self._prefix}audit"
+
+    async def put(self, kind: str, doc_id: str, doc: dict[str, Any]) -> None:
+        await self._redis.hset(self._kind(kind), doc_id, json.dumps(doc, ensure_ascii=False, sort_keys=True))  # type: ignore[misc]
+
+    async def get(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        text = await self._redis.hget(self._kind(kind), doc_id)  # type: ignore[misc]
+        return json.loads(text) if text else None
+
+    async def list(self, kind: str) -> list[dict[str, Any]]:
+        entries = await self._redis.hgetall(self._kind(kind))  # type: ignore[misc]
+        return [json.loads(entries[k]) for k in sorted(entries)]
+
+    async def count(self, kind: str) -> int:
+        return int(await self._redis.hlen(self._kind(kind)))  # type: ignore[misc]
+
+    async def delete(self, kind: str, doc_id: str) -> bool:
+        return bool(await self._redis.hdel(self._kind(kind), doc_id))  # type: ignore[misc]
+
+    async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
+        at = format_instant(datetime.now(UTC))
+        actor = actor[:AUDIT_ACTOR_MAX]
+        seq = await self._redis.incr(f"{self._audit}:seq")
+        await self._redis.xadd(self._audit, {
+            "seq": seq, "at": at, "actor": actor, "action": action, "target": target,
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        })
+        return {"seq": seq, "at": at, "actor": actor, "action": action, "target": target, "detail": detail}
+
+    async def audit(self, limit: int = 100, query: str | None = None) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        needle = query.lower() if query else None
+        last = "+"
+        while len(found) < limit:
+            batch = await self._redis.xrevrange(self._audit, max=last, count=500)
+            if last != "+" and batch and batch[0][0] == last:
+                batch = batch[1:]
+            if not batch:
+                break
+            for entry_id, f in batch:
+                last = entry_id
+                text = f"{f['actor']} {f['action']} {f['target']} {f['detail']}".lower()
+                if needle is None or needle in text:
+                    found.append({"seq": int(f["seq"]), "at": f["at"], "actor": f["actor"],
+                                  "action": f["action"], "target": f["target"], "detail": json.loads(f["detail"])})
+                    if len(found) == limit:
+                        break
+        return found
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())  # type: ignore[misc]
+        except (aioredis.RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    async def delete_prefix(self) -> None:
+        async for key in self._redis.scan_iter(match=f"{self._prefix}*", count=500):
+            await self._redis.delete(key)

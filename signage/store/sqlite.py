@@ -1,0 +1,118 @@
+"""The embedded store: one SQLite file, used from one dedicated thread so the event loop never blocks on it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from signage.store import AUDIT_ACTOR_MAX
+from signage.timeutil import format_instant
+
+__all__ = ["SqliteStore"]
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    target TEXT NOT NULL, detail TEXT NOT NULL
+);
+"""
+
+
+class SqliteStore:
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            if self._path != ":memory:":
+                Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            self._db = db
+        return self._db
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: work(self._connect()))
+
+    async def put(self, kind: str, doc_id: str, doc: dict[str, Any]) -> None:
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+        now = format_instant(datetime.now(UTC))
+        await self._run(lambda db: db.execute(
+            "INSERT INTO documents (kind, id, doc, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
+            (kind, doc_id, text, now)))
+
+    async def get(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        row = await self._run(lambda db: db.execute(
+            "SELECT doc FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)).fetchone())
+        return json.loads(row[0]) if row else None
+
+    async def list(self, kind: str) -> list[dict[str, Any]]:
+        rows = await self._run(lambda db: db.execute(
+            "SELECT doc FROM documents WHERE kind = ? ORDER BY id", (kind,)).fetchall())
+        return [json.loads(row[0]) for row in rows]
+
+    async def count(self, kind: str) -> int:
+        row = await self._run(lambda db: db.execute(
+            "SELECT COUNT(*) FROM documents WHERE kind = ?", (kind,)).fetchone())
+        return int(row[0])
+
+    async def delete(self, kind: str, doc_id: str) -> bool:
+        cursor = await self._run(lambda db: db.execute(
+            "DELETE FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)))
+        return cursor.rowcount > 0
+
+    async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
+        at = format_instant(datetime.now(UTC))
+        actor = actor[:AUDIT_ACTOR_MAX]
+        text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+        cursor = await self._run(lambda db: db.execute(
+            "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            (at, actor, action, target, text)))
+        return {"seq": cursor.lastrowid, "at": at, "actor": actor, "action": action, "target": target,
+                "detail": detail}
+
+    async def audit(self, limit: int = 100, query: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT seq, at, actor, action, target, detail FROM audit"
+        args: tuple[Any, ...] = ()
+        if query:
+            sql += " WHERE instr(lower(actor || ' ' || action || ' ' || target || ' ' || detail), lower(?)) > 0"
+            args = (query,)
+        sql += " ORDER BY seq DESC LIMIT ?"
+        rows = await self._run(lambda db: db.execute(sql, (*args, limit)).fetchall())
+        return [{"seq": r[0], "at": r[1], "actor": r[2], "action": r[3], "target": r[4],
+                 "detail": json.loads(r[5])} for r in rows]
+
+    async def ping(self) -> bool:
+        try:
+            await self._run(lambda db: db.execute("SELECT 1").fetchone())
+            return True
+        except sqlite3.Error:
+            return False
+
+    async def close(self) -> None:
+        def finish(db: sqlite3.Connection) -> None:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.close()
+
+        if self._db is not None:
+            await self._run(finish)
+            self._db = None
+        self._executor.shutdown(wait=True)

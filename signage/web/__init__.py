@@ -1,0 +1,1 @@
+"""The HTTP side: one aiohttp application built by ``create_app``."""

@@ -1,0 +1,96 @@
+"""Operations endpoints and push-style feed deliveries."""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+import hashlib
+import logging
+from datetime import UTC, datetime
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from signage.engine import INGEST_TOPIC, ingest_payload
+from signage.feeds import FeedError, decode_delivery
+from signage.timeutil import format_instant
+from signage.web.errors import json_error
+from signage.web.keys import BUS, CONFIG, ENGINE, METRICS, SETTINGS, STORE
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+log = logging.getLogger("signage.feeds")
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    app = request.app
+    checks = {"bus": await app[BUS].ping(), "store": await app[STORE].ping()}
+    if ENGINE in app:
+        checks["engine"] = app[ENGINE].started.is_set()
+    ready = all(checks.values())
+    return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks},
+                             status=200 if ready else 503)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[METRICS].registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@routes.post("/feeds/{feed_id}")
+async def feed_delivery(request: web.Request) -> web.Response:
+    """Decode at the edge so the sender hears at once what was wrong; keep what cannot be used."""
+    app = request.app
+    feed_id = request.match_info["feed_id"]
+    feed = app[CONFIG].feeds.get(feed_id)
+    if feed is None:
+        raise json_error(web.HTTPNotFound, "unknown_feed", f"no feed {feed_id[:100]!r} in this configuration")
+    body = await request.read()
+    received_at = datetime.now(UTC)
+    counter = app[METRICS].feed_deliveries
+    try:
+        result = decode_delivery(feed, body, received_at)
+    except FeedError as exc:
+        counter.labels(feed=feed.id, result="rejected").inc()
+        letter_id = f"{format_instant(received_at)}-{hashlib.sha256(body).hexdigest()[:12]}"
+        await app[STORE].put("dead_letters", letter_id, {
+            "id": letter_id, "feed": feed.id, "received_at": format_instant(received_at),
+            "reason": exc.reason, "where": exc.where, "code": exc.code,
+            "content_type": request.content_type, "body_base64": base64.b64encode(body).decode(),
+        })
+        log.warning("feed %s: delivery rejected (%s); kept as dead letter %s", feed.id, exc, letter_id)
+        status = web.HTTPNotImplemented if exc.code == "format_not_supported" else (
+            web.HTTPRequestEntityTooLarge if exc.code == "too_large" else web.HTTPBadRequest)
+        raise json_error(status, exc.code, exc.reason, where=exc.where, dead_letter=letter_id) from exc
+    await app[BUS].publish(INGEST_TOPIC, ingest_payload(feed.id, received_at, result.observations, result.alerts))
+    counter.labels(feed=feed.id, result="accepted").inc()
+    return web.json_response(
+        {"accepted": True, "observations": len(result.observations), "alerts": len(result.alerts),
+         "ignored": result.ignored[:50]},
+        status=202,
+    )
+
+
+@routes.get("/")
+async def index(request: web.Request) -> web.Response:
+    """A plain page listing the panels and the endpoints, for people who open the server's address."""
+    config = request.app[CONFIG]
+    settings = request.app[SETTINGS]
+    items = "".join(
+        f'<li><a href="/kiosk/{escape(p.id)}">{escape(p.name)}</a> ({escape(p.profile)}) — '
+        f'<a href="/api/v1/panels/{escape(p.id)}/content">JSON</a></li>'
+        for p in config.panels.values()
+    )
+    page = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(config.city)}</title>'
+            f'</head><body><h1>{escape(config.city)}</h1><p>Role: {escape(settings.role)}</p>'
+            f'<h2>Panneaux</h2><ul>{items}</ul><p><a href="/api/v1/panels">/api/v1/panels</a> · '
+            f'<a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a></p></body></html>')
+    return web.Response(text=page, content_type="text/html", charset="utf-8")

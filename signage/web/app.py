@@ -1,0 +1,133 @@
+"""``create_app(settings)``: the one aiohttp application, for every role, with every lifetime in cleanup_ctx."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import WSCloseCode, web
+
+from channels.hub import Hub
+from channels.panels import routes as panel_routes
+from channels.websocket import websocket_handler
+from signage.bus import open_bus
+from signage.config import Config, load_config
+from signage.engine import Engine
+from signage.metrics import Metrics
+from signage.settings import Settings
+from signage.store import open_store
+from signage.web.api import routes as api_routes
+from signage.web.errors import error_middleware, json_error
+from signage.web.keys import BUS, CONFIG, ENGINE, HTTP, HUB, METRICS, SETTINGS, SOCKETS, STORE
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("signage.app")
+STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript"}
+
+
+async def _supervised(name: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run a background loop for the life of the app; a crash is logged and the loop restarts."""
+    delay = 0.5
+    while True:
+        try:
+            await work()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; restarting in %.1f s", name, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+@contextlib.asynccontextmanager
+async def _background(name: str, work: Callable[[], Awaitable[None]]) -> AsyncIterator[None]:
+    task = asyncio.create_task(_supervised(name, work), name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    app[BUS] = open_bus(settings.redis_url, settings.redis_prefix, settings.bus_history)
+    app[STORE] = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
+    app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+    try:
+        yield
+    finally:
+        await app[HTTP].close()
+        await app[STORE].close()  # flushes the SQLite file
+        await app[BUS].close()
+
+
+async def _hub(app: web.Application) -> AsyncIterator[None]:
+    app[HUB] = Hub(app[BUS])
+    async with _background("hub", app[HUB].run):
+        yield
+
+
+async def _engine(app: web.Application) -> AsyncIterator[None]:
+    app[ENGINE] = Engine(app[CONFIG], app[BUS], app[STORE], app[METRICS])
+    async with _background("engine", app[ENGINE].run):
+        yield
+
+
+async def _simulator(app: web.Application) -> AsyncIterator[None]:
+    from signage.demo.simulator import Simulator
+
+    settings = app[SETTINGS]
+    simulator = Simulator(app[HTTP], f"http://127.0.0.1:{settings.port}", settings.simulation_speed)
+    async with _background("simulator", simulator.run):
+        yield
+
+
+async def _close_sockets(app: web.Application) -> None:
+    for ws in set(app[SOCKETS]):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+
+
+async def _static(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    if name not in STATIC_FILES:
+        raise json_error(web.HTTPNotFound, "not_found", "no such file")
+    path = Path(str(resources.files("content").joinpath("pages", name)))
+    return web.Response(body=path.read_bytes(), content_type=STATIC_FILES[name], charset="utf-8",
+                        headers={"Cache-Control": "public, max-age=300"})
+
+
+def create_app(settings: Settings, config: Config | None = None) -> web.Application:
+    """Build the application for ``settings.role``; the configuration is loaded if not given."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[CONFIG] = config if config is not None else load_config(settings.config_path)
+    app[METRICS] = Metrics()
+    app[SOCKETS] = weakref.WeakSet()
+    app.cleanup_ctx.append(_resources)
+    if settings.runs_web:
+        app.cleanup_ctx.append(_hub)
+        app.add_routes(panel_routes)
+        app.router.add_get("/ws", websocket_handler)
+        app.router.add_get("/static/{name}", _static)
+        app.on_shutdown.append(_close_sockets)
+    if settings.runs_engine:
+        app.cleanup_ctx.append(_engine)
+    if settings.simulate:
+        app.cleanup_ctx.append(_simulator)
+    app.add_routes(api_routes if settings.runs_web else [r for r in api_routes if _is_ops(r)])
+    return app
+
+
+def _is_ops(route: Any) -> bool:
+    return getattr(route, "path", "") in ("/healthz", "/readyz", "/metrics")

@@ -1,0 +1,31 @@
+"""Typed application state: every shared resource of the aiohttp app lives under one of these keys."""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+
+from signage.bus import Bus
+from signage.config import Config
+from signage.metrics import Metrics
+from signage.settings import Settings
+from signage.store import Store
+
+if TYPE_CHECKING:
+    from channels.hub import Hub
+    from signage.engine import Engine
+
+__all__ = ["BUS", "CONFIG", "ENGINE", "HTTP", "HUB", "METRICS", "SETTINGS", "SOCKETS", "STORE"]
+
+SETTINGS = web.AppKey("settings", Settings)
+CONFIG = web.AppKey("config", Config)
+BUS = web.AppKey("bus", Bus)
+STORE = web.AppKey("store", Store)
+METRICS = web.AppKey("metrics", Metrics)
+HUB = web.AppKey("hub", "Hub")
+ENGINE = web.AppKey("engine", "Engine")
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+SOCKETS = web.AppKey("sockets", weakref.WeakSet[web.WebSocketResponse])
