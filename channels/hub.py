@@ -8,6 +8,7 @@ every topic it has seen, which is what panel polls and long polls read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Protocol
 
@@ -70,7 +71,5 @@ class Hub:
     async def wait_change(self, topic: str, timeout: float) -> None:
         """Return when ``topic`` gets a newer update, or after ``timeout`` seconds."""
         event = self._changed.setdefault(topic, asyncio.Event())
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout=timeout)
-        except TimeoutError:
-            pass

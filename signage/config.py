@@ -425,7 +425,8 @@ class _Builder:
             if panel not in panels:
                 r.error(item, "panels", f"{path}.panels", f"unknown panel {panel!r}")
         if not (targets.everywhere or targets.panels or targets.zones or targets.tags or targets.topics):
-            r.error(item, "everywhere", path, "a rule must target something (everywhere, panels, zones, tags or topics)")
+            r.error(item, "everywhere", path,
+                    "a rule must target something (everywhere, panels, zones, tags or topics)")
         return targets
 
     def _rules(self, data: LocatedDict, zones: dict[str, Zone], panels: dict[str, Panel],

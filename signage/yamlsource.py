@@ -32,7 +32,7 @@ class _SafeLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in configuration", event.start_mark
             )
@@ -45,7 +45,7 @@ def _build(node: yaml.Node, loader: _SafeLoader) -> Any:
         result.line = node.start_mark.line + 1
         result.key_lines = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
             if key in result:
@@ -58,7 +58,7 @@ def _build(node: yaml.Node, loader: _SafeLoader) -> Any:
         items.line = node.start_mark.line + 1
         items.item_lines = [child.start_mark.line + 1 for child in node.value]
         return items
-    return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    return loader.construct_object(node, deep=True)
 
 
 def load_located(text: str) -> Any:
@@ -70,4 +70,4 @@ def load_located(text: str) -> Any:
             return LocatedDict()
         return _build(node, loader)
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()

@@ -6,6 +6,7 @@ import asyncio
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from signage.bus import INTERNAL_PREFIX, Update
@@ -74,9 +75,10 @@ class MemoryBus:
             if pending:
                 continue
             async with self._changed:
-                await self._changed.wait_for(
-                    lambda: self._closed or self._offsets.get(topic, 0) > position
-                )
+                await self._changed.wait_for(partial(self._moved_past, topic, position))
+
+    def _moved_past(self, topic: str, position: int) -> bool:
+        return self._closed or self._offsets.get(topic, 0) > position
 
     async def ping(self) -> bool:
         return not self._closed

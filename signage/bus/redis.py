@@ -40,7 +40,7 @@ BLOCK_MS = 2000
 class RedisBus:
     def __init__(self, url: str, prefix: str = "signage:", history: int = 100, internal_history: int = 10_000,
                  live_history: int = 10_000) -> None:
-        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        self._redis: Any = aioredis.from_url(url, decode_responses=True)
         self._prefix = prefix
         self._history = history
         self._internal_history = internal_history
@@ -69,7 +69,7 @@ class RedisBus:
         return Update(topic, int(offset), str(epoch), data)
 
     async def _epoch(self, topic: str) -> tuple[str | None, int]:
-        epoch, offset = await self._redis.hmget(self._meta(topic), ["epoch", "offset"])  # type: ignore[misc]
+        epoch, offset = await self._redis.hmget(self._meta(topic), ["epoch", "offset"])
         return epoch, int(offset or 0)
 
     @staticmethod
@@ -121,7 +121,7 @@ class RedisBus:
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._redis.ping())  # type: ignore[misc]
+            return bool(await self._redis.ping())
         except (aioredis.RedisError, OSError):
             return False
 

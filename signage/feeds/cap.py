@@ -56,7 +56,7 @@ def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResu
     if root.tag != NS + "alert":
         raise FeedError(f"expected a CAP 1.2 <alert>, found <{root.tag}>", "xml")
     identifier = _required(root, "identifier")
-    sender = _required(root, "sender")
+    _required(root, "sender")
     sent = _instant(_required(root, "sent"), "alert.sent")
     status = _required(root, "status")
     msg_type_text = _required(root, "msgType")

@@ -18,7 +18,7 @@ class Store(Protocol):
 
     async def get(self, kind: str, doc_id: str) -> dict[str, Any] | None: ...
 
-    async def list(self, kind: str) -> list[dict[str, Any]]:
+    async def documents(self, kind: str) -> list[dict[str, Any]]:
         """Every document of ``kind``, ordered by id."""
         ...
 

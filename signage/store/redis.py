@@ -16,7 +16,7 @@ __all__ = ["RedisStore"]
 
 class RedisStore:
     def __init__(self, url: str, prefix: str = "signage:") -> None:
-        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        self._redis: Any = aioredis.from_url(url, decode_responses=True)
         self._prefix = prefix
 
     def _kind(self, kind: str) -> str:
@@ -27,21 +27,21 @@ class RedisStore:
         return f"{self._prefix}audit"
 
     async def put(self, kind: str, doc_id: str, doc: dict[str, Any]) -> None:
-        await self._redis.hset(self._kind(kind), doc_id, json.dumps(doc, ensure_ascii=False, sort_keys=True))  # type: ignore[misc]
+        await self._redis.hset(self._kind(kind), doc_id, json.dumps(doc, ensure_ascii=False, sort_keys=True))
 
     async def get(self, kind: str, doc_id: str) -> dict[str, Any] | None:
-        text = await self._redis.hget(self._kind(kind), doc_id)  # type: ignore[misc]
+        text = await self._redis.hget(self._kind(kind), doc_id)
         return json.loads(text) if text else None
 
-    async def list(self, kind: str) -> list[dict[str, Any]]:
-        entries = await self._redis.hgetall(self._kind(kind))  # type: ignore[misc]
+    async def documents(self, kind: str) -> list[dict[str, Any]]:
+        entries = await self._redis.hgetall(self._kind(kind))
         return [json.loads(entries[k]) for k in sorted(entries)]
 
     async def count(self, kind: str) -> int:
-        return int(await self._redis.hlen(self._kind(kind)))  # type: ignore[misc]
+        return int(await self._redis.hlen(self._kind(kind)))
 
     async def delete(self, kind: str, doc_id: str) -> bool:
-        return bool(await self._redis.hdel(self._kind(kind), doc_id))  # type: ignore[misc]
+        return bool(await self._redis.hdel(self._kind(kind), doc_id))
 
     async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
         at = format_instant(datetime.now(UTC))
@@ -75,7 +75,7 @@ class RedisStore:
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._redis.ping())  # type: ignore[misc]
+            return bool(await self._redis.ping())
         except (aioredis.RedisError, OSError):
             return False
 

@@ -64,7 +64,7 @@ class SqliteStore:
             "SELECT doc FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)).fetchone())
         return json.loads(row[0]) if row else None
 
-    async def list(self, kind: str) -> list[dict[str, Any]]:
+    async def documents(self, kind: str) -> list[dict[str, Any]]:
         rows = await self._run(lambda db: db.execute(
             "SELECT doc FROM documents WHERE kind = ? ORDER BY id", (kind,)).fetchall())
         return [json.loads(row[0]) for row in rows]

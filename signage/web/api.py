@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
-from html import escape
 import hashlib
 import logging
 from datetime import UTC, datetime
+from html import escape
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest

@@ -94,7 +94,8 @@ async def _simulator(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for ws in set(app[SOCKETS]):
+    open_sockets: weakref.WeakSet[web.WebSocketResponse] = app[SOCKETS]
+    for ws in list(open_sockets):
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
 
 
@@ -113,7 +114,8 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
     app[SETTINGS] = settings
     app[CONFIG] = config if config is not None else load_config(settings.config_path)
     app[METRICS] = Metrics()
-    app[SOCKETS] = weakref.WeakSet()
+    sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+    app[SOCKETS] = sockets
     app.cleanup_ctx.append(_resources)
     if settings.runs_web:
         app.cleanup_ctx.append(_hub)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
 
+from channels.hub import Hub
 from signage.bus import Bus
 from signage.config import Config
+from signage.engine import Engine
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import Store
-
-if TYPE_CHECKING:
-    from channels.hub import Hub
-    from signage.engine import Engine
 
 __all__ = ["BUS", "CONFIG", "ENGINE", "HTTP", "HUB", "METRICS", "SETTINGS", "SOCKETS", "STORE"]
 
@@ -25,7 +22,7 @@ CONFIG = web.AppKey("config", Config)
 BUS = web.AppKey("bus", Bus)
 STORE = web.AppKey("store", Store)
 METRICS = web.AppKey("metrics", Metrics)
-HUB = web.AppKey("hub", "Hub")
-ENGINE = web.AppKey("engine", "Engine")
+HUB = web.AppKey("hub", Hub)
+ENGINE = web.AppKey("engine", Engine)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
-SOCKETS = web.AppKey("sockets", weakref.WeakSet[web.WebSocketResponse])
+SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")

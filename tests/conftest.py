@@ -1,0 +1,94 @@
+"""Shared fixtures: real Redis (started if none answers), the real samples, the demo configuration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from signage.config import Config, demo_config_path, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT.parent / "shared" / "samples"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis: SIGNAGE_TEST_REDIS_URL, the local one, or one started here. Never skipped."""
+    configured = os.environ.get("SIGNAGE_TEST_REDIS_URL")
+    if configured:
+        if not _answers(configured):
+            pytest.fail(f"SIGNAGE_TEST_REDIS_URL={configured} does not answer")
+        yield configured
+        return
+    if _answers("redis://127.0.0.1:6379/0"):
+        yield "redis://127.0.0.1:6379/0"
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("no Redis answers and redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while not _answers(url):
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("redis-server did not start within 10 s")
+        time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are removed afterwards."""
+    prefix = f"signage-test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def demo_config() -> Config:
+    return load_config(demo_config_path())
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def backend_env(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str | None]:
+    """Settings overrides for the chosen backend: nothing for the embedded one, a Redis URL and prefix else."""
+    if backend == "redis":
+        url = request.getfixturevalue("redis_url")
+        prefix = request.getfixturevalue("redis_prefix")
+        return {"redis_url": url, "redis_prefix": prefix, "sqlite_path": str(tmp_path / "unused.sqlite3")}
+    return {"redis_url": None, "redis_prefix": "x:", "sqlite_path": str(tmp_path / "store.sqlite3")}

@@ -1,0 +1,121 @@
+"""The pure flow on the demo configuration: what each panel shows as deliveries arrive and time passes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from signage.config import Config
+from signage.demo.payloads import CAR_PARKS, air_quality_notification, cap_alert, parking_notification
+from signage.feeds import decode_delivery
+from signage.pipeline import Pipeline
+
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+PARKS = {p.id: p for p in CAR_PARKS}
+
+
+def deliver(pipeline: Pipeline, feed: str, body: bytes, at: datetime):  # type: ignore[no-untyped-def]
+    result = decode_delivery(pipeline.config.feeds[feed], body, at)
+    return pipeline.ingest(result.observations, result.alerts, at)
+
+
+def central_parking(pipeline: Pipeline, at: datetime, darcy: int = 120) -> None:
+    for park, free in (("darcy", darcy), ("dauphine", 300), ("grangier", 0)):
+        deliver(pipeline, "ngsi", parking_notification(PARKS[park], free, at), at)
+
+
+def test_every_panel_has_content_before_anything_arrives(demo_config: Config) -> None:
+    pipeline = Pipeline(demo_config)
+    outcome = pipeline.start(T0)
+    assert {p.topic for p in outcome.publications} == {f"panel/{p}" for p in demo_config.panels}
+    assert pipeline.contents["darcy"]["multi"] == "[jl3]Dijon Métropole[nl]Place Darcy"
+
+
+def test_car_park_readings_reach_the_led_sign_and_the_kiosk(demo_config: Config) -> None:
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    central_parking(pipeline, T0)
+    assert pipeline.contents["darcy"]["multi"] == "[jl3]Darcy 120 pl[nl]Dauphine 300 pl[nl]Grangier COMPLET"
+    assert pipeline.contents["gare"]["pages"][0]["lines"] == ["Darcy 120 pl", "Dauphine 300 pl", "Grangier COMPLET"]
+    # The campus kiosk speaks English and is not a parking panel.
+    assert pipeline.contents["campus"]["lane"] == "default"
+
+
+def test_a_value_that_goes_stale_is_no_longer_shown_as_current(demo_config: Config) -> None:
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    central_parking(pipeline, T0)
+    outcome = pipeline.advance(T0 + timedelta(minutes=10))  # the ngsi feed's max age
+    expired = [r for r in outcome.records if r.kind == "expired"]
+    assert [r.data["id"] for r in expired] == ["rule:parking-centre"]
+    assert "stale" in expired[0].data["reason"]
+    assert expired[0].at == T0 + timedelta(minutes=10)
+    assert pipeline.contents["darcy"]["lane"] == "default"
+    stale_topics = [p for p in outcome.publications if p.topic == "parking/darcy"]
+    assert stale_topics and stale_topics[0].data["stale"] is True
+
+
+def test_an_unchanged_reading_changes_nothing_anyone_sees(demo_config: Config) -> None:
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    central_parking(pipeline, T0)
+    outcome = deliver(pipeline, "ngsi", parking_notification(PARKS["darcy"], 120, T0 + timedelta(seconds=30)),
+                      T0 + timedelta(seconds=30))
+    assert [r.kind for r in outcome.records] == ["observation", "delivery"]  # the topic update only
+    assert outcome.records[1].data["target"] == "parking/darcy"
+
+
+def test_weather_alert_pre_empts_is_updated_and_cancelled(demo_config: Config) -> None:
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    central_parking(pipeline, T0)
+    alert = cap_alert("A", T0, T0 + timedelta(hours=6))
+    outcome = deliver(pipeline, "cap", alert, T0)
+    assert [r.kind for r in outcome.records][:2] == ["alert", "message"]
+    assert outcome.records[0].data["resolved_zones"] == ["cote-d-or"]
+    assert pipeline.contents["darcy"]["multi"] == "[jl3]ALERTE[nl]Vigilance orange[nl]vent violent"
+    assert pipeline.contents["campus"]["pages"][0]["lines"] == ["WARNING", "Orange warning: strong wind"]
+    assert "alerts/cote-d-or" in {p.topic for p in outcome.publications}
+
+    update = cap_alert("B", T0 + timedelta(minutes=5), T0 + timedelta(hours=6), "Update",
+                       f"vigilance@meteo.fr,A,{T0.isoformat()}", "Severe", headline_fr="Rafales 110 km/h")
+    outcome = deliver(pipeline, "cap", update, T0 + timedelta(minutes=5))
+    assert {r.data["id"]: r.data["reason"] for r in outcome.records if r.kind == "expired"} == {
+        "alert:A": "updated by B"}
+    assert list(pipeline.alerts) == ["B"]
+    assert pipeline.contents["darcy"]["multi"] == "[jl3]ALERTE[nl]Rafales 110 km/h"
+
+    cancel = cap_alert("C", T0 + timedelta(minutes=9), T0 + timedelta(hours=1), "Cancel",
+                       f"vigilance@meteo.fr,B,{T0.isoformat()}")
+    deliver(pipeline, "cap", cancel, T0 + timedelta(minutes=9))
+    assert pipeline.alerts == {}
+    assert pipeline.contents["darcy"]["multi"].startswith("[jl3]Darcy 120 pl")
+
+
+def test_expiries_between_two_deliveries_happen_at_their_own_time_in_order(demo_config: Config) -> None:
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    deliver(pipeline, "cap", cap_alert("A", T0, T0 + timedelta(minutes=2)), T0)
+    deliver(pipeline, "cap", cap_alert("B", T0, T0 + timedelta(minutes=1), geocode="FRC11"), T0)
+    later = T0 + timedelta(minutes=3)
+    outcome = deliver(pipeline, "ngsi", air_quality_notification(2, later), later)
+    expired = [(r.data["id"], r.at) for r in outcome.records if r.kind == "expired"]
+    assert expired == [("alert:B", T0 + timedelta(minutes=1)), ("alert:A", T0 + timedelta(minutes=2))]
+
+
+def test_an_alert_for_a_place_outside_the_city_is_an_error_record(demo_config: Config) -> None:
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    outcome = deliver(pipeline, "cap", cap_alert("X", T0, T0 + timedelta(hours=1), geocode="FR101"), T0)
+    errors = [r for r in outcome.records if r.kind == "error"]
+    assert errors and "names no zone" in errors[0].data["reason"]
+    assert pipeline.contents["darcy"]["lane"] == "default"
+
+
+def test_poor_air_outranks_parking_on_every_panel_of_the_metropolis(demo_config: Config) -> None:
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    central_parking(pipeline, T0)
+    deliver(pipeline, "ngsi", air_quality_notification(5, T0), T0)
+    assert pipeline.contents["darcy"]["multi"] == "[jl3]AIR TRÈS MAUVAIS[nl]Indice ATMO 5/6[nl]Limitez les efforts"
+    decision = pipeline.decisions["darcy"]
+    assert ("rule:parking-centre", "lower priority (40 < 60)") in decision.competing
