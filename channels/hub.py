@@ -34,6 +34,8 @@ class Hub:
         async for update in self._bus.live():
             self.dispatch(update)
             on_update(update)
+            # Let the connections' writers run between updates: a burst must not fill every backlog at once.
+            await asyncio.sleep(0)
 
     def dispatch(self, update: Update) -> None:
         held = self._latest.get(update.topic)

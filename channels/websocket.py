@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -38,8 +39,9 @@ def _frame(**fields: Any) -> str:
 class Connection:
     """One client's subscriptions and its bounded outgoing queue."""
 
-    def __init__(self, backlog: int) -> None:
+    def __init__(self, backlog: int, on_overflow: Callable[[], None] = lambda: None) -> None:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=backlog)
+        self._on_overflow = on_overflow
         self.topics: set[str] = set()
         self.overflowed = False
         self._sent: dict[str, tuple[str, int]] = {}  # topic -> (epoch, offset) last queued
@@ -52,9 +54,7 @@ class Connection:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
             self.overflowed = True
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self.queue.get_nowait()
-            self.queue.put_nowait(None)  # wakes the writer, which closes the connection
+            self._on_overflow()
 
     def offer(self, update: Update) -> None:
         pending = self._pending.get(update.topic)
@@ -110,8 +110,6 @@ def _parse_since(value: Any, topic: str) -> dict[str, Any] | None:
 async def _writer(ws: web.WebSocketResponse, connection: Connection) -> None:
     while (text := await connection.queue.get()) is not None:
         await ws.send_str(text)
-    if connection.overflowed:
-        await ws.close(code=CLOSE_SLOW_CONSUMER, message=b"too slow: reconnect and resubscribe with since")
 
 
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
@@ -121,7 +119,16 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     app[SOCKETS].add(ws)
     metrics.ws_connections.inc()
-    connection = Connection(settings.ws_backlog)
+    closing: list[asyncio.Task[bool]] = []
+
+    def drop() -> None:
+        # The writer may be stuck waiting for this client's socket: stop it, then close with a code that
+        # tells the client to reconnect and recover with ``since``.
+        writer.cancel()
+        closing.append(asyncio.create_task(
+            ws.close(code=CLOSE_SLOW_CONSUMER, message=b"too slow: reconnect and resubscribe with since")))
+
+    connection = Connection(settings.ws_backlog, drop)
     writer = asyncio.create_task(_writer(ws, connection), name="ws-writer")
 
     def error(code: str, message: str) -> None:
@@ -174,9 +181,11 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             metrics.ws_dropped.inc()
         with contextlib.suppress(asyncio.QueueFull):
             connection.queue.put_nowait(None)
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.wait_for(writer, timeout=5)
-        writer.cancel()
+        for task in closing:
+            with contextlib.suppress(Exception):
+                await task
         metrics.ws_connections.dec()
         if not ws.closed:
             await ws.close(code=WSCloseCode.OK)

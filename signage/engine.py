@@ -21,6 +21,7 @@ from signage.metrics import Metrics
 from signage.model import Alert, Observation
 from signage.pipeline import Outcome, Pipeline
 from signage.store import Store
+from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant
 
 __all__ = ["INGEST_TOPIC", "Engine", "ingest_payload"]
@@ -64,9 +65,7 @@ class Engine:
             async for update in self._bus.tail(INGEST_TOPIC, 0):
                 await self._take(update.data)
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            await cancel_and_wait(ticker)
 
     async def _take(self, payload: Any) -> None:
         began = time.perf_counter()

@@ -92,3 +92,17 @@ def backend_env(backend: str, request: pytest.FixtureRequest, tmp_path: Path) ->
         prefix = request.getfixturevalue("redis_prefix")
         return {"redis_url": url, "redis_prefix": prefix, "sqlite_path": str(tmp_path / "unused.sqlite3")}
     return {"redis_url": None, "redis_prefix": "x:", "sqlite_path": str(tmp_path / "store.sqlite3")}
+
+
+@pytest.fixture
+async def client(aiohttp_client, backend_env: dict[str, str | None]):  # type: ignore[no-untyped-def]
+    """The whole engine in one process (role all) on the chosen backend, with an HTTP/WebSocket test client."""
+    from signage.settings import Settings
+    from signage.web.app import create_app
+
+    settings = Settings(config_path=demo_config_path(), role="all", **backend_env)  # type: ignore[arg-type]
+    test_client = await aiohttp_client(create_app(settings))
+    from signage.web.keys import ENGINE
+
+    await test_client.app[ENGINE].started.wait()
+    return test_client

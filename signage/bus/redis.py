@@ -8,6 +8,7 @@ that come back with the old one get ``recovered: false``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -34,13 +35,24 @@ end
 return {offset, epoch}
 """
 
-BLOCK_MS = 2000
+BLOCK_MS = 1000
+
+
+def _stop_if_cancelled() -> None:
+    """A cancellation that lands inside redis-py's read timeout can be swallowed; honour it here."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 class RedisBus:
     def __init__(self, url: str, prefix: str = "signage:", history: int = 100, internal_history: int = 10_000,
                  live_history: int = 10_000) -> None:
         self._redis: Any = aioredis.from_url(url, decode_responses=True)
+        # Blocking reads get their own client without a socket timeout (BLOCK bounds each read), so that
+        # cancelling them is not entangled with redis-py's read-timeout handling.
+        self._blocking: Any = aioredis.from_url(url, decode_responses=True, socket_timeout=None,
+                                                socket_keepalive=True)
         self._prefix = prefix
         self._history = history
         self._internal_history = internal_history
@@ -101,7 +113,8 @@ class RedisBus:
     async def live(self) -> AsyncIterator[Update]:
         last = "$"
         while not self._closed:
-            answer = await self._redis.xread({self._all: last}, block=BLOCK_MS, count=500)
+            answer = await self._blocking.xread({self._all: last}, block=BLOCK_MS, count=500)
+            _stop_if_cancelled()
             for _stream, entries in answer or ():
                 for entry_id, fields in entries:
                     last = entry_id
@@ -110,7 +123,8 @@ class RedisBus:
     async def tail(self, topic: str, after: int) -> AsyncIterator[Update]:
         last = f"0-{after}"
         while not self._closed:
-            answer = await self._redis.xread({self._stream(topic): last}, block=BLOCK_MS, count=500)
+            answer = await self._blocking.xread({self._stream(topic): last}, block=BLOCK_MS, count=500)
+            _stop_if_cancelled()
             if not answer:
                 continue
             epoch, _ = await self._epoch(topic)
@@ -127,6 +141,7 @@ class RedisBus:
 
     async def close(self) -> None:
         self._closed = True
+        await self._blocking.aclose()
         await self._redis.aclose()
 
     async def delete_prefix(self) -> None:

@@ -23,6 +23,7 @@ from signage.engine import Engine
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import open_store
+from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
 from signage.web.errors import error_middleware, json_error
 from signage.web.keys import BUS, CONFIG, ENGINE, HTTP, HUB, METRICS, SETTINGS, SOCKETS, STORE
@@ -54,9 +55,7 @@ async def _background(name: str, work: Callable[[], Awaitable[None]]) -> AsyncIt
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:

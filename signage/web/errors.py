@@ -19,6 +19,11 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
 
 def json_error(kind: type[web.HTTPException], code: str, message: str, **extra: Any) -> web.HTTPException:
     body = json.dumps({"error": {"code": code, "message": message, **extra}}, ensure_ascii=False)
+    if issubclass(kind, web.HTTPRequestEntityTooLarge):  # its constructor wants the sizes, not a body
+        error: web.HTTPException = kind(max_size=0, actual_size=0)
+        error.text = body
+        error.content_type = "application/json"
+        return error
     return kind(text=body, content_type="application/json")
 
 

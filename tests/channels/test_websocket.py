@@ -1,0 +1,112 @@
+"""/ws: topics, offsets and epochs, replay after reconnect, errors, and slow clients dropped."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.websocket import CLOSE_SLOW_CONSUMER
+from signage.web.keys import BUS, SETTINGS
+from tests.helpers import next_frame, post_parking
+
+
+def is_update(topic: str):  # type: ignore[no-untyped-def]
+    return lambda f: f["type"] == "update" and f["topic"] == topic
+
+
+async def test_subscribe_sends_the_latest_state_then_live_updates(client) -> None:  # type: ignore[no-untyped-def]
+    await post_parking(client, "darcy", 120)
+    ws = await client.ws_connect("/ws")
+    first = None
+    for _ in range(50):  # the engine publishes asynchronously after the 202
+        await ws.send_json({"type": "subscribe", "topics": ["parking/darcy"]})
+        subscribed = await next_frame(ws, lambda f: f["type"] == "subscribed")
+        assert subscribed == {"type": "subscribed", "topic": "parking/darcy", "recovered": False}
+        try:
+            first = await next_frame(ws, is_update("parking/darcy"), timeout=0.2)
+            break
+        except TimeoutError:
+            await ws.send_json({"type": "unsubscribe", "topics": ["parking/darcy"]})
+    assert first is not None and first["data"]["free"] == 120 and first["data"]["stale"] is False
+    await post_parking(client, "darcy", 119)
+    second = await next_frame(ws, is_update("parking/darcy"))
+    assert second["data"]["free"] == 119
+    assert second["offset"] == first["offset"] + 1 and second["epoch"] == first["epoch"]
+    await ws.close()
+
+
+async def test_a_reconnecting_client_gets_exactly_what_it_missed(client) -> None:  # type: ignore[no-untyped-def]
+    bus = client.app[BUS]
+    seen = await bus.publish("parking/monge", {"free": 1})
+    for free in (2, 3, 4):
+        await bus.publish("parking/monge", {"free": free})
+    ws = await client.ws_connect("/ws")
+    await ws.send_json({"type": "subscribe", "topics": ["parking/monge"],
+                        "since": {"parking/monge": {"offset": seen.offset, "epoch": seen.epoch}}})
+    assert (await next_frame(ws))["recovered"] is True
+    replayed = [await next_frame(ws, is_update("parking/monge")) for _ in range(3)]
+    assert [f["data"]["free"] for f in replayed] == [2, 3, 4]
+    await bus.publish("parking/monge", {"free": 5})
+    assert (await next_frame(ws, is_update("parking/monge")))["data"]["free"] == 5
+    await ws.close()
+
+
+async def test_an_unknown_epoch_gives_recovered_false_and_the_latest_state(client) -> None:  # type: ignore[no-untyped-def]
+    bus = client.app[BUS]
+    await bus.publish("air/dijon-metropole", {"index": 2})
+    latest = await bus.publish("air/dijon-metropole", {"index": 3})
+    ws = await client.ws_connect("/ws")
+    await ws.send_json({"type": "subscribe", "topics": ["air/dijon-metropole"],
+                        "since": {"air/dijon-metropole": {"offset": 1, "epoch": "gone"}}})
+    assert (await next_frame(ws))["recovered"] is False
+    frame = await next_frame(ws, is_update("air/dijon-metropole"))
+    assert (frame["offset"], frame["data"]) == (latest.offset, {"index": 3})
+    await ws.close()
+
+
+async def test_bad_requests_get_error_frames_and_the_connection_stays_usable(client) -> None:  # type: ignore[no-untyped-def]
+    ws = await client.ws_connect("/ws")
+    await ws.send_str("not json")
+    assert (await next_frame(ws))["code"] == "bad_json"
+    await ws.send_json({"type": "dance"})
+    assert (await next_frame(ws))["code"] == "unknown_type"
+    await ws.send_json({"type": "subscribe", "topics": ["../etc/passwd"]})
+    assert (await next_frame(ws))["code"] == "unknown_topic"
+    await ws.send_json({"type": "subscribe", "topics": ["parking/darcy"], "since": {"parking/darcy": {"offset": "x"}}})
+    assert (await next_frame(ws))["code"] == "bad_since"
+    await ws.send_json({"type": "ping"})
+    assert (await next_frame(ws))["type"] == "pong"
+    await ws.close()
+
+
+async def test_a_slow_client_is_dropped_and_the_others_keep_receiving(client) -> None:  # type: ignore[no-untyped-def]
+    settings = client.app[SETTINGS]
+    bus = client.app[BUS]
+    slow = await client.ws_connect("/ws")
+    fast = await client.ws_connect("/ws")
+    for ws in (slow, fast):
+        await ws.send_json({"type": "subscribe", "topics": ["parking/tivoli"]})
+        await next_frame(ws, lambda f: f["type"] == "subscribed")
+    # The slow client never reads: once the sockets' buffers are full, its backlog fills and it is dropped.
+    # The fast one reads as it goes and gets every update, in order.
+    total = settings.ws_backlog * 4
+    filler = "x" * 16_384
+
+    async def read_all() -> list[int]:
+        received: list[int] = []
+        while len(received) < total:
+            frame = await next_frame(fast, is_update("parking/tivoli"))
+            received.append(frame["data"]["n"])
+        return received
+
+    reader = asyncio.create_task(read_all())
+    for n in range(total):  # a busy feed: a thousand updates a second, each too big to linger in buffers
+        await bus.publish("parking/tivoli", {"n": n, "filler": filler})
+        await asyncio.sleep(0.001)
+    assert await asyncio.wait_for(reader, timeout=30) == list(range(total))
+    codes = set()
+    while True:
+        message = await asyncio.wait_for(slow.receive(), timeout=5)
+        if message.type.name != "TEXT":
+            codes.add(message.data)  # the close frame's code, as a browser's CloseEvent.code reports it
+            break
+    assert CLOSE_SLOW_CONSUMER in codes

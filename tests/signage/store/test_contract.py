@@ -1,0 +1,64 @@
+"""One contract for every store backend: SQLite (embedded) and Redis (a real server)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from signage.store import Store, open_store
+
+
+@pytest.fixture
+async def store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    if backend == "redis":
+        instance = open_store(request.getfixturevalue("redis_url"), "", request.getfixturevalue("redis_prefix"))
+    else:
+        instance = open_store(None, str(tmp_path / "store.sqlite3"))
+    yield instance
+    await instance.close()
+
+
+async def test_documents_round_trip_by_kind_and_id(store: Store) -> None:
+    await store.put("messages", "rule:b", {"id": "rule:b", "text": "Darcy complet"})
+    await store.put("messages", "rule:a", {"id": "rule:a", "text": "é ü ☂"})
+    await store.put("subscriptions", "s1", {"id": "s1"})
+    assert await store.get("messages", "rule:a") == {"id": "rule:a", "text": "é ü ☂"}
+    assert [d["id"] for d in await store.documents("messages")] == ["rule:a", "rule:b"]
+    assert await store.count("messages") == 2
+    await store.put("messages", "rule:a", {"id": "rule:a", "text": "changed"})
+    assert (await store.get("messages", "rule:a")) == {"id": "rule:a", "text": "changed"}
+    assert await store.delete("messages", "rule:a") is True
+    assert await store.delete("messages", "rule:a") is False
+    assert await store.get("messages", "rule:a") is None
+    assert await store.count("subscriptions") == 1
+
+
+async def test_audit_log_is_append_only_newest_first_and_searchable(store: Store) -> None:
+    first = await store.append_audit("alice", "template.publish", "parking-guidance", {"version": 3})
+    await store.append_audit("bob", "broadcast.stop", "msg-17", {"reason": "fin de l'événement"})
+    await store.append_audit("alice", "account.create", "carol", {"role": "editor"})
+    entries = await store.audit()
+    assert [e["action"] for e in entries] == ["account.create", "broadcast.stop", "template.publish"]
+    assert entries[-1]["seq"] == first["seq"] and entries[-1]["detail"] == {"version": 3}
+    assert all(e["at"].endswith("Z") for e in entries)
+    assert [e["target"] for e in await store.audit(query="ALICE")] == ["carol", "parking-guidance"]
+    assert [e["actor"] for e in await store.audit(query="événement")] == ["bob"]
+    assert len(await store.audit(limit=1)) == 1
+
+
+async def test_ping_answers(store: Store) -> None:
+    assert await store.ping() is True
+
+
+async def test_sqlite_keeps_everything_written_before_close(tmp_path: Path) -> None:
+    path = str(tmp_path / "durable.sqlite3")
+    first = open_store(None, path)
+    await first.put("messages", "m", {"id": "m"})
+    await first.append_audit("alice", "x", "y", {})
+    await first.close()
+    second = open_store(None, path)
+    assert await second.get("messages", "m") == {"id": "m"}
+    assert len(await second.audit()) == 1
+    await second.close()

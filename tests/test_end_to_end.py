@@ -1,0 +1,54 @@
+"""From a feed delivery to what a kiosk's WebSocket receives and what a panel poll returns, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from tests.helpers import next_frame, post_central_parking
+
+
+async def test_a_feed_delivery_reaches_kiosk_websocket_and_panel_poll(client) -> None:  # type: ignore[no-untyped-def]
+    ws = await client.ws_connect("/ws")
+    await ws.send_json({"type": "subscribe", "topics": ["panel/gare"]})
+    assert (await next_frame(ws))["type"] == "subscribed"
+    initial = await next_frame(ws, lambda f: f["type"] == "update")
+    assert initial["data"]["panel"] == "gare"
+
+    await post_central_parking(client, darcy=42)
+
+    def shows_42(frame: dict) -> bool:  # type: ignore[type-arg]
+        return frame["type"] == "update" and "Darcy 42 pl" in frame["data"]["pages"][0]["lines"]
+
+    update = await next_frame(ws, shows_42)
+    assert update["offset"] > initial["offset"]
+    poll = await client.get("/api/v1/panels/darcy/content?format=multi")
+    assert "Darcy 42 pl" in await poll.text()
+    await ws.close()
+
+
+async def test_bad_input_gets_a_clear_error_and_other_deliveries_go_on(client) -> None:  # type: ignore[no-untyped-def]
+    bad = await client.post("/feeds/ngsi", data=b'{"data": [{"type": "OffStreetParking"}]}')
+    assert bad.status == 400
+    error = (await bad.json())["error"]
+    assert error["code"] == "bad_payload" and error["where"] == "data[0].id" and error["dead_letter"]
+    unknown = await client.post("/feeds/nope", data=b"{}")
+    assert unknown.status == 404 and (await unknown.json())["error"]["code"] == "unknown_feed"
+    huge = await client.post("/feeds/ngsi", data=io.BytesIO(b" " * (5 * 1024 * 1024)))
+    assert huge.status == 413 and (await huge.json())["error"]["code"] == "too_large"
+    await post_central_parking(client, darcy=5)
+    for _ in range(100):
+        text = await (await client.get("/api/v1/panels/darcy/content?format=multi")).text()
+        if "Darcy 5 pl" in text:
+            break
+        await asyncio.sleep(0.05)
+    assert "Darcy 5 pl" in text
+
+
+async def test_health_readiness_and_metrics(client) -> None:  # type: ignore[no-untyped-def]
+    assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status == 200 and (await ready.json())["checks"] == {"bus": True, "store": True, "engine": True}
+    await post_central_parking(client, darcy=9)
+    metrics = await (await client.get("/metrics")).text()
+    assert 'signage_feed_deliveries_total{feed="ngsi",result="accepted"} 3.0' in metrics
