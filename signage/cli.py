@@ -62,6 +62,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(_config_path(args.config), role=args.role, port=args.port, host=args.host)
+    if settings.role == "push":
+        logging.getLogger("signage").warning(
+            "role push: Web Push delivery is not part of this release yet; this process serves only "
+            "/healthz, /readyz and /metrics")
     return _serve(settings, f"signage {settings.role} listening on http://{settings.host}:{settings.port}/")
 
 

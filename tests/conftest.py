@@ -106,3 +106,21 @@ async def client(aiohttp_client, backend_env: dict[str, str | None]):  # type: i
 
     await test_client.app[ENGINE].started.wait()
     return test_client
+
+
+CHROMIUM = os.environ.get("SIGNAGE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+async def browser():  # type: ignore[no-untyped-def]
+    """Debian's chromium driven by Playwright. A missing browser is a failure, never a skip."""
+    from playwright.async_api import async_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (the test scripts do)")
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        await instance.close()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.config import ConfigInvalid, load_config
+from signage.config import Config, ConfigInvalid, load_config
 
 MINIMAL = """\
 city: Testville
@@ -24,7 +24,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_demo_configuration_declares_every_feed_format_and_profile_kind(demo_config) -> None:
+def test_demo_configuration_declares_every_feed_format_and_profile_kind(demo_config: Config) -> None:
     assert {"ngsi", "ngsi-ld", "gtfs-rt", "siri", "cap", "datex2", "mqtt", "webhook"} <= set(demo_config.feeds)
     kinds = {demo_config.profiles[p.profile].kind.value for p in demo_config.panels.values()}
     assert {"character", "full", "kiosk"} <= kinds

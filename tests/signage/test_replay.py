@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from signage.demo.payloads import CAR_PARKS, cap_alert, gtfs_rt_alerts, parking_notification
 from tests.conftest import SAMPLES
@@ -17,7 +18,7 @@ PARKS = {p.id: p for p in CAR_PARKS}
 
 
 def events_file(tmp_path: Path) -> Path:
-    lines = []
+    lines: list[Any] = []
     for minute, (park, free) in enumerate([("darcy", 50), ("dauphine", 80), ("grangier", 0), ("darcy", 49)]):
         at = T0 + timedelta(minutes=minute)
         body = json.loads(parking_notification(PARKS[park], free, at))

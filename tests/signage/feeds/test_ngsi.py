@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,7 @@ NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 NGSI = SAMPLES / "ngsi"
 
 
-def feed(entities: dict[str, object]) -> FeedConfig:
+def feed(entities: Mapping[str, Any]) -> FeedConfig:
     return FeedConfig("ngsi", "ngsi-v2", timedelta(minutes=10), {"entities": entities})
 
 
