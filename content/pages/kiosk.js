@@ -21,6 +21,14 @@
     return node;
   }
 
+  // "mis à jour 09:41" in the city's time, rather than a raw UTC timestamp.
+  function updatedText(iso) {
+    if (!iso) return "";
+    const time = new Date(iso).toLocaleTimeString(content.language, {
+      timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" });
+    return (content.language === "fr" ? "mis à jour " : "updated ") + time;
+  }
+
   function render() {
     const pages = document.getElementById("pages");
     pages.replaceChildren();
@@ -32,7 +40,7 @@
       page.lines.forEach(function (line) { section.appendChild(el("p", "line", line)); });
       pages.appendChild(section);
     });
-    document.getElementById("updated").textContent = content.updated_at || "";
+    document.getElementById("updated").textContent = updatedText(content.updated_at);
   }
 
   function turnPage() {
