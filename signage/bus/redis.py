@@ -143,8 +143,3 @@ class RedisBus:
         self._closed = True
         await self._blocking.aclose()
         await self._redis.aclose()
-
-    async def delete_prefix(self) -> None:
-        """Remove every key under this bus's prefix (tests and resets)."""
-        async for key in self._redis.scan_iter(match=f"{self._prefix}*", count=500):
-            await self._redis.delete(key)

@@ -81,7 +81,3 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._redis.aclose()
-
-    async def delete_prefix(self) -> None:
-        async for key in self._redis.scan_iter(match=f"{self._prefix}*", count=500):
-            await self._redis.delete(key)
