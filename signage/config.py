@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from signage.model import FeedConfig, Panel, Profile, ProfileKind, RuleConfig, Targets, TopicConfig, Zone
+from signage.model import (
+    FeedConfig,
+    Panel,
+    Profile,
+    ProfileKind,
+    PushPolicy,
+    RuleConfig,
+    Targets,
+    TopicConfig,
+    Zone,
+)
 from signage.profiles import BUILT_IN_PROFILES
+from signage.schedule import Schedule, TimeWindow, parse_schedule
 from signage.templates import TemplateLibrary, TemplateProblem, TemplateSpec
 from signage.timeutil import parse_duration
 from signage.yamlsource import LocatedDict, LocatedList, load_located
@@ -65,7 +78,16 @@ class Config:
     topics: tuple[TopicConfig, ...]
     rules: tuple[RuleConfig, ...]
     templates: TemplateLibrary
+    push: PushPolicy = field(default_factory=PushPolicy)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def push_policy(self, topic: str, rule_policy: PushPolicy | None) -> PushPolicy:
+        """The policy for one push: the city's default, the rule's and the topic family's, all holding."""
+        policy = self.push.merge(rule_policy)
+        for family in self.topics:
+            if fnmatch.fnmatchcase(topic, family.pattern):
+                policy = policy.merge(family.push)
+        return policy
 
     def zone_ancestors(self, zone_id: str) -> list[str]:
         """The zone and every zone that contains it, innermost first."""
@@ -245,7 +267,7 @@ class _Builder:
         r = self.r
         r.unknown_keys(
             data,
-            {"city", "timezone", "languages", "profiles", "zones", "panels", "feeds", "topics", "rules",
+            {"city", "timezone", "languages", "profiles", "zones", "panels", "feeds", "topics", "rules", "push",
              "templates_dir"},
             "",
         )
@@ -256,11 +278,13 @@ class _Builder:
         zones = self._zones(data)
         panels = self._panels(data, profiles, zones)
         feeds = self._feeds(data)
+        push = self._push_policy(data, "push", "push") or PushPolicy()
         topics = tuple(
             TopicConfig(
                 r.text(item, "pattern", f"topics[{i}].pattern"),
                 r.text(item, "title", f"topics[{i}].title"),
                 bool(item.get("public", True)),
+                self._push_policy(item, "push", f"topics[{i}].push"),
             )
             for i, item in r.items(data, "topics", "topics")
         )
@@ -268,7 +292,7 @@ class _Builder:
         if "templates_dir" in data:
             template_dirs.append(self.base / r.text(data, "templates_dir", "templates_dir"))
         templates = load_templates(template_dirs, r.errors)
-        rules = self._rules(data, zones, panels, templates)
+        rules = self._rules(data, zones, panels, templates, timezone)
         for panel in panels.values():
             if panel.default_template not in templates:
                 r.errors.append(
@@ -278,7 +302,7 @@ class _Builder:
         if r.errors:
             raise ConfigInvalid(sorted(r.errors, key=lambda e: (e.line, e.field)))
         return Config(r.file, city, timezone, languages, profiles, zones, panels, feeds, topics, rules,
-                      templates, data)
+                      templates, push, data)
 
     def _profiles(self, data: LocatedDict) -> dict[str, Profile]:
         r = self.r
@@ -429,8 +453,39 @@ class _Builder:
                     "a rule must target something (everywhere, panels, zones, tags or topics)")
         return targets
 
+    def _push_policy(self, parent: LocatedDict, key: str, path: str) -> PushPolicy | None:
+        r = self.r
+        if key not in parent:
+            return None
+        node = r.mapping(parent, key, path)
+        r.unknown_keys(node, {"quiet_hours", "min_interval"}, path)
+        default = PushPolicy()
+        quiet: TimeWindow | None = default.quiet_hours
+        if "quiet_hours" in node:
+            try:
+                quiet = None if node["quiet_hours"] in (None, False, "none") else TimeWindow.parse(
+                    str(node["quiet_hours"]))
+            except ValueError as exc:
+                r.error(node, "quiet_hours", f"{path}.quiet_hours", str(exc))
+        interval = default.min_interval
+        if "min_interval" in node:
+            try:
+                interval = parse_duration(node["min_interval"])
+            except ValueError as exc:
+                r.error(node, "min_interval", f"{path}.min_interval", str(exc))
+        return PushPolicy(quiet, interval)
+
+    def _duration(self, parent: LocatedDict, key: str, path: str) -> timedelta:
+        if key not in parent:
+            return timedelta(0)
+        try:
+            return parse_duration(parent[key])
+        except ValueError as exc:
+            self.r.error(parent, key, path, str(exc))
+            return timedelta(0)
+
     def _rules(self, data: LocatedDict, zones: dict[str, Zone], panels: dict[str, Panel],
-               templates: TemplateLibrary) -> tuple[RuleConfig, ...]:
+               templates: TemplateLibrary, timezone: str) -> tuple[RuleConfig, ...]:
         from signage.rules import RuleProblem, compile_expression
 
         r = self.r
@@ -438,7 +493,8 @@ class _Builder:
         seen: dict[str, int] = {}
         for i, item in r.items(data, "rules", "rules"):
             path = f"rules[{i}]"
-            r.unknown_keys(item, {"id", "description", "when", "then"}, path)
+            r.unknown_keys(item, {"id", "description", "when", "clear_when", "for", "schedule", "cooldown", "then"},
+                           path)
             rule_id = r.identifier(item, "id", f"{path}.id")
             r.check_unique(seen, rule_id, item, "id", f"{path}.id")
             when = r.text(item, "when", f"{path}.when")
@@ -448,8 +504,26 @@ class _Builder:
                     check(when)
             except RuleProblem as exc:
                 r.error(item, "when", f"{path}.when", str(exc))
+            clear_when = None
+            if "clear_when" in item:
+                clear_when = r.text(item, "clear_when", f"{path}.clear_when")
+                try:
+                    if clear_when:
+                        check(clear_when)
+                except RuleProblem as exc:
+                    r.error(item, "clear_when", f"{path}.clear_when", str(exc))
+            schedule: Schedule | None = None
+            if "schedule" in item:
+                try:
+                    schedule = parse_schedule(item["schedule"], timezone)
+                except ValueError as exc:
+                    r.error(item, "schedule", f"{path}.schedule", str(exc))
+            hold_for = self._duration(item, "for", f"{path}.for")
+            cooldown = self._duration(item, "cooldown", f"{path}.cooldown")
             then = r.mapping(item, "then", f"{path}.then", required=True)
-            r.unknown_keys(then, {"template", "params", "targets", "channels", "priority", "ttl"}, f"{path}.then")
+            r.unknown_keys(then, {"template", "params", "targets", "channels", "priority", "ttl", "push"},
+                           f"{path}.then")
+            push = self._push_policy(then, "push", f"{path}.then.push")
             template = r.text(then, "template", f"{path}.then.template")
             if template and template not in templates:
                 r.error(then, "template", f"{path}.then.template", f"unknown template {template!r}")
@@ -480,6 +554,9 @@ class _Builder:
             priority = r.integer(then, "priority", f"{path}.then.priority", default=50)
             if not 0 <= priority <= 100:
                 r.error(then, "priority", f"{path}.then.priority", "must be between 0 and 100")
+            if "push" in channels and not targets.topics:
+                r.error(then, "channels", f"{path}.then.channels", "push needs targets.topics to push to")
             rules.append(RuleConfig(rule_id, when, template, params, targets, channels, priority, ttl,
-                                    item.line, str(item.get("description", ""))))
+                                    item.line, str(item.get("description", "")), clear_when or None, hold_for,
+                                    schedule, cooldown, push))
         return tuple(rules)

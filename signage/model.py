@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from signage.schedule import Schedule, TimeWindow
 from signage.timeutil import format_instant, parse_instant
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Panel",
     "Profile",
     "ProfileKind",
+    "PushPolicy",
     "RuleConfig",
     "Targets",
     "TopicConfig",
@@ -26,6 +28,7 @@ __all__ = [
 ]
 
 JSON = Any
+DEFAULT_QUIET_HOURS = TimeWindow(time(22, 0), time(7, 0))
 
 
 class ProfileKind(enum.StrEnum):
@@ -78,12 +81,27 @@ class Panel:
 
 
 @dataclass(frozen=True, slots=True)
+class PushPolicy:
+    """When a push may go: never in quiet hours (unless a severe or extreme alert), at most one per interval."""
+
+    quiet_hours: TimeWindow | None = DEFAULT_QUIET_HOURS
+    min_interval: timedelta = timedelta(minutes=15)
+
+    def merge(self, other: PushPolicy | None) -> PushPolicy:
+        """Both policies hold: the longer interval, and quiet hours if either has them (``other`` first)."""
+        if other is None:
+            return self
+        return PushPolicy(other.quiet_hours or self.quiet_hours, max(self.min_interval, other.min_interval))
+
+
+@dataclass(frozen=True, slots=True)
 class TopicConfig:
-    """A family of public topics (``parking/*``) with a title for people."""
+    """A family of public topics (``parking/*``) with a title for people, and its push policy."""
 
     pattern: str
     title: str
     public: bool = True
+    push: PushPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +154,11 @@ class RuleConfig:
     ttl: timedelta | None
     line: int
     description: str = ""
+    clear_when: str | None = None
+    hold_for: timedelta = timedelta(0)  # ``for``: the condition must hold this long before firing
+    schedule: Schedule | None = None
+    cooldown: timedelta = timedelta(0)
+    push: PushPolicy | None = None
 
 
 class Lane(enum.IntEnum):

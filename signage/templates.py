@@ -100,5 +100,7 @@ class TemplateLibrary:
             context = {**params, "lang": candidate}
             rendered_lines = tuple(line.render(context) for line in lines)
             return RenderedText(title.render(context), tuple(x for x in rendered_lines if x.strip()), candidate)
-        except TemplateError as exc:
+        except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+            # Parameters come from live data: a comparison or format that fails is the template's problem to
+            # report, never a crash of the pipeline.
             raise TemplateProblem(f"template {template_id!r} ({candidate}): {exc}") from exc
