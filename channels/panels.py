@@ -30,7 +30,9 @@ async def current_content(request: web.Request, panel_id: str) -> dict[str, Any]
     panel = config.panels[panel_id]
     default = Pipeline.default_message_for(config, panel_id)
     decision = Decision(panel_id, (default,), Lane.DEFAULT, "engine not reached yet: default", ())
-    return render_panel_content(panel, config.profiles[panel.profile], decision, config.templates)
+    return render_panel_content(panel, config.profiles[panel.profile], decision,
+                                lambda message, language: config.templates.render(message.template, message.params,
+                                                                                  language))
 
 
 def _panel_or_404(request: web.Request) -> str:

@@ -11,35 +11,25 @@ from renderers.multi import pages_to_multi
 from renderers.wrap import paginate
 from signage.board import Decision
 from signage.model import Message, Panel, Profile, ProfileKind
-from signage.templates import RenderedText, TemplateLibrary, TemplateProblem
+from signage.templates import RenderedText
 
-__all__ = ["CONTENT_VERSION", "render_panel_content"]
+__all__ = ["CONTENT_VERSION", "TextFor", "render_panel_content"]
 
 CONTENT_VERSION = 1
 
 
-def _text_for(message: Message, templates: TemplateLibrary, language: str,
-              on_problem: Callable[[str], None]) -> RenderedText:
-    try:
-        return templates.render(message.template, message.params, language)
-    except TemplateProblem as exc:
-        # A broken template must not blank a street panel: show the default text and report the problem.
-        on_problem(str(exc))
-        return templates.render("default", {}, language)
+TextFor = Callable[[Message, str], RenderedText]
 
 
-def render_panel_content(
-    panel: Panel,
-    profile: Profile,
-    decision: Decision,
-    templates: TemplateLibrary,
-    on_problem: Callable[[str], None] = lambda _: None,
-) -> dict[str, Any]:
-    """The content document for ``panel``: pages, MULTI for LED signs, and an ``etag`` over what is shown."""
+def render_panel_content(panel: Panel, profile: Profile, decision: Decision, text_for: TextFor) -> dict[str, Any]:
+    """The content document for ``panel``: pages, MULTI for LED signs, and an ``etag`` over what is shown.
+
+    ``text_for(message, language)`` gives a message's text (the pipeline passes its cached template renderer).
+    """
     pages: list[dict[str, Any]] = []
     led_pages: list[list[str]] = []
     for message in decision.shown:
-        text = _text_for(message, templates, panel.language, on_problem)
+        text = text_for(message, panel.language)
         pages.append({
             "message": message.id,
             "lane": message.lane.name.lower(),

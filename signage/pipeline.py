@@ -2,28 +2,38 @@
 
 ``signage replay`` drives it with the events' clock and prints the records; the engine drives it with the wall
 clock and publishes the publications on the bus. Same code, same results.
+
+Work is proportional to what changed: a change wakes only the rules that read the changed keys, and only the
+panels that a changed message targets are resolved and rendered again.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from renderers.panel_content import render_panel_content
-from signage.board import Decision, resolve
+from signage.board import Decision, resolve, targets_panel
 from signage.config import Config
 from signage.model import Alert, Lane, Message, Observation, ProfileKind, Targets
 from signage.rules import RuleBook, RuleOutcome
 from signage.state import LiveState
+from signage.templates import RenderedText, TemplateProblem
 from signage.timeutil import format_instant
 
-__all__ = ["Outcome", "Pipeline", "Publication", "Record"]
+__all__ = ["PUSH_TOPIC", "Outcome", "Pipeline", "Publication", "Record"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALERT_PRIORITY = {"extreme": 100, "severe": 90, "moderate": 70, "minor": 60, "unknown": 50}
+URGENT_SEVERITIES = ("severe", "extreme")
+PUSH_TOPIC = "_push"  # what the push workers send: one entry per topic, never per phone
+RENDER_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,45 +63,71 @@ class Publication:
 class Outcome:
     records: list[Record] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
+    panels: set[str] = field(default_factory=set)  # panels whose content changed
 
     def extend(self, other: Outcome) -> None:
         self.records.extend(other.records)
         self.publications.extend(other.publications)
+        self.panels |= other.panels
+
+
+@dataclass(slots=True)
+class _RuleRuntime:
+    pending_since: datetime | None = None  # ``for``: when the condition started to hold
+    cooldown_until: datetime | None = None
+    wake_at: datetime | None = None  # when the rule must be looked at again even if nothing changes
+
+
+@dataclass(frozen=True, slots=True)
+class _PushSent:
+    at: datetime
+    content_key: str
 
 
 class Pipeline:
     """Live state, rules, board and renderers for one configuration."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, use_index: bool = True) -> None:
         self.config = config
-        default_max_age = min((f.max_age for f in config.feeds.values()), default=None)
-        self.state = LiveState({f.id: f.max_age for f in config.feeds.values()},
-                               default_max_age or timedelta(minutes=15))
+        default_max_age = min((f.max_age for f in config.feeds.values()), default=timedelta(minutes=15))
+        self.state = LiveState({f.id: f.max_age for f in config.feeds.values()}, default_max_age)
         self.rules = RuleBook(config.rules, config.timezone)
         self.messages: dict[str, Message] = {}
         self.alerts: dict[str, Alert] = {}
         self.outcomes: dict[str, RuleOutcome] = {}
         self.decisions: dict[str, Decision] = {}
         self.contents: dict[str, dict[str, Any]] = {}
+        self.push_log: dict[str, dict[str, Any]] = {}  # topic -> the last push decision, for operators
+        self._use_index = use_index
+        self._tz = ZoneInfo(config.timezone)
+        self._runtime = {rule_id: _RuleRuntime() for rule_id in self.rules.ids()}
         self._zone_chains = {p.id: config.zone_ancestors(p.zone) for p in config.panels.values()}
         self._public_patterns = [t.pattern for t in config.topics if t.public]
+        self._targeted: dict[Targets, tuple[str, ...]] = {}
+        self._panel_messages: dict[str, set[str]] = {p: set() for p in config.panels}
+        self._dirty: set[str] = set()
+        self._pushes: dict[str, _PushSent] = {}
+        self._render_cache: dict[tuple[str, str, str], RenderedText] = {}
 
     # ---- time ---------------------------------------------------------------------------------------------
     def next_deadline(self) -> datetime | None:
         candidates = [m.expires_at for m in self.messages.values() if m.expires_at is not None]
+        candidates += [rt.wake_at for rt in self._runtime.values() if rt.wake_at is not None]
         stale = self.state.next_stale_at()
         if stale is not None:
             candidates.append(stale)
         return min(candidates, default=None)
 
     def start(self, now: datetime) -> Outcome:
-        """Render every panel once: each has content (its default at least) before anything arrives."""
+        """Look at every rule once and render every panel: each has content (its default at least)."""
         outcome = Outcome()
+        self._run_rules(self.rules.ids(), now, None, outcome)
+        self._dirty.update(self.config.panels)
         self._refresh_panels(now, None, outcome)
         return outcome
 
     def advance(self, until: datetime) -> Outcome:
-        """Let time pass to ``until``: expiries and staleness happen at their own instants, in order."""
+        """Let time pass to ``until``: expiries, staleness and rule wake-ups happen at their own instants."""
         outcome = Outcome()
         while (deadline := self.next_deadline()) is not None and deadline <= until:
             changed_keys: list[str] = []
@@ -102,7 +138,9 @@ class Pipeline:
                 if message.expires_at is not None and message.expires_at <= deadline:
                     self._withdraw(message.id, deadline, "expires" if message.lane is Lane.ALERT else "ttl",
                                    None, outcome)
-            self._run_rules(changed_keys, deadline, None, outcome)
+            due = [rule_id for rule_id, rt in self._runtime.items()
+                   if rt.wake_at is not None and rt.wake_at <= deadline]
+            self._run_rules(self._wake(changed_keys, due), deadline, None, outcome)
             self._refresh_panels(deadline, None, outcome)
         return outcome
 
@@ -116,16 +154,22 @@ class Pipeline:
             record = observation.to_json()
             if value is None:
                 record["ignored"] = "older than the value already held"
-                outcome.records.append(Record("observation", now, record, line))
-                continue
+            else:
+                changed.append(observation.key)
             outcome.records.append(Record("observation", now, record, line))
-            changed.append(observation.key)
-            self._publish_topic(observation.key, now, line, outcome)
+            if value is not None:
+                self._publish_topic(observation.key, now, line, outcome)
         for alert in alerts:
             self._take_alert(alert, now, line, outcome)
-        self._run_rules(changed, now, line, outcome)
+        self._run_rules(self._wake(changed, []), now, line, outcome)
         self._refresh_panels(now, line, outcome)
         return outcome
+
+    def _wake(self, changed: list[str], due: list[str]) -> list[str]:
+        if not self._use_index:
+            return self.rules.every_rule()
+        rules = self.rules.affected_by(changed) if changed else []
+        return rules + [r for r in due if r not in rules]
 
     def _publish_topic(self, key: str, now: datetime, line: int | None, outcome: Outcome) -> None:
         if not any(fnmatch.fnmatchcase(key, pattern) for pattern in self._public_patterns):
@@ -139,16 +183,19 @@ class Pipeline:
                                                         "content": data}, line))
 
     # ---- alerts -------------------------------------------------------------------------------------------
+    def _alert_zones(self, alert: Alert) -> tuple[str, ...]:
+        return tuple(sorted({zone for code in alert.zones
+                             for zone in ([code] if code in self.config.zones else self.config.zones_for_code(code))}))
+
     def _take_alert(self, alert: Alert, now: datetime, line: int | None, outcome: Outcome) -> None:
-        zones = sorted({zone for code in alert.zones
-                        for zone in ([code] if code in self.config.zones else self.config.zones_for_code(code))})
-        outcome.records.append(Record("alert", now, {**alert.to_json(), "resolved_zones": zones}, line))
+        zones = self._alert_zones(alert)
+        outcome.records.append(Record("alert", now, {**alert.to_json(), "resolved_zones": list(zones)}, line))
         touched: set[str] = set(zones)
         if alert.msg_type in ("update", "cancel"):
             for reference in alert.references:
                 old = self.alerts.pop(reference, None)
                 if old is not None:
-                    touched.update(self._alert_message(old).targets.zones)
+                    touched.update(self._alert_zones(old))
                 verb = "cancelled" if alert.msg_type == "cancel" else "updated"
                 self._withdraw(f"alert:{reference}", now, f"{verb} by {alert.id}", line, outcome)
         if alert.msg_type != "cancel":
@@ -161,14 +208,11 @@ class Pipeline:
                                                                "reason": "expires before it arrived"}, line))
             else:
                 self.alerts[alert.id] = alert
-                self._activate(self._alert_message(alert), now, line, outcome)
+                self._activate(self._alert_message(alert, zones), now, line, outcome)
         for zone in sorted(touched):
             self._publish_alerts(zone, now, line, outcome)
 
-    def _alert_message(self, alert: Alert) -> Message:
-        zones = tuple(sorted({zone for code in alert.zones
-                              for zone in ([code] if code in self.config.zones
-                                           else self.config.zones_for_code(code))}))
+    def _alert_message(self, alert: Alert, zones: tuple[str, ...]) -> Message:
         return Message(
             id=f"alert:{alert.id}",
             lane=Lane.ALERT,
@@ -186,7 +230,7 @@ class Pipeline:
 
     def _publish_alerts(self, zone: str, now: datetime, line: int | None, outcome: Outcome) -> None:
         active = [a.to_json() for a in sorted(self.alerts.values(), key=lambda a: a.id)
-                  if zone in self._alert_message(a).targets.zones]
+                  if zone in self._alert_zones(a)]
         topic = f"alerts/{zone}"
         data = {"zone": zone, "alerts": active}
         outcome.publications.append(Publication(topic, data))
@@ -194,47 +238,149 @@ class Pipeline:
                                                         "content": data}, line))
 
     # ---- rules --------------------------------------------------------------------------------------------
-    def _run_rules(self, changed: list[str], now: datetime, line: int | None, outcome: Outcome) -> None:
-        for rule_id in self.rules.affected_by(changed):
-            result = self.rules.evaluate(rule_id, self.state, now)
-            self.outcomes[rule_id] = result
-            message_id = f"rule:{rule_id}"
-            if not result.matched:
+    def _run_rules(self, rule_ids: Iterable[str], now: datetime, line: int | None, outcome: Outcome) -> None:
+        for rule_id in rule_ids:
+            self._evaluate_rule(rule_id, now, line, outcome)
+
+    def _evaluate_rule(self, rule_id: str, now: datetime, line: int | None, outcome: Outcome) -> None:
+        rule = self.rules.config(rule_id)
+        runtime = self._runtime[rule_id]
+        message_id = f"rule:{rule_id}"
+        active = message_id in self.messages
+        runtime.wake_at = None
+        schedule_wake: datetime | None = None
+        if rule.schedule is not None:
+            schedule_wake = rule.schedule.next_change(now)
+            if not rule.schedule.contains(now):
+                until = f" until {format_instant(schedule_wake)}" if schedule_wake else ""
+                self.outcomes[rule_id] = RuleOutcome(rule_id, False, f"outside its schedule{until}", {},
+                                                     tuple(sorted(self.rules.inputs(rule_id))))
+                runtime.pending_since = None
+                runtime.wake_at = schedule_wake
+                self._withdraw(message_id, now, "cleared: outside its schedule", line, outcome)
+                return
+        result = self.rules.evaluate(rule_id, self.state, now, active)
+        self.outcomes[rule_id] = result
+        runtime.wake_at = schedule_wake
+        if not result.matched:
+            runtime.pending_since = None
+            if active:
                 self._withdraw(message_id, now, f"cleared: {result.reason}", line, outcome)
-                continue
-            rule = self.rules.config(rule_id)
-            current = self.messages.get(message_id)
-            message = Message(
-                id=message_id,
-                lane=Lane.RULE,
-                priority=rule.priority,
-                template=rule.template,
-                params=result.params,
-                targets=rule.targets,
-                channels=rule.channels,
-                activated_at=current.activated_at if current else now,
-                expires_at=(now + rule.ttl) if rule.ttl else None,
-                source=f"rule {rule_id}",
-            )
-            if current is not None and current.same_content(replace(message, expires_at=current.expires_at)):
-                # Same content: only the time to live is renewed, which nobody sees.
-                self.messages[message_id] = message
-                continue
-            self._activate(message, now, line, outcome)
+                if rule.cooldown:
+                    runtime.cooldown_until = now + rule.cooldown
+            return
+        if not active:
+            if runtime.cooldown_until is not None and now < runtime.cooldown_until:
+                self.outcomes[rule_id] = replace(
+                    result, matched=False, reason=f"{result.reason}; cooling down until "
+                                                  f"{format_instant(runtime.cooldown_until)}")
+                runtime.wake_at = _earliest(runtime.cooldown_until, schedule_wake)
+                return
+            if rule.hold_for:
+                runtime.pending_since = runtime.pending_since or now
+                fires_at = runtime.pending_since + rule.hold_for
+                if now < fires_at:
+                    self.outcomes[rule_id] = replace(
+                        result, matched=False, reason=f"{result.reason} since "
+                        f"{format_instant(runtime.pending_since)}; fires at {format_instant(fires_at)} if it holds")
+                    runtime.wake_at = _earliest(fires_at, schedule_wake)
+                    return
+        current = self.messages.get(message_id)
+        message = Message(
+            id=message_id,
+            lane=Lane.RULE,
+            priority=rule.priority,
+            template=rule.template,
+            params=result.params,
+            targets=rule.targets,
+            channels=rule.channels,
+            activated_at=current.activated_at if current else now,
+            expires_at=(now + rule.ttl) if rule.ttl else None,
+            source=f"rule {rule_id}",
+        )
+        if current is not None and current.same_content(replace(message, expires_at=current.expires_at)):
+            self.messages[message_id] = message  # only the time to live is renewed, which nobody sees
+            return
+        self._activate(message, now, line, outcome)
+
+    # ---- messages -----------------------------------------------------------------------------------------
+    def _panels_for(self, targets: Targets) -> tuple[str, ...]:
+        panels = self._targeted.get(targets)
+        if panels is None:
+            panels = tuple(p.id for p in self.config.panels.values()
+                           if targets_panel(targets, p, self._zone_chains[p.id]))
+            self._targeted[targets] = panels
+        return panels
 
     def _activate(self, message: Message, now: datetime, line: int | None, outcome: Outcome) -> None:
-        status = "changed" if message.id in self.messages else "active"
+        previous = self.messages.get(message.id)
+        status = "changed" if previous is not None else "active"
+        if previous is not None:
+            for panel in self._panels_for(previous.targets):
+                self._panel_messages[panel].discard(previous.id)
+                self._dirty.add(panel)
         self.messages[message.id] = message
-        text = self.config.templates.render(message.template, message.params, self.config.languages[0]) \
-            if message.template in self.config.templates else None
+        for panel in self._panels_for(message.targets):
+            self._panel_messages[panel].add(message.id)
+            self._dirty.add(panel)
         data: dict[str, Any] = {**message.to_json(), "status": status}
+        text = self._render(message, self.config.languages[0], lambda _: None)
         if text is not None:
             data["text"] = {"title": text.title, "lines": list(text.lines)}
         outcome.records.append(Record("message", now, data, line))
+        if "push" in message.channels:
+            for topic in message.targets.topics:
+                self._push(message, topic, text, now, line, outcome)
 
     def _withdraw(self, message_id: str, now: datetime, reason: str, line: int | None, outcome: Outcome) -> None:
-        if self.messages.pop(message_id, None) is not None:
-            outcome.records.append(Record("expired", now, {"id": message_id, "reason": reason}, line))
+        message = self.messages.pop(message_id, None)
+        if message is None:
+            return
+        for panel in self._panels_for(message.targets):
+            self._panel_messages[panel].discard(message_id)
+            self._dirty.add(panel)
+        outcome.records.append(Record("expired", now, {"id": message_id, "reason": reason}, line))
+
+    # ---- push ---------------------------------------------------------------------------------------------
+    def _push(self, message: Message, topic: str, text: RenderedText | None, now: datetime, line: int | None,
+              outcome: Outcome) -> None:
+        """Decide whether this message is pushed on ``topic`` now; the decision is kept for operators."""
+        rule_policy = self.rules.config(message.id[5:]).push if message.lane is Lane.RULE else None
+        policy = self.config.push_policy(topic, rule_policy)
+        urgent = message.severity in URGENT_SEVERITIES
+        content_key = json.dumps([message.template, message.params], sort_keys=True, default=str)
+        last = self._pushes.get(topic)
+        local = now.astimezone(self._tz).time()
+        reason = ""
+        if text is None:
+            reason = "its template cannot be rendered"
+        elif last is not None and last.content_key == content_key:
+            reason = "unchanged since the last push on this topic"
+        elif policy.quiet_hours is not None and policy.quiet_hours.contains(local) and not urgent:
+            reason = "quiet hours (only severe or extreme alerts cross them)"
+        elif last is not None and now - last.at < policy.min_interval and not urgent:
+            reason = (f"at most one push per {policy.min_interval.total_seconds() / 60:g} min on this topic "
+                      f"(last at {format_instant(last.at)})")
+        if reason:
+            self.push_log[topic] = {"at": format_instant(now), "message": message.id, "sent": False,
+                                    "reason": reason}
+            return
+        assert text is not None
+        self._pushes[topic] = _PushSent(now, content_key)
+        self.push_log[topic] = {"at": format_instant(now), "message": message.id, "sent": True, "reason": "sent"}
+        content = {
+            "topic": topic,
+            "message": message.id,
+            "title": text.title,
+            "body": " ".join(text.lines),
+            "language": text.language,
+            "tag": message.id,
+            "urgency": "high" if message.lane is Lane.ALERT else "normal",
+            "ttl_s": int((message.expires_at - now).total_seconds()) if message.expires_at else 4 * 3600,
+        }
+        outcome.publications.append(Publication(PUSH_TOPIC, content))
+        outcome.records.append(Record("delivery", now, {"channel": "push", "target": topic, "format": "push",
+                                                        "content": content}, line))
 
     # ---- panels -------------------------------------------------------------------------------------------
     @staticmethod
@@ -245,16 +391,42 @@ class Pipeline:
                        {"panel": panel.name, "place": panel.place, "city": config.city},
                        Targets(panels=(panel_id,)), ("panels", "kiosks"), _EPOCH, None, "panel default")
 
+    def _render(self, message: Message, language: str, on_problem: Any) -> RenderedText | None:
+        """Template text, cached by template, parameters and language: a thousand panels cost one render."""
+        key = (message.template, json.dumps(message.params, sort_keys=True, default=str), language)
+        text = self._render_cache.get(key)
+        if text is None:
+            try:
+                text = self.config.templates.render(message.template, message.params, language)
+            except TemplateProblem as exc:
+                on_problem(str(exc))
+                return None
+            if len(self._render_cache) >= RENDER_CACHE_SIZE:
+                self._render_cache.pop(next(iter(self._render_cache)))
+            self._render_cache[key] = text
+        return text
+
+    def _text_or_default(self, panel_id: str, problems: list[str], message: Message, language: str
+                         ) -> RenderedText:
+        text = self._render(message, language, problems.append)
+        if text is None:  # a broken template must not blank a street panel: its default stands in
+            text = self.config.templates.render("default", self.default_message_for(self.config, panel_id).params,
+                                                language)
+        return text
+
     def _refresh_panels(self, now: datetime, line: int | None, outcome: Outcome) -> None:
-        active = sorted(self.messages.values(), key=lambda m: m.id)
-        for panel in self.config.panels.values():
+        dirty, self._dirty = self._dirty, set()
+        for panel_id in sorted(dirty):
+            panel = self.config.panels[panel_id]
             profile = self.config.profiles[panel.profile]
             channel = "kiosks" if profile.kind is ProfileKind.KIOSK else "panels"
-            decision = resolve(panel, self._zone_chains[panel.id], channel, active,
+            candidates = [self.messages[m] for m in sorted(self._panel_messages[panel_id])]
+            decision = resolve(panel, self._zone_chains[panel.id], channel, candidates,
                                self.default_message_for(self.config, panel.id), profile.max_pages)
             self.decisions[panel.id] = decision
             problems: list[str] = []
-            content = render_panel_content(panel, profile, decision, self.config.templates, problems.append)
+            content = render_panel_content(panel, profile, decision,
+                                           partial(self._text_or_default, panel_id, problems))
             for problem in problems:
                 outcome.records.append(Record("error", now, {"reason": problem, "panel": panel.id}, line))
             previous = self.contents.get(panel.id)
@@ -262,6 +434,7 @@ class Pipeline:
                 continue
             content["updated_at"] = format_instant(now)
             self.contents[panel.id] = content
+            outcome.panels.add(panel.id)
             outcome.publications.append(Publication(f"panel/{panel.id}", content))
             native = "json" if channel == "kiosks" else "multi"
             outcome.records.append(Record("delivery", now, {
@@ -269,3 +442,48 @@ class Pipeline:
                 "content": content["pages"] if native == "json" else content["multi"],
             }, line))
 
+    # ---- explain ------------------------------------------------------------------------------------------
+    def explain(self, panel_id: str, now: datetime) -> dict[str, Any]:
+        """Why ``panel_id`` shows what it shows: the winner, the competition, the rules and the values used."""
+        panel = self.config.panels[panel_id]
+        chain = self._zone_chains[panel_id]
+        decision = self.decisions.get(panel_id)
+        rules = []
+        keys: set[str] = set()
+        for rule_id in self.rules.ids():
+            rule = self.rules.config(rule_id)
+            if not targets_panel(rule.targets, panel, chain):
+                continue
+            result = self.outcomes.get(rule_id)
+            rules.append({"id": rule_id, "description": rule.description, "line": rule.line,
+                          "matched": bool(result and result.matched),
+                          "reason": result.reason if result else "not evaluated yet",
+                          "unavailable": list(result.unavailable) if result else []})
+            keys |= self.rules.inputs(rule_id)
+        values = []
+        for key in sorted(keys):
+            value = self.state.get(key)
+            if value is None:
+                values.append({"key": key, "missing": True})
+            else:
+                values.append({"key": key, "value": dict(value.fields), "source": value.source,
+                               "observed_at": format_instant(value.observed_at), "stale": value.is_stale(now),
+                               "age_s": round(value.age_s(now), 3), "max_age_s": value.max_age.total_seconds()})
+        shown = decision.shown if decision else ()
+        return {
+            "panel": panel_id,
+            "at": format_instant(now),
+            "reason": decision.reason if decision else "not resolved yet",
+            "lane": decision.lane.name.lower() if decision else "default",
+            "shown": [{"id": m.id, "lane": m.lane.name.lower(), "priority": m.priority, "source": m.source,
+                       "template": m.template, "params": dict(m.params)} for m in shown],
+            "competing": [{"id": mid, "why": why} for mid, why in (decision.competing if decision else ())],
+            "rules": rules,
+            "values": values,
+            "alerts": [a.to_json() for a in self.alerts.values()
+                       if any(z in chain for z in self._alert_zones(a))],
+        }
+
+
+def _earliest(*instants: datetime | None) -> datetime | None:
+    return min((i for i in instants if i is not None), default=None)

@@ -29,6 +29,12 @@ class TimeWindow:
     def crosses_midnight(self) -> bool:
         return self.end <= self.start
 
+    def contains(self, clock: time) -> bool:
+        """Whether a local wall-clock time falls inside the window (the end is excluded)."""
+        if self.crosses_midnight:
+            return clock >= self.start or clock < self.end
+        return self.start <= clock < self.end
+
     @classmethod
     def parse(cls, text: str) -> TimeWindow:
         match = _WINDOW.match(text)
