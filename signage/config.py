@@ -15,6 +15,7 @@ import yaml
 
 from signage.model import (
     FeedConfig,
+    Lane,
     Panel,
     Profile,
     ProfileKind,
@@ -268,6 +269,7 @@ class _Builder:
         r.unknown_keys(
             data,
             {"city", "timezone", "languages", "profiles", "zones", "panels", "feeds", "topics", "rules", "push",
+             "scheduled",
              "templates_dir"},
             "",
         )
@@ -491,13 +493,20 @@ class _Builder:
         r = self.r
         rules: list[RuleConfig] = []
         seen: dict[str, int] = {}
-        for i, item in r.items(data, "rules", "rules"):
-            path = f"rules[{i}]"
+        items = [("rules", i, item) for i, item in r.items(data, "rules", "rules")]
+        items += [("scheduled", i, item) for i, item in r.items(data, "scheduled", "scheduled")]
+        for section, i, item in items:
+            path = f"{section}[{i}]"
+            if section == "scheduled":
+                if "when" in item:
+                    r.error(item, "when", f"{path}.when", "scheduled content has a schedule, not a condition")
+                if "schedule" not in item:
+                    r.error(item, "id", f"{path}.schedule", "is required for scheduled content")
             r.unknown_keys(item, {"id", "description", "when", "clear_when", "for", "schedule", "cooldown", "then"},
                            path)
             rule_id = r.identifier(item, "id", f"{path}.id")
             r.check_unique(seen, rule_id, item, "id", f"{path}.id")
-            when = r.text(item, "when", f"{path}.when")
+            when = "true" if section == "scheduled" else r.text(item, "when", f"{path}.when")
             check: Callable[[str], None] = compile_expression
             try:
                 if when:
@@ -558,5 +567,6 @@ class _Builder:
                 r.error(then, "channels", f"{path}.then.channels", "push needs targets.topics to push to")
             rules.append(RuleConfig(rule_id, when, template, params, targets, channels, priority, ttl,
                                     item.line, str(item.get("description", "")), clear_when or None, hold_for,
-                                    schedule, cooldown, push))
+                                    schedule, cooldown, push,
+                                    Lane.SCHEDULE if section == "scheduled" else Lane.RULE))
         return tuple(rules)

@@ -142,6 +142,16 @@ class Targets:
         )
 
 
+class Lane(enum.IntEnum):
+    """Who wins a face: a higher lane pre-empts every lower one."""
+
+    DEFAULT = 0
+    SCHEDULE = 1
+    RULE = 2
+    OPERATOR = 3
+    ALERT = 4
+
+
 @dataclass(frozen=True, slots=True)
 class RuleConfig:
     id: str
@@ -159,16 +169,7 @@ class RuleConfig:
     schedule: Schedule | None = None
     cooldown: timedelta = timedelta(0)
     push: PushPolicy | None = None
-
-
-class Lane(enum.IntEnum):
-    """Who wins a face: a higher lane pre-empts every lower one."""
-
-    DEFAULT = 0
-    SCHEDULE = 1
-    RULE = 2
-    OPERATOR = 3
-    ALERT = 4
+    lane: Lane = Lane.RULE  # scheduled content is a rule in the schedule lane
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,7 +121,7 @@ class Pipeline:
     def start(self, now: datetime) -> Outcome:
         """Look at every rule once and render every panel: each has content (its default at least)."""
         outcome = Outcome()
-        self._run_rules(self.rules.ids(), now, None, outcome)
+        self._run_rules(self.rules.ids(), now, None, outcome, {"kind": "start", "keys": [], "source": ""})
         self._dirty.update(self.config.panels)
         self._refresh_panels(now, None, outcome)
         return outcome
@@ -140,7 +140,8 @@ class Pipeline:
                                    None, outcome)
             due = [rule_id for rule_id, rt in self._runtime.items()
                    if rt.wake_at is not None and rt.wake_at <= deadline]
-            self._run_rules(self._wake(changed_keys, due), deadline, None, outcome)
+            self._run_rules(self._wake(changed_keys, due), deadline, None, outcome,
+                            {"kind": "time", "keys": changed_keys, "source": ""})
             self._refresh_panels(deadline, None, outcome)
         return outcome
 
@@ -149,6 +150,7 @@ class Pipeline:
                line: int | None = None) -> Outcome:
         outcome = self.advance(now)
         changed: list[str] = []
+        sources: list[str] = []
         for observation in observations:
             value = self.state.apply(observation)
             record = observation.to_json()
@@ -156,13 +158,30 @@ class Pipeline:
                 record["ignored"] = "older than the value already held"
             else:
                 changed.append(observation.key)
+                sources.append(observation.source)
             outcome.records.append(Record("observation", now, record, line))
             if value is not None:
                 self._publish_topic(observation.key, now, line, outcome)
         for alert in alerts:
             self._take_alert(alert, now, line, outcome)
-        self._run_rules(self._wake(changed, []), now, line, outcome)
+        event = {"kind": "change", "keys": changed, "source": sources[0] if sources else ""}
+        self._run_rules(self._wake(changed, []), now, line, outcome, event)
         self._refresh_panels(now, line, outcome)
+        return outcome
+
+    # ---- operators ----------------------------------------------------------------------------------------
+    def put_message(self, message: Message, now: datetime) -> Outcome:
+        """An operator's broadcast or an emergency message: shown through the same board as everything else."""
+        outcome = self.advance(now)
+        self._activate(message, now, None, outcome)
+        self._refresh_panels(now, None, outcome)
+        return outcome
+
+    def remove_message(self, message_id: str, now: datetime, reason: str) -> Outcome:
+        """Stop a message everywhere at once."""
+        outcome = self.advance(now)
+        self._withdraw(message_id, now, reason, None, outcome)
+        self._refresh_panels(now, None, outcome)
         return outcome
 
     def _wake(self, changed: list[str], due: list[str]) -> list[str]:
@@ -238,11 +257,13 @@ class Pipeline:
                                                         "content": data}, line))
 
     # ---- rules --------------------------------------------------------------------------------------------
-    def _run_rules(self, rule_ids: Iterable[str], now: datetime, line: int | None, outcome: Outcome) -> None:
+    def _run_rules(self, rule_ids: Iterable[str], now: datetime, line: int | None, outcome: Outcome,
+                   event: Mapping[str, Any] | None = None) -> None:
         for rule_id in rule_ids:
-            self._evaluate_rule(rule_id, now, line, outcome)
+            self._evaluate_rule(rule_id, now, line, outcome, event)
 
-    def _evaluate_rule(self, rule_id: str, now: datetime, line: int | None, outcome: Outcome) -> None:
+    def _evaluate_rule(self, rule_id: str, now: datetime, line: int | None, outcome: Outcome,
+                       event: Mapping[str, Any] | None) -> None:
         rule = self.rules.config(rule_id)
         runtime = self._runtime[rule_id]
         message_id = f"rule:{rule_id}"
@@ -259,7 +280,7 @@ class Pipeline:
                 runtime.wake_at = schedule_wake
                 self._withdraw(message_id, now, "cleared: outside its schedule", line, outcome)
                 return
-        result = self.rules.evaluate(rule_id, self.state, now, active)
+        result = self.rules.evaluate(rule_id, self.state, now, active, event)
         self.outcomes[rule_id] = result
         runtime.wake_at = schedule_wake
         if not result.matched:
@@ -288,7 +309,7 @@ class Pipeline:
         current = self.messages.get(message_id)
         message = Message(
             id=message_id,
-            lane=Lane.RULE,
+            lane=rule.lane,
             priority=rule.priority,
             template=rule.template,
             params=result.params,
@@ -345,7 +366,8 @@ class Pipeline:
     def _push(self, message: Message, topic: str, text: RenderedText | None, now: datetime, line: int | None,
               outcome: Outcome) -> None:
         """Decide whether this message is pushed on ``topic`` now; the decision is kept for operators."""
-        rule_policy = self.rules.config(message.id[5:]).push if message.lane is Lane.RULE else None
+        rule_id = message.id.removeprefix("rule:")
+        rule_policy = self.rules.config(rule_id).push if rule_id in self._runtime else None
         policy = self.config.push_policy(topic, rule_policy)
         urgent = message.severity in URGENT_SEVERITIES
         content_key = json.dumps([message.template, message.params], sort_keys=True, default=str)

@@ -59,13 +59,13 @@ class _Expression:
     source: str
     program: Any
     keys: frozenset[str]
-    reads_all_state: bool  # reads state other than through a literal key: cannot be indexed
+    reads_all_state: bool  # reads state other than through a literal key, or the event: woken by every change
     handles_staleness: bool  # tests .stale or .age_s itself, so it is given stale values
 
     @classmethod
     def compile(cls, source: str) -> _Expression:
         return cls(source, compile_expression(source), state_keys(source),
-                   bool(re.search(r"\bstate\b(?!\s*\[\s*[\"'])", source)),
+                   bool(re.search(r"\bstate\b(?!\s*\[\s*[\"'])", source) or re.search(r"\bevent\b", source)),
                    bool(re.search(r"\.\s*(stale|age_s)\b", source)))
 
 
@@ -133,8 +133,13 @@ class RuleBook:
         """The baseline without the index: every rule, on every change (benchmarks compare against it)."""
         return list(self._rules)
 
-    def evaluate(self, rule_id: str, state: LiveState, now: datetime, active: bool = False) -> RuleOutcome:
-        """Whether the rule holds now, with its parameters; ``active`` selects ``clear_when`` when it has one."""
+    def evaluate(self, rule_id: str, state: LiveState, now: datetime, active: bool = False,
+                 event: Mapping[str, Any] | None = None) -> RuleOutcome:
+        """Whether the rule holds now, with its parameters; ``active`` selects ``clear_when`` when it has one.
+
+        ``event`` is what just happened, as expressions see it: ``{"kind": "change", "keys": [...],
+        "source": feed}``, ``{"kind": "time"}`` or ``{"kind": "start"}``.
+        """
         rule = self._rules[rule_id]
         inputs = tuple(sorted(self.inputs(rule_id)))
         condition = rule.clear_when if active and rule.clear_when is not None else rule.when
@@ -149,7 +154,8 @@ class RuleBook:
                 if views[key]["stale"]:
                     return RuleOutcome(rule_id, False,
                                        f"input {key!r} is stale ({views[key]['age_s']:.0f} s old)", {}, inputs)
-        context = {"state": views, "now": _time_context(now, self._tz)}
+        context = {"state": views, "now": _time_context(now, self._tz),
+                   "event": dict(event) if event is not None else {"kind": "time", "keys": [], "source": ""}}
         try:
             result = condition.program.execute(context)
         except Exception as exc:  # the CEL runtime raises several types; any of them means "cannot decide"
