@@ -157,7 +157,7 @@ def test_schedule_windows_open_and_close_on_time(config: Config) -> None:
     pipeline.start(early)
     pipeline.ingest([Observation("parking/monge", {"free": 80}, early + timedelta(minutes=20), "ngsi")], [],
                     early + timedelta(minutes=20))
-    assert "outside its schedule until 2026-11-25T06:00:00.000Z" == pipeline.outcomes["morning-only"].reason
+    assert pipeline.outcomes["morning-only"].reason == "outside its schedule until 2026-11-25T06:00:00.000Z"
     pipeline.advance(datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
     assert "rule:morning-only" in pipeline.messages
     fresh = datetime(2026, 11, 25, 8, 45, tzinfo=UTC)
