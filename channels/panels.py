@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -10,10 +11,12 @@ from aiohttp import web
 from renderers.kiosk import render_kiosk_page, render_static_page
 from renderers.panel_content import render_panel_content
 from signage.board import Decision
+from signage.engine import EXPLAIN_PREFIX
 from signage.model import Lane, ProfileKind
 from signage.pipeline import Pipeline
+from signage.timeutil import format_instant, parse_instant
 from signage.web.errors import json_error
-from signage.web.keys import CONFIG, HUB, METRICS, SETTINGS
+from signage.web.keys import BUS, CONFIG, ENGINE, HUB, METRICS, SETTINGS
 
 __all__ = ["routes"]
 
@@ -26,7 +29,7 @@ async def current_content(request: web.Request, panel_id: str) -> dict[str, Any]
     update = await request.app[HUB].latest(f"panel/{panel_id}")
     if update is not None:
         return dict(update.data)
-    config = request.app[CONFIG]
+    config = request.app[CONFIG].current
     panel = config.panels[panel_id]
     default = Pipeline.default_message_for(config, panel_id)
     decision = Decision(panel_id, (default,), Lane.DEFAULT, "engine not reached yet: default", ())
@@ -37,14 +40,14 @@ async def current_content(request: web.Request, panel_id: str) -> dict[str, Any]
 
 def _panel_or_404(request: web.Request) -> str:
     panel_id = request.match_info["panel_id"]
-    if panel_id not in request.app[CONFIG].panels:
+    if panel_id not in request.app[CONFIG].current.panels:
         raise json_error(web.HTTPNotFound, "unknown_panel", f"no panel {panel_id[:100]!r}")
     return panel_id
 
 
 @routes.get("/api/v1/panels")
 async def list_panels(request: web.Request) -> web.Response:
-    config = request.app[CONFIG]
+    config = request.app[CONFIG].current
     panels = []
     for panel in config.panels.values():
         content = await current_content(request, panel.id)
@@ -70,7 +73,7 @@ def _matches(request: web.Request, etag: str) -> bool:
 @routes.get("/api/v1/panels/{panel_id}/content")
 async def panel_content(request: web.Request) -> web.StreamResponse:
     panel_id = _panel_or_404(request)
-    config, metrics, settings = request.app[CONFIG], request.app[METRICS], request.app[SETTINGS]
+    config, metrics, settings = request.app[CONFIG].current, request.app[METRICS], request.app[SETTINGS]
     fmt = request.query.get("format", "json")
     if fmt not in FORMATS:
         metrics.panel_requests.labels(format="invalid", status="400").inc()
@@ -113,3 +116,23 @@ async def kiosk_page(request: web.Request) -> web.Response:
     content = await current_content(request, panel_id)
     return web.Response(text=render_kiosk_page(content), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-cache"})
+
+
+@routes.get("/api/v1/panels/{panel_id}/explain")
+async def panel_explain(request: web.Request) -> web.Response:
+    """Why the panel shows what it shows: winner, competition, rules with reasons, values with age and source."""
+    panel_id = _panel_or_404(request)
+    now = datetime.now(UTC)
+    if ENGINE in request.app:  # one process: ask the pipeline itself
+        return web.json_response(request.app[ENGINE].pipeline.explain(panel_id, now))
+    update = await request.app[BUS].latest(EXPLAIN_PREFIX + panel_id)
+    if update is None:
+        raise json_error(web.HTTPServiceUnavailable, "engine_not_ready",
+                         "the engine has not explained this panel yet; retry in a second")
+    document = dict(update.data)
+    for value in document["values"]:
+        if "observed_at" in value:
+            age = max(0.0, (now - parse_instant(value["observed_at"])).total_seconds())
+            value["age_s"] = round(age, 3)
+            value["stale"] = age >= value["max_age_s"]
+    return web.json_response({**document, "at": format_instant(now)})

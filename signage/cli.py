@@ -94,7 +94,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     until = parse_instant(args.until) if args.until else None
     source = sys.stdin if args.events == "-" else open(args.events, encoding="utf-8")  # noqa: SIM115
     with source:
-        for record in replay(config, source, until):
+        for record in replay(config, source, until, args.explain):
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 0
 
@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="replay feed deliveries offline (JSON lines), print what happens")
     replay.add_argument("--config", required=True, help="configuration file, or 'demo'")
     replay.add_argument("--until", help="let time pass to this instant after the last line (ISO 8601)")
+    replay.add_argument("--explain", action="store_true",
+                        help="after each change of a panel, print why it shows what it shows")
     replay.add_argument("events", help="JSON-lines file of deliveries, or - for standard input")
     replay.set_defaults(func=cmd_replay)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -24,9 +25,10 @@ from signage.store import Store
 from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant
 
-__all__ = ["INGEST_TOPIC", "Engine", "ingest_payload"]
+__all__ = ["EXPLAIN_PREFIX", "INGEST_TOPIC", "Engine", "explain_without_ages", "ingest_payload"]
 
 INGEST_TOPIC = "_ingest"
+EXPLAIN_PREFIX = "_explain/"  # the engine's "why" for each panel, read by web processes that have no pipeline
 MAX_TICK_S = 1.0
 log = logging.getLogger("signage.engine")
 
@@ -43,6 +45,12 @@ def ingest_payload(feed_id: str, received_at: datetime, observations: list[Obser
     }
 
 
+def explain_without_ages(explanation: dict[str, Any]) -> dict[str, Any]:
+    """The explanation minus what changes with the clock alone; a reader adds ages back from ``observed_at``."""
+    values = [{k: v for k, v in value.items() if k not in ("age_s", "stale")} for value in explanation["values"]]
+    return {**{k: v for k, v in explanation.items() if k != "at"}, "values": values}
+
+
 class Engine:
     def __init__(self, config: Config, bus: Bus, store: Store, metrics: Metrics,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -53,12 +61,14 @@ class Engine:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._explained: dict[str, str] = {}
         self.started = asyncio.Event()
 
     async def run(self) -> None:
         """Run until cancelled."""
         async with self._lock:
             await self._publish(self.pipeline.start(self._clock()))
+            await self._publish_explanations()
         self.started.set()
         ticker = asyncio.create_task(self._tick_forever(), name="engine-ticker")
         try:
@@ -66,6 +76,13 @@ class Engine:
                 await self._take(update.data)
         finally:
             await cancel_and_wait(ticker)
+
+    async def reload(self, config: Config) -> None:
+        """Switch to a new configuration without a restart, keeping the live state."""
+        async with self._lock:
+            self.pipeline, outcome = self.pipeline.with_config(config, self._clock())
+            await self._publish(outcome)
+            await self._publish_explanations()
 
     async def _take(self, payload: Any) -> None:
         began = time.perf_counter()
@@ -93,6 +110,17 @@ class Engine:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
             async with self._lock:
                 await self._publish(self.pipeline.advance(self._clock()))
+                await self._publish_explanations()
+
+    async def _publish_explanations(self) -> None:
+        """At most once a tick, publish each panel's explanation that changed since the last one."""
+        now = self._clock()
+        for panel_id in self.pipeline.config.panels:
+            document = explain_without_ages(self.pipeline.explain(panel_id, now))
+            digest = json.dumps(document, sort_keys=True, default=str)
+            if self._explained.get(panel_id) != digest:
+                self._explained[panel_id] = digest
+                await self._bus.publish(EXPLAIN_PREFIX + panel_id, document)
 
     async def _publish(self, outcome: Outcome) -> None:
         for publication in outcome.publications:

@@ -63,12 +63,10 @@ class Publication:
 class Outcome:
     records: list[Record] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
-    panels: set[str] = field(default_factory=set)  # panels whose content changed
 
     def extend(self, other: Outcome) -> None:
         self.records.extend(other.records)
         self.publications.extend(other.publications)
-        self.panels |= other.panels
 
 
 @dataclass(slots=True)
@@ -87,8 +85,11 @@ class _PushSent:
 class Pipeline:
     """Live state, rules, board and renderers for one configuration."""
 
-    def __init__(self, config: Config, *, use_index: bool = True) -> None:
+    def __init__(self, config: Config, *, use_index: bool = True, explain_changes: bool = False) -> None:
+        """``use_index=False`` evaluates every rule on every change (the benchmarks' baseline);
+        ``explain_changes`` follows each change of a panel's content with an ``explain`` record."""
         self.config = config
+        self._explain_changes = explain_changes
         default_max_age = min((f.max_age for f in config.feeds.values()), default=timedelta(minutes=15))
         self.state = LiveState({f.id: f.max_age for f in config.feeds.values()}, default_max_age)
         self.rules = RuleBook(config.rules, config.timezone)
@@ -456,13 +457,36 @@ class Pipeline:
                 continue
             content["updated_at"] = format_instant(now)
             self.contents[panel.id] = content
-            outcome.panels.add(panel.id)
             outcome.publications.append(Publication(f"panel/{panel.id}", content))
             native = "json" if channel == "kiosks" else "multi"
             outcome.records.append(Record("delivery", now, {
                 "channel": "panel", "target": panel.id, "format": native,
                 "content": content["pages"] if native == "json" else content["multi"],
             }, line))
+            if self._explain_changes:
+                outcome.records.append(Record("explain", now, self.explain(panel.id, now), line))
+
+    # ---- configuration ------------------------------------------------------------------------------------
+    def with_config(self, config: Config, now: datetime) -> tuple[Pipeline, Outcome]:
+        """A pipeline for a new configuration that keeps what is known: live values, alerts, operators'
+        messages, push history and what each panel shows (so unchanged panels are not sent again)."""
+        new = Pipeline(config, use_index=self._use_index, explain_changes=self._explain_changes)
+        for value in self.state.values():
+            new.state.apply(Observation(value.key, value.fields, value.observed_at, value.source))
+        new.contents = {p: c for p, c in self.contents.items() if p in config.panels}
+        new._pushes = dict(self._pushes)
+        new.push_log = dict(self.push_log)
+        outcome = Outcome()
+        for alert in self.alerts.values():
+            zones = new._alert_zones(alert)
+            if zones:
+                new.alerts[alert.id] = alert
+                new._activate(new._alert_message(alert, zones), now, None, outcome)
+        for message in self.messages.values():
+            if message.lane is Lane.OPERATOR:
+                new._activate(message, now, None, outcome)
+        outcome.extend(new.start(now))
+        return new, outcome
 
     # ---- explain ------------------------------------------------------------------------------------------
     def explain(self, panel_id: str, now: datetime) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from signage.config import Config
 from signage.feeds import FeedError, decode_delivery
-from signage.pipeline import Pipeline, Record
+from signage.pipeline import Outcome, Pipeline, Record
 from signage.timeutil import parse_instant
 
 __all__ = ["MAX_LINE_BYTES", "replay"]
@@ -40,10 +40,18 @@ def _body(event: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
-def replay(config: Config, lines: Iterable[str], until: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Yield the records for ``lines`` (JSON lines) in order; bad lines become ``error`` records."""
-    pipeline = Pipeline(config)
+def replay(config: Config, lines: Iterable[str], until: datetime | None = None, explain: bool = False
+           ) -> Iterator[dict[str, Any]]:
+    """Yield the records for ``lines`` (JSON lines) in order; bad lines become ``error`` records.
+
+    With ``explain``, each change of a panel's content is followed by an ``explain`` record saying why.
+    """
+    pipeline = Pipeline(config, explain_changes=explain)
     clock: datetime | None = None
+
+    def emit(outcome: Outcome) -> Iterator[dict[str, Any]]:
+        for record in outcome.records:
+            yield record.to_json()
 
     def error(at: datetime, number: int, reason: str) -> dict[str, Any]:
         return Record("error", at, {"reason": reason}, number).to_json()
@@ -67,20 +75,16 @@ def replay(config: Config, lines: Iterable[str], until: datetime | None = None) 
             yield error(clock or _EPOCH, number, f"bad input line: {exc}")
             continue
         if clock is None:
-            for record in pipeline.start(at).records:
-                yield record.to_json()
+            yield from emit(pipeline.start(at))
             clock = at
         # The clock never runs backwards: a late line is processed at the current time.
         clock = max(clock, at)
-        for record in pipeline.advance(clock).records:
-            yield record.to_json()
+        yield from emit(pipeline.advance(clock))
         try:
             result = decode_delivery(config.feeds[feed_id], body, clock)
         except FeedError as exc:
             yield error(clock, number, f"feed {feed_id}: {exc}")
             continue
-        for record in pipeline.ingest(result.observations, result.alerts, clock, number).records:
-            yield record.to_json()
+        yield from emit(pipeline.ingest(result.observations, result.alerts, clock, number))
     if until is not None and clock is not None and until > clock:
-        for record in pipeline.advance(until).records:
-            yield record.to_json()
+        yield from emit(pipeline.advance(until))

@@ -30,6 +30,7 @@ class Settings:
     ws_heartbeat_s: float = 25.0
     long_poll_max_s: float = 60.0
     bus_history: int = 100
+    config_poll_s: float = 2.0  # how often the configuration file is checked for changes (0: never)
 
     @classmethod
     def from_env(cls, config_path: Path, **overrides: Any) -> Settings:

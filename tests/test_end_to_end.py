@@ -49,6 +49,7 @@ async def test_health_readiness_and_metrics(client) -> None:  # type: ignore[no-
     assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status == 200 and (await ready.json())["checks"] == {"bus": True, "store": True, "engine": True}
+    assert (await ready.json())["config"] == {"version": 1, "errors": []}
     await post_central_parking(client, darcy=9)
     metrics = await (await client.get("/metrics")).text()
     assert 'signage_feed_deliveries_total{feed="ngsi",result="accepted"} 3.0' in metrics

@@ -51,6 +51,16 @@ async def check_fan_out(engine_port: int, web1: int, web2: int) -> None:
             await ws.close()
         async with http.get(f"http://127.0.0.1:{web2}/api/v1/panels/darcy/content?format=multi") as response:
             assert "Darcy 33 pl" in await response.text()
+        # A web process has no pipeline: it answers "why" from what the engine published.
+        for _ in range(50):
+            async with http.get(f"http://127.0.0.1:{web2}/api/v1/panels/darcy/explain") as response:
+                if response.status == 200:
+                    explanation = await response.json()
+                    if explanation["shown"][0]["id"] == "rule:parking-centre":
+                        break
+            await asyncio.sleep(0.1)
+        values = {v["key"]: v for v in explanation["values"]}
+        assert values["parking/darcy"]["value"]["free"] == 33 and values["parking/darcy"]["age_s"] >= 0
         async with http.get(f"http://127.0.0.1:{engine_port}/readyz") as response:
             assert (await response.json())["checks"]["engine"] is True
         async with http.get(f"http://127.0.0.1:{engine_port}/api/v1/panels") as response:

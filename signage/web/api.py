@@ -35,7 +35,9 @@ async def readyz(request: web.Request) -> web.Response:
     if ENGINE in app:
         checks["engine"] = app[ENGINE].started.is_set()
     ready = all(checks.values())
-    return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks},
+    live = app[CONFIG]
+    config = {"version": live.version, "errors": live.errors}  # a rejected edit leaves the old one running
+    return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks, "config": config},
                              status=200 if ready else 503)
 
 
@@ -50,7 +52,7 @@ async def feed_delivery(request: web.Request) -> web.Response:
     """Decode at the edge so the sender hears at once what was wrong; keep what cannot be used."""
     app = request.app
     feed_id = request.match_info["feed_id"]
-    feed = app[CONFIG].feeds.get(feed_id)
+    feed = app[CONFIG].current.feeds.get(feed_id)
     if feed is None:
         raise json_error(web.HTTPNotFound, "unknown_feed", f"no feed {feed_id[:100]!r} in this configuration")
     body = await request.read()
@@ -82,7 +84,7 @@ async def feed_delivery(request: web.Request) -> web.Response:
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
     """A plain page listing the panels and the endpoints, for people who open the server's address."""
-    config = request.app[CONFIG]
+    config = request.app[CONFIG].current
     settings = request.app[SETTINGS]
     items = "".join(
         f'<li><a href="/kiosk/{escape(p.id)}">{escape(p.name)}</a> ({escape(p.profile)}) — '

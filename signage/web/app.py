@@ -27,6 +27,7 @@ from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
 from signage.web.errors import error_middleware, json_error
 from signage.web.keys import BUS, CONFIG, ENGINE, HTTP, HUB, METRICS, SETTINGS, SOCKETS, STORE
+from signage.web.live_config import LiveConfig
 
 __all__ = ["create_app"]
 
@@ -78,8 +79,15 @@ async def _hub(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _engine(app: web.Application) -> AsyncIterator[None]:
-    app[ENGINE] = Engine(app[CONFIG], app[BUS], app[STORE], app[METRICS])
+    app[ENGINE] = Engine(app[CONFIG].current, app[BUS], app[STORE], app[METRICS])
+    app[CONFIG].on_change(app[ENGINE].reload)
     async with _background("engine", app[ENGINE].run):
+        yield
+
+
+async def _config_watcher(app: web.Application) -> AsyncIterator[None]:
+    interval = app[SETTINGS].config_poll_s
+    async with _background("config-watcher", lambda: app[CONFIG].watch(interval)):
         yield
 
 
@@ -111,11 +119,14 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
     """Build the application for ``settings.role``; the configuration is loaded if not given."""
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    app[CONFIG] = config if config is not None else load_config(settings.config_path)
+    app[CONFIG] = LiveConfig(config if config is not None else load_config(settings.config_path),
+                             settings.config_path)
     app[METRICS] = Metrics()
     sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
     app[SOCKETS] = sockets
     app.cleanup_ctx.append(_resources)
+    if settings.config_poll_s > 0:
+        app.cleanup_ctx.append(_config_watcher)
     if settings.runs_web:
         app.cleanup_ctx.append(_hub)
         app.add_routes(panel_routes)

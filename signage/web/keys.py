@@ -9,16 +9,16 @@ from aiohttp import web
 
 from channels.hub import Hub
 from signage.bus import Bus
-from signage.config import Config
 from signage.engine import Engine
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import Store
+from signage.web.live_config import LiveConfig
 
 __all__ = ["BUS", "CONFIG", "ENGINE", "HTTP", "HUB", "METRICS", "SETTINGS", "SOCKETS", "STORE"]
 
 SETTINGS = web.AppKey("settings", Settings)
-CONFIG = web.AppKey("config", Config)
+CONFIG = web.AppKey("config", LiveConfig)
 BUS = web.AppKey("bus", Bus)
 STORE = web.AppKey("store", Store)
 METRICS = web.AppKey("metrics", Metrics)

@@ -68,3 +68,22 @@ async def test_a_long_poll_with_nothing_new_ends_in_304(client) -> None:  # type
     etag = (await client.get("/api/v1/panels/chu/content")).headers["ETag"]
     response = await client.get("/api/v1/panels/chu/content?wait=0.3", headers={"If-None-Match": etag})
     assert response.status == 304
+
+
+async def test_explain_says_why_a_panel_shows_what_it_shows(client) -> None:  # type: ignore[no-untyped-def]
+    await post_central_parking(client, darcy=0)
+    for _ in range(100):
+        explanation = await (await client.get("/api/v1/panels/darcy/explain")).json()
+        if explanation["shown"][0]["id"] == "rule:parking-centre":
+            break
+        await asyncio.sleep(0.05)
+    assert explanation["shown"][0]["params"]["a_free"] == 0
+    rules = {r["id"]: r for r in explanation["rules"]}
+    assert rules["parking-centre"]["matched"] is True
+    assert rules["air-poor"] == {**rules["air-poor"], "matched": False,
+                                 "reason": "input 'air/dijon-metropole' has no value yet"}
+    values = {v["key"]: v for v in explanation["values"]}
+    assert values["parking/darcy"]["source"] == "ngsi" and values["parking/darcy"]["stale"] is False
+    assert 0 <= values["parking/darcy"]["age_s"] < 30
+    missing = await client.get("/api/v1/panels/nowhere/explain")
+    assert missing.status == 404

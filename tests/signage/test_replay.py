@@ -100,3 +100,14 @@ def test_until_lets_time_pass_after_the_last_line(tmp_path: Path) -> None:
     _, with_until = run_replay(path, "--until", (at + timedelta(hours=2)).isoformat())
     assert not any(r["kind"] == "expired" for r in without)
     assert [r["id"] for r in with_until if r["kind"] == "expired"] == ["alert:A"]
+
+
+def test_explain_follows_every_change_of_a_panel_with_why(tmp_path: Path) -> None:
+    _, records = run_replay(events_file(tmp_path), "--explain")
+    for index, record in enumerate(records):
+        if record["kind"] == "delivery" and record["channel"] == "panel":
+            follow = [r for r in records[index:] if r["kind"] == "explain" and r["panel"] == record["target"]]
+            assert follow and follow[0]["at"] == record["at"]
+    alert_time = [r for r in records if r["kind"] == "explain" and r["panel"] == "darcy" and r["lane"] == "alert"]
+    assert alert_time and alert_time[0]["shown"][0]["id"] == "alert:A"
+    assert {"id": "rule:parking-centre", "why": "pre-empted by the alert lane"} in alert_time[0]["competing"]
