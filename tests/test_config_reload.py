@@ -14,7 +14,7 @@ from signage.web.keys import ENGINE
 async def wait_for_text(client, url: str, needle: str, present: bool = True) -> str:  # type: ignore[no-untyped-def]
     text = ""
     for _ in range(100):
-        text = await (await client.get(url)).text()
+        text = str(await (await client.get(url)).text())
         if (needle in text) == present:
             return text
         await asyncio.sleep(0.05)
