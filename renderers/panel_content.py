@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +54,14 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
     }
     if profile.kind is not ProfileKind.KIOSK:
         content["multi"] = pages_to_multi(led_pages, profile)
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    content["etag"] = digest[:20]
+    content["etag"] = _etag(content)
     return content
+
+
+def _etag(content: dict[str, Any]) -> str:
+    """A digest of everything shown; separators that cannot occur in text keep fields apart."""
+    parts = [str(content[k]) for k in ("v", "panel", "name", "profile", "language", "lane", "reason", "page_time_s")]
+    parts.append(content.get("multi", ""))
+    for page in content["pages"]:
+        parts += [page["message"], str(page["severity"]), page["title"], "\x1d".join(page["lines"]), page["language"]]
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:20]

@@ -40,12 +40,16 @@ def resolve(
     messages: Iterable[Message],
     default: Message,
     max_pages: int,
+    targeted: bool = False,
 ) -> Decision:
-    """Decide what ``panel`` shows among ``messages``; ``channel`` is ``panels`` or ``kiosks``."""
+    """Decide what ``panel`` shows among ``messages``; ``channel`` is ``panels`` or ``kiosks``.
+
+    ``targeted`` says the caller passes only messages already known to target the panel.
+    """
     candidates: list[Message] = []
     competing: list[tuple[str, str]] = []
     for message in messages:
-        if not targets_panel(message.targets, panel, zone_chain):
+        if not targeted and not targets_panel(message.targets, panel, zone_chain):
             continue
         if channel not in message.channels:
             competing.append((message.id, f"not sent to {channel}"))

@@ -54,7 +54,7 @@ def explain_without_ages(explanation: dict[str, Any]) -> dict[str, Any]:
 class Engine:
     def __init__(self, config: Config, bus: Bus, store: Store, metrics: Metrics,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.pipeline = Pipeline(config)
+        self.pipeline = Pipeline(config, describe_messages=False)
         self._bus = bus
         self._store = store
         self._metrics = metrics

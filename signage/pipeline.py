@@ -10,6 +10,7 @@ panels that a changed message targets are resolved and rendered again.
 from __future__ import annotations
 
 import fnmatch
+import heapq
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -85,10 +86,14 @@ class _PushSent:
 class Pipeline:
     """Live state, rules, board and renderers for one configuration."""
 
-    def __init__(self, config: Config, *, use_index: bool = True, explain_changes: bool = False) -> None:
+    def __init__(self, config: Config, *, use_index: bool = True, explain_changes: bool = False,
+                 describe_messages: bool = True) -> None:
         """``use_index=False`` evaluates every rule on every change (the benchmarks' baseline);
-        ``explain_changes`` follows each change of a panel's content with an ``explain`` record."""
+        ``explain_changes`` follows each change of a panel's content with an ``explain`` record;
+        ``describe_messages`` adds each message's text to its record (for people reading a replay; the
+        engine, which reads records only to store messages, does without)."""
         self.config = config
+        self._describe = describe_messages
         self._explain_changes = explain_changes
         default_max_age = min((f.max_age for f in config.feeds.values()), default=timedelta(minutes=15))
         self.state = LiveState({f.id: f.max_age for f in config.feeds.values()}, default_max_age)
@@ -106,14 +111,29 @@ class Pipeline:
         self._public_patterns = [t.pattern for t in config.topics if t.public]
         self._targeted: dict[Targets, tuple[str, ...]] = {}
         self._panel_messages: dict[str, set[str]] = {p: set() for p in config.panels}
-        self._dirty: set[str] = set()
+        self._dirty: set[str] = set()  # panels to resolve and render again
+        self._competition_changed: set[str] = set()  # panels whose losers changed: only the "why" is outdated
         self._pushes: dict[str, _PushSent] = {}
         self._render_cache: dict[tuple[str, str, str], RenderedText] = {}
+        self._defaults = {panel_id: self.default_message_for(config, panel_id) for panel_id in config.panels}
+        # (instant, "message" or "rule", id): expiries and wake-ups; outdated entries are skipped when read.
+        self._timers: list[tuple[datetime, str, str]] = []
 
     # ---- time ---------------------------------------------------------------------------------------------
+    def _timer(self, at: datetime | None, kind: str, ident: str) -> None:
+        if at is not None:
+            heapq.heappush(self._timers, (at, kind, ident))
+
+    def _timer_is_live(self, at: datetime, kind: str, ident: str) -> bool:
+        if kind == "message":
+            message = self.messages.get(ident)
+            return message is not None and message.expires_at == at
+        return self._runtime[ident].wake_at == at
+
     def next_deadline(self) -> datetime | None:
-        candidates = [m.expires_at for m in self.messages.values() if m.expires_at is not None]
-        candidates += [rt.wake_at for rt in self._runtime.values() if rt.wake_at is not None]
+        while self._timers and not self._timer_is_live(*self._timers[0]):
+            heapq.heappop(self._timers)
+        candidates = [self._timers[0][0]] if self._timers else []
         stale = self.state.next_stale_at()
         if stale is not None:
             candidates.append(stale)
@@ -154,10 +174,12 @@ class Pipeline:
         sources: list[str] = []
         for observation in observations:
             value = self.state.apply(observation)
-            record = observation.to_json()
             if value is None:
+                record = observation.to_json()
                 record["ignored"] = "older than the value already held"
             else:
+                record = {"key": observation.key, "value": dict(observation.value),
+                          "observed_at": value.observed_at_text, "source": observation.source}
                 changed.append(observation.key)
                 sources.append(observation.source)
             outcome.records.append(Record("observation", now, record, line))
@@ -262,6 +284,7 @@ class Pipeline:
                    event: Mapping[str, Any] | None = None) -> None:
         for rule_id in rule_ids:
             self._evaluate_rule(rule_id, now, line, outcome, event)
+            self._timer(self._runtime[rule_id].wake_at, "rule", rule_id)
 
     def _evaluate_rule(self, rule_id: str, now: datetime, line: int | None, outcome: Outcome,
                        event: Mapping[str, Any] | None) -> None:
@@ -322,6 +345,7 @@ class Pipeline:
         )
         if current is not None and current.same_content(replace(message, expires_at=current.expires_at)):
             self.messages[message_id] = message  # only the time to live is renewed, which nobody sees
+            self._timer(message.expires_at, "message", message_id)
             return
         self._activate(message, now, line, outcome)
 
@@ -334,23 +358,40 @@ class Pipeline:
             self._targeted[targets] = panels
         return panels
 
+    def _touch(self, panel_id: str, message_id: str, contender: Message | None) -> None:
+        """A message targeting the panel changed. Resolve the panel again only if what it shows may change:
+        the message is shown there now, or ``contender`` (its new version) ranks at least as high as the
+        winner. Otherwise it still loses, and only the explanation of the competition is outdated."""
+        decision = self.decisions.get(panel_id)
+        if decision is None or any(m.id == message_id for m in decision.shown):
+            self._dirty.add(panel_id)
+            return
+        winner = decision.shown[0]
+        if contender is not None and (contender.lane, contender.priority) >= (winner.lane, winner.priority):
+            self._dirty.add(panel_id)
+        else:
+            self._competition_changed.add(panel_id)
+
     def _activate(self, message: Message, now: datetime, line: int | None, outcome: Outcome) -> None:
         previous = self.messages.get(message.id)
         status = "changed" if previous is not None else "active"
         if previous is not None:
             for panel in self._panels_for(previous.targets):
                 self._panel_messages[panel].discard(previous.id)
-                self._dirty.add(panel)
+                self._touch(panel, previous.id, None)
         self.messages[message.id] = message
+        self._timer(message.expires_at, "message", message.id)
         for panel in self._panels_for(message.targets):
             self._panel_messages[panel].add(message.id)
-            self._dirty.add(panel)
+            self._touch(panel, message.id, message)
         data: dict[str, Any] = {**message.to_json(), "status": status}
-        text = self._render(message, self.config.languages[0], lambda _: None)
-        if text is not None:
+        pushes = "push" in message.channels and message.targets.topics
+        text = self._render(message, self.config.languages[0], lambda _: None) if (
+            self._describe or pushes) else None
+        if text is not None and self._describe:
             data["text"] = {"title": text.title, "lines": list(text.lines)}
         outcome.records.append(Record("message", now, data, line))
-        if "push" in message.channels:
+        if pushes:
             for topic in message.targets.topics:
                 self._push(message, topic, text, now, line, outcome)
 
@@ -360,7 +401,7 @@ class Pipeline:
             return
         for panel in self._panels_for(message.targets):
             self._panel_messages[panel].discard(message_id)
-            self._dirty.add(panel)
+            self._touch(panel, message_id, None)
         outcome.records.append(Record("expired", now, {"id": message_id, "reason": reason}, line))
 
     # ---- push ---------------------------------------------------------------------------------------------
@@ -429,12 +470,22 @@ class Pipeline:
             self._render_cache[key] = text
         return text
 
+    def _resolve(self, panel_id: str) -> Decision:
+        panel = self.config.panels[panel_id]
+        profile = self.config.profiles[panel.profile]
+        channel = "kiosks" if profile.kind is ProfileKind.KIOSK else "panels"
+        candidates = [self.messages[m] for m in sorted(self._panel_messages[panel_id])]
+        decision = resolve(panel, self._zone_chains[panel_id], channel, candidates, self._defaults[panel_id],
+                           profile.max_pages, targeted=True)
+        self.decisions[panel_id] = decision
+        self._competition_changed.discard(panel_id)
+        return decision
+
     def _text_or_default(self, panel_id: str, problems: list[str], message: Message, language: str
                          ) -> RenderedText:
         text = self._render(message, language, problems.append)
         if text is None:  # a broken template must not blank a street panel: its default stands in
-            text = self.config.templates.render("default", self.default_message_for(self.config, panel_id).params,
-                                                language)
+            text = self.config.templates.render("default", self._defaults[panel_id].params, language)
         return text
 
     def _refresh_panels(self, now: datetime, line: int | None, outcome: Outcome) -> None:
@@ -443,10 +494,7 @@ class Pipeline:
             panel = self.config.panels[panel_id]
             profile = self.config.profiles[panel.profile]
             channel = "kiosks" if profile.kind is ProfileKind.KIOSK else "panels"
-            candidates = [self.messages[m] for m in sorted(self._panel_messages[panel_id])]
-            decision = resolve(panel, self._zone_chains[panel.id], channel, candidates,
-                               self.default_message_for(self.config, panel.id), profile.max_pages)
-            self.decisions[panel.id] = decision
+            decision = self._resolve(panel_id)
             problems: list[str] = []
             content = render_panel_content(panel, profile, decision,
                                            partial(self._text_or_default, panel_id, problems))
@@ -470,7 +518,8 @@ class Pipeline:
     def with_config(self, config: Config, now: datetime) -> tuple[Pipeline, Outcome]:
         """A pipeline for a new configuration that keeps what is known: live values, alerts, operators'
         messages, push history and what each panel shows (so unchanged panels are not sent again)."""
-        new = Pipeline(config, use_index=self._use_index, explain_changes=self._explain_changes)
+        new = Pipeline(config, use_index=self._use_index, explain_changes=self._explain_changes,
+                       describe_messages=self._describe)
         for value in self.state.values():
             new.state.apply(Observation(value.key, value.fields, value.observed_at, value.source))
         new.contents = {p: c for p, c in self.contents.items() if p in config.panels}
@@ -493,6 +542,8 @@ class Pipeline:
         """Why ``panel_id`` shows what it shows: the winner, the competition, the rules and the values used."""
         panel = self.config.panels[panel_id]
         chain = self._zone_chains[panel_id]
+        if panel_id in self._competition_changed:  # the winner is the same; bring the losers' reasons up to date
+            self._resolve(panel_id)
         decision = self.decisions.get(panel_id)
         rules = []
         keys: set[str] = set()

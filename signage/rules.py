@@ -7,9 +7,10 @@ value does not fire, and says why.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +55,9 @@ class RuleOutcome:
     unavailable: tuple[str, ...] = ()  # parameters whose values are stale or missing: shown as unavailable
 
 
+_META = ("stale", "age_s", "source", "observed_at")
+
+
 @dataclass(frozen=True, slots=True)
 class _Expression:
     source: str
@@ -61,12 +65,18 @@ class _Expression:
     keys: frozenset[str]
     reads_all_state: bool  # reads state other than through a literal key, or the event: woken by every change
     handles_staleness: bool  # tests .stale or .age_s itself, so it is given stale values
+    meta: frozenset[str]  # which of stale, age_s, source, observed_at it reads
+    reads_now: bool
+    reads_event: bool
 
     @classmethod
     def compile(cls, source: str) -> _Expression:
+        reads_event = bool(re.search(r"\bevent\b", source))
         return cls(source, compile_expression(source), state_keys(source),
-                   bool(re.search(r"\bstate\b(?!\s*\[\s*[\"'])", source) or re.search(r"\bevent\b", source)),
-                   bool(re.search(r"\.\s*(stale|age_s)\b", source)))
+                   bool(re.search(r"\bstate\b(?!\s*\[\s*[\"'])", source)) or reads_event,
+                   bool(re.search(r"\.\s*(stale|age_s)\b", source)),
+                   frozenset(m for m in _META if re.search(rf"\.\s*{m}\b", source)),
+                   bool(re.search(r"\bnow\b", source)), reads_event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +85,25 @@ class _Compiled:
     when: _Expression
     clear_when: _Expression | None
     params: Mapping[str, _Expression]
+    inputs: frozenset[str]
+    reads_all_state: bool
+    meta: frozenset[str]
+    reads_now: bool
+    reads_event: bool
+    # One CEL program per set of available parameters: {"a": expr, …} costs one context conversion, not one each.
+    param_programs: dict[frozenset[str], Any] = field(default_factory=dict)
 
     @property
     def expressions(self) -> list[_Expression]:
         return [self.when, *([self.clear_when] if self.clear_when else []), *self.params.values()]
+
+    def params_program(self, names: frozenset[str]) -> Any:
+        program = self.param_programs.get(names)
+        if program is None:
+            body = ", ".join(f"{json.dumps(name)}: ({self.params[name].source})" for name in sorted(names))
+            program = compile_expression("{" + body + "}") if len(body) < MAX_EXPRESSION_CHARS - 2 else None
+            self.param_programs[names] = program
+        return program
 
 
 def _time_context(now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -99,15 +124,20 @@ class RuleBook:
         self._rules: dict[str, _Compiled] = {}
         self._by_key: dict[str, list[str]] = {}
         self._always: list[str] = []
+        self._position = {rule.id: index for index, rule in enumerate(rules)}
         for rule in rules:
+            when = _Expression.compile(rule.when)
+            clear_when = _Expression.compile(rule.clear_when) if rule.clear_when else None
+            params = {name: _Expression.compile(expr) for name, expr in rule.params.items()}
+            expressions = [when, *([clear_when] if clear_when else []), *params.values()]
+            keys = frozenset().union(*(e.keys for e in expressions))
             compiled = _Compiled(
-                rule, _Expression.compile(rule.when),
-                _Expression.compile(rule.clear_when) if rule.clear_when else None,
-                {name: _Expression.compile(expr) for name, expr in rule.params.items()},
+                rule, when, clear_when, params, keys, any(e.reads_all_state for e in expressions),
+                frozenset().union(*(e.meta for e in expressions)), any(e.reads_now for e in expressions),
+                any(e.reads_event for e in expressions),
             )
             self._rules[rule.id] = compiled
-            keys = frozenset().union(*(e.keys for e in compiled.expressions))
-            if any(e.reads_all_state for e in compiled.expressions) or not keys:
+            if compiled.reads_all_state or not keys:
                 self._always.append(rule.id)
             for key in keys:
                 self._by_key.setdefault(key, []).append(rule.id)
@@ -120,14 +150,14 @@ class RuleBook:
 
     def inputs(self, rule_id: str) -> frozenset[str]:
         """Every state key the rule names."""
-        return frozenset().union(*(e.keys for e in self._rules[rule_id].expressions))
+        return self._rules[rule_id].inputs
 
     def affected_by(self, keys: Iterable[str]) -> list[str]:
         """Rule ids to evaluate after ``keys`` changed, in declaration order."""
         wanted = set(self._always)
         for key in keys:
             wanted.update(self._by_key.get(key, ()))
-        return [rule_id for rule_id in self._rules if rule_id in wanted]
+        return sorted(wanted, key=self._position.__getitem__)
 
     def every_rule(self) -> list[str]:
         """The baseline without the index: every rule, on every change (benchmarks compare against it)."""
@@ -141,21 +171,32 @@ class RuleBook:
         "source": feed}``, ``{"kind": "time"}`` or ``{"kind": "start"}``.
         """
         rule = self._rules[rule_id]
-        inputs = tuple(sorted(self.inputs(rule_id)))
+        inputs = tuple(sorted(rule.inputs))
         condition = rule.clear_when if active and rule.clear_when is not None else rule.when
-        keys: Iterable[str] = (
-            [v.key for v in state.values()] if any(e.reads_all_state for e in rule.expressions) else inputs
-        )
-        views = {key: value.view(now) for key in keys if (value := state.get(key)) is not None}
+        values = {value.key: value for value in (
+            state.values() if rule.reads_all_state else (state.get(key) for key in inputs)) if value is not None}
+        stale = {key for key, value in values.items() if value.is_stale(now)}
         if not condition.handles_staleness:
             for key in sorted(condition.keys):
-                if key not in views:
+                if key not in values:
                     return RuleOutcome(rule_id, False, f"input {key!r} has no value yet", {}, inputs)
-                if views[key]["stale"]:
+                if key in stale:
                     return RuleOutcome(rule_id, False,
-                                       f"input {key!r} is stale ({views[key]['age_s']:.0f} s old)", {}, inputs)
-        context = {"state": views, "now": _time_context(now, self._tz),
-                   "event": dict(event) if event is not None else {"kind": "time", "keys": [], "source": ""}}
+                                       f"input {key!r} is stale ({values[key].age_s(now):.0f} s old)", {}, inputs)
+        # Only what the expressions read is converted for CEL: the conversion is most of an evaluation's cost.
+        views: dict[str, Any] = {}
+        for key, value in values.items():
+            view = dict(value.fields)
+            if rule.meta:
+                meta = {"stale": key in stale, "age_s": round(value.age_s(now), 3), "source": value.source,
+                        "observed_at": value.observed_at_text}
+                view.update((name, meta[name]) for name in rule.meta)
+            views[key] = view
+        context: dict[str, Any] = {"state": views}
+        if rule.reads_now:
+            context["now"] = _time_context(now, self._tz)
+        if rule.reads_event:
+            context["event"] = dict(event) if event is not None else {"kind": "time", "keys": [], "source": ""}
         try:
             result = condition.program.execute(context)
         except Exception as exc:  # the CEL runtime raises several types; any of them means "cannot decide"
@@ -167,18 +208,17 @@ class RuleBook:
         if not holds:
             why = "clear_when is true" if condition is rule.clear_when else "when is false"
             return RuleOutcome(rule_id, False, why, {}, inputs)
-        params: dict[str, Any] = {}
-        unavailable: list[str] = []
-        for name, expression in rule.params.items():
-            if not expression.handles_staleness and any(
-                    key not in views or views[key]["stale"] for key in expression.keys):
-                params[name] = None  # never shown as current: templates render it as unavailable
-                unavailable.append(name)
-                continue
+        unavailable = [name for name, expression in rule.params.items()
+                       if not expression.handles_staleness
+                       and any(key not in values or key in stale for key in expression.keys)]
+        params: dict[str, Any] = dict.fromkeys(unavailable)  # None: never shown as current
+        available = frozenset(rule.params) - set(unavailable)
+        if available:
             try:
-                params[name] = expression.program.execute(context)
-            except Exception as exc:
-                return RuleOutcome(rule_id, False, f"parameter {name!r} could not be evaluated: {exc}", {}, inputs)
+                params.update(self._evaluate_params(rule, available, context))
+            except _ParamFailed as failed:
+                return RuleOutcome(rule_id, False, f"parameter {failed.name!r} could not be evaluated: "
+                                                   f"{failed.reason}", {}, inputs)
         reading = [name for name, expression in rule.params.items() if expression.keys]
         if reading and set(reading) <= set(unavailable):
             return RuleOutcome(rule_id, False, "every value it shows is stale or missing", {}, inputs,
@@ -186,7 +226,33 @@ class RuleBook:
         reason = "clear_when is false" if condition is rule.clear_when else "when is true"
         if unavailable:
             reason += f"; shown as unavailable: {', '.join(unavailable)}"
-        return RuleOutcome(rule_id, True, reason, params, inputs, tuple(unavailable))
+        ordered = {name: params[name] for name in rule.params}
+        return RuleOutcome(rule_id, True, reason, ordered, inputs, tuple(unavailable))
+
+    @staticmethod
+    def _evaluate_params(rule: _Compiled, names: frozenset[str], context: dict[str, Any]) -> dict[str, Any]:
+        program = rule.params_program(names)
+        if program is not None:
+            try:
+                result = program.execute(context)
+                if isinstance(result, dict):
+                    return result
+            except Exception:  # find which parameter failed, one by one, for the reason
+                pass
+        values: dict[str, Any] = {}
+        for name in sorted(names):
+            try:
+                values[name] = rule.params[name].program.execute(context)
+            except Exception as exc:
+                raise _ParamFailed(name, str(exc)) from exc
+        return values
+
+
+class _ParamFailed(Exception):
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(name)
+        self.name = name
+        self.reason = reason
 
 
 def _name(rule: _Compiled, condition: _Expression) -> str:

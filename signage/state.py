@@ -25,6 +25,7 @@ class LiveValue:
     observed_at: datetime
     source: str
     max_age: timedelta
+    observed_at_text: str  # formatted once: every view and record reuses it
 
     @property
     def stale_at(self) -> datetime:
@@ -43,7 +44,7 @@ class LiveValue:
             "stale": self.is_stale(now),
             "age_s": round(self.age_s(now), 3),
             "source": self.source,
-            "observed_at": format_instant(self.observed_at),
+            "observed_at": self.observed_at_text,
         }
 
 
@@ -77,6 +78,7 @@ class LiveState:
             observation.observed_at,
             observation.source,
             self._max_age_by_source.get(observation.source, self._default_max_age),
+            format_instant(observation.observed_at),
         )
         self._values[observation.key] = value
         heapq.heappush(self._deadlines, (value.stale_at, value.key))

@@ -26,7 +26,7 @@ def parse_instant(text: str, *, assume_utc: bool = False) -> datetime:
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, to the millisecond: stable text for records and ETags."""
     utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_duration(value: object) -> timedelta:
