@@ -109,6 +109,7 @@ class Pipeline:
         self._runtime = {rule_id: _RuleRuntime() for rule_id in self.rules.ids()}
         self._zone_chains = {p.id: config.zone_ancestors(p.zone) for p in config.panels.values()}
         self._public_patterns = [t.pattern for t in config.topics if t.public]
+        self._public: dict[str, bool] = {}  # key -> whether it is published on a public topic
         self._targeted: dict[Targets, tuple[str, ...]] = {}
         self._panel_messages: dict[str, set[str]] = {p: set() for p in config.panels}
         self._dirty: set[str] = set()  # panels to resolve and render again
@@ -214,7 +215,10 @@ class Pipeline:
         return rules + [r for r in due if r not in rules]
 
     def _publish_topic(self, key: str, now: datetime, line: int | None, outcome: Outcome) -> None:
-        if not any(fnmatch.fnmatchcase(key, pattern) for pattern in self._public_patterns):
+        public = self._public.get(key)
+        if public is None:
+            public = self._public[key] = any(fnmatch.fnmatchcase(key, p) for p in self._public_patterns)
+        if not public:
             return
         value = self.state.get(key)
         if value is None:

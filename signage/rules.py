@@ -90,20 +90,26 @@ class _Compiled:
     meta: frozenset[str]
     reads_now: bool
     reads_event: bool
-    # One CEL program per set of available parameters: {"a": expr, …} costs one context conversion, not one each.
-    param_programs: dict[frozenset[str], Any] = field(default_factory=dict)
+    # One CEL program per (condition, set of available parameters): [cond, cond ? {"a": expr, …} : null]
+    # converts the context once for the condition and all parameters, and skips the parameters when false.
+    combined: dict[tuple[bool, frozenset[str]], Any] = field(default_factory=dict)
 
     @property
     def expressions(self) -> list[_Expression]:
         return [self.when, *([self.clear_when] if self.clear_when else []), *self.params.values()]
 
-    def params_program(self, names: frozenset[str]) -> Any:
-        program = self.param_programs.get(names)
-        if program is None:
+    def combined_program(self, clearing: bool, names: frozenset[str]) -> Any:
+        key = (clearing, names)
+        if key not in self.combined:
+            condition = self.clear_when if clearing and self.clear_when else self.when
+            holds = f"!({condition.source})" if clearing else f"({condition.source})"
             body = ", ".join(f"{json.dumps(name)}: ({self.params[name].source})" for name in sorted(names))
-            program = compile_expression("{" + body + "}") if len(body) < MAX_EXPRESSION_CHARS - 2 else None
-            self.param_programs[names] = program
-        return program
+            source = f"[{condition.source}, {holds} ? {{{body}}} : null]"
+            try:
+                self.combined[key] = compile_expression(source)
+            except RuleProblem:
+                self.combined[key] = None  # too long: evaluate the parts one by one
+        return self.combined[key]
 
 
 def _time_context(now: datetime, tz: ZoneInfo) -> dict[str, Any]:
@@ -197,6 +203,18 @@ class RuleBook:
             context["now"] = _time_context(now, self._tz)
         if rule.reads_event:
             context["event"] = dict(event) if event is not None else {"kind": "time", "keys": [], "source": ""}
+        unavailable = [name for name, expression in rule.params.items()
+                       if not expression.handles_staleness
+                       and any(key not in values or key in stale for key in expression.keys)]
+        available = frozenset(rule.params) - set(unavailable)
+        combined = rule.combined_program(condition is rule.clear_when, available)
+        if combined is not None:
+            try:
+                both = combined.execute(context)
+            except Exception:  # evaluate the parts one by one below, to say which failed
+                both = None
+            if isinstance(both, list) and isinstance(both[0], bool) and (both[1] is None or isinstance(both[1], dict)):
+                return self._outcome(rule, condition, inputs, both[0], both[1], unavailable)
         try:
             result = condition.program.execute(context)
         except Exception as exc:  # the CEL runtime raises several types; any of them means "cannot decide"
@@ -206,39 +224,34 @@ class RuleBook:
                                inputs)
         holds = (not result) if condition is rule.clear_when else result
         if not holds:
-            why = "clear_when is true" if condition is rule.clear_when else "when is false"
+            return self._outcome(rule, condition, inputs, result, None, unavailable)
+        try:
+            evaluated = self._evaluate_params(rule, available, context)
+        except _ParamFailed as failed:
+            return RuleOutcome(rule_id, False, f"parameter {failed.name!r} could not be evaluated: "
+                                               f"{failed.reason}", {}, inputs)
+        return self._outcome(rule, condition, inputs, result, evaluated, unavailable)
+
+    @staticmethod
+    def _outcome(rule: _Compiled, condition: _Expression, inputs: tuple[str, ...], result: bool,
+                 evaluated: dict[str, Any] | None, unavailable: list[str]) -> RuleOutcome:
+        rule_id = rule.config.id
+        clearing = condition is rule.clear_when
+        if evaluated is None or (not result if not clearing else result):
+            why = "clear_when is true" if clearing else "when is false"
             return RuleOutcome(rule_id, False, why, {}, inputs)
-        unavailable = [name for name, expression in rule.params.items()
-                       if not expression.handles_staleness
-                       and any(key not in values or key in stale for key in expression.keys)]
-        params: dict[str, Any] = dict.fromkeys(unavailable)  # None: never shown as current
-        available = frozenset(rule.params) - set(unavailable)
-        if available:
-            try:
-                params.update(self._evaluate_params(rule, available, context))
-            except _ParamFailed as failed:
-                return RuleOutcome(rule_id, False, f"parameter {failed.name!r} could not be evaluated: "
-                                                   f"{failed.reason}", {}, inputs)
         reading = [name for name, expression in rule.params.items() if expression.keys]
         if reading and set(reading) <= set(unavailable):
             return RuleOutcome(rule_id, False, "every value it shows is stale or missing", {}, inputs,
                                tuple(unavailable))
-        reason = "clear_when is false" if condition is rule.clear_when else "when is true"
+        reason = "clear_when is false" if clearing else "when is true"
         if unavailable:
             reason += f"; shown as unavailable: {', '.join(unavailable)}"
-        ordered = {name: params[name] for name in rule.params}
-        return RuleOutcome(rule_id, True, reason, ordered, inputs, tuple(unavailable))
+        params = {name: (None if name in unavailable else evaluated[name]) for name in rule.params}
+        return RuleOutcome(rule_id, True, reason, params, inputs, tuple(unavailable))
 
     @staticmethod
     def _evaluate_params(rule: _Compiled, names: frozenset[str], context: dict[str, Any]) -> dict[str, Any]:
-        program = rule.params_program(names)
-        if program is not None:
-            try:
-                result = program.execute(context)
-                if isinstance(result, dict):
-                    return result
-            except Exception:  # find which parameter failed, one by one, for the reason
-                pass
         values: dict[str, Any] = {}
         for name in sorted(names):
             try:

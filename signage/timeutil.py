@@ -25,8 +25,9 @@ def parse_instant(text: str, *, assume_utc: bool = False) -> datetime:
 
 def format_instant(value: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, to the millisecond: stable text for records and ETags."""
-    utc = value.astimezone(UTC)
-    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_duration(value: object) -> timedelta:
