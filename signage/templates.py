@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError, pass_context
 from jinja2.runtime import Context
@@ -54,11 +56,25 @@ def _translated(context: Context, value: Any) -> str:
     return ""
 
 
+def _local_time(value: Any, timezone: str = "Europe/Paris") -> str:
+    """``2026-11-26T05:00:00Z`` → ``06:00``: an instant as the city's clocks show it."""
+    if not isinstance(value, str):
+        return "" if value is None else str(value)
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        return instant.strftime("%H:%M")
+    return instant.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
 def _make_environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
     env.filters["number"] = _number
     env.filters["upper"] = str.upper
     env.filters["tr"] = _translated
+    env.filters["local_time"] = _local_time
     return env
 
 

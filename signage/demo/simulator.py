@@ -77,7 +77,7 @@ class Simulator:
             await self._post("ngsi", parking_notification(park, free, now), "application/json")
         if tick % 10 == 0:
             level = 2 + (1 if 12 <= hour <= 19 else 0) + (1 if self._random.random() < 0.35 else 0)
-            await self._post("ngsi", air_quality_notification(level, now), "application/json")
+            await self._post("atmo", air_quality_notification(level, now), "application/json")
         if tick % 30 == 0:
             for index, (street_id, street) in enumerate(STREETS):
                 next_day = (city + timedelta(days=1 + index % 3)).replace(hour=6, minute=0, second=0)

@@ -18,7 +18,7 @@ def signage(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_check_accepts_the_demo() -> None:
     done = signage("check", "--config", "demo")
-    assert done.returncode == 0 and "ok (6 panels, 8 feeds" in done.stdout
+    assert done.returncode == 0 and "ok (6 panels, 9 feeds" in done.stdout
 
 
 def test_check_lists_every_error_with_file_line_and_field(tmp_path: Path) -> None:

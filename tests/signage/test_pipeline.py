@@ -97,7 +97,7 @@ def test_expiries_between_two_deliveries_happen_at_their_own_time_in_order(demo_
     deliver(pipeline, "cap", cap_alert("A", T0, T0 + timedelta(minutes=2)), T0)
     deliver(pipeline, "cap", cap_alert("B", T0, T0 + timedelta(minutes=1), geocode="FRC11"), T0)
     later = T0 + timedelta(minutes=3)
-    outcome = deliver(pipeline, "ngsi", air_quality_notification(2, later), later)
+    outcome = deliver(pipeline, "atmo", air_quality_notification(2, later), later)
     expired = [(r.data["id"], r.at) for r in outcome.records if r.kind == "expired"]
     assert expired == [("alert:B", T0 + timedelta(minutes=1)), ("alert:A", T0 + timedelta(minutes=2))]
 
@@ -115,7 +115,7 @@ def test_poor_air_outranks_parking_on_every_panel_of_the_metropolis(demo_config:
     pipeline = Pipeline(demo_config)
     pipeline.start(T0)
     central_parking(pipeline, T0)
-    deliver(pipeline, "ngsi", air_quality_notification(5, T0), T0)
+    deliver(pipeline, "atmo", air_quality_notification(5, T0), T0)
     assert pipeline.contents["darcy"]["multi"] == "[jl3]AIR TRÈS MAUVAIS[nl]Indice ATMO 5/6[nl]Limitez les efforts"
     decision = pipeline.decisions["darcy"]
     assert ("rule:parking-centre", "lower priority (40 < 60)") in decision.competing
