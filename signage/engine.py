@@ -62,6 +62,7 @@ class Engine:
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._explained: dict[str, str] = {}
+        self._explain_due = True  # something happened since the explanations were last published
         self.started = asyncio.Event()
 
     async def run(self) -> None:
@@ -114,6 +115,9 @@ class Engine:
 
     async def _publish_explanations(self) -> None:
         """At most once a tick, publish each panel's explanation that changed since the last one."""
+        if not self._explain_due:
+            return
+        self._explain_due = False
         now = self._clock()
         for panel_id in self.pipeline.config.panels:
             document = explain_without_ages(self.pipeline.explain(panel_id, now))
@@ -123,6 +127,8 @@ class Engine:
                 await self._bus.publish(EXPLAIN_PREFIX + panel_id, document)
 
     async def _publish(self, outcome: Outcome) -> None:
+        if outcome.records:
+            self._explain_due = True
         for publication in outcome.publications:
             await self._bus.publish(publication.topic, dict(publication.data))
             self._metrics.publications.inc()
