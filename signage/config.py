@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ __all__ = [
     "load_templates",
 ]
 
-FEED_FORMATS = ("ngsi-v2", "ngsi-ld", "gtfs-rt", "siri", "cap", "datex2", "mqtt", "webhook", "http-poll")
+FEED_FORMATS = ("ngsi-v2", "ngsi-ld", "gtfs-rt", "siri", "cap", "datex2", "atmo", "mqtt", "webhook", "http-poll")
 CHANNELS = ("panels", "kiosks", "websocket", "push")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -411,6 +412,12 @@ class _Builder:
                 r.error(item, "max_age", f"{path}.max_age", str(exc))
                 max_age = parse_duration("15m")
             options = {k: v for k, v in item.items() if k not in {"id", "format", "max_age"}}
+            if "secret" in options:
+                r.error(item, "secret", f"{path}.secret",
+                        "a secret never goes in the configuration file: name its variable with secret_env")
+            if "secret_env" in options:
+                # The secret itself comes from the environment when the configuration is loaded.
+                options["secret"] = os.environ.get(str(options["secret_env"]), "")
             entities = options.get("entities")
             if entities is not None:
                 self._entity_mappings(item, entities, path)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from signage.feeds.atmo import decode_atmo
 from signage.feeds.base import FeedError, FeedResult
 from signage.feeds.cap import decode_cap
+from signage.feeds.datex2 import decode_datex2
 from signage.feeds.gtfs_rt import decode_gtfs_rt
 from signage.feeds.ngsi import decode_ngsi
+from signage.feeds.siri import decode_siri
+from signage.feeds.webhook import decode_webhook
 from signage.model import FeedConfig
 
 __all__ = ["ADAPTERS", "MAX_DELIVERY_BYTES", "FeedError", "FeedResult", "decode_delivery"]
@@ -20,17 +24,25 @@ ADAPTERS: dict[str, Adapter] = {
     "ngsi-ld": decode_ngsi,
     "cap": decode_cap,
     "gtfs-rt": decode_gtfs_rt,
+    "siri": decode_siri,
+    "datex2": decode_datex2,
+    "atmo": decode_atmo,
 }
 
 MAX_DELIVERY_BYTES = 4 * 1024 * 1024
 
 
-def decode_delivery(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResult:
-    """Decode one delivery for ``feed``; raises ``FeedError`` with a reason a sender can act on."""
+def decode_delivery(feed: FeedConfig, body: bytes, received_at: datetime,
+                    headers: Mapping[str, str] | None = None) -> FeedResult:
+    """Decode one delivery for ``feed``; raises ``FeedError`` with a reason a sender can act on.
+
+    ``headers`` matter only to the formats that authenticate a delivery (the webhook's signature)."""
     if len(body) > MAX_DELIVERY_BYTES:
         raise FeedError(f"body larger than {MAX_DELIVERY_BYTES} bytes", code="too_large")
     if not body:
         raise FeedError("body is empty")
+    if feed.format == "webhook":
+        return decode_webhook(feed, body, received_at, headers or {})
     adapter = ADAPTERS.get(feed.format)
     if adapter is None:
         raise FeedError(f"feed {feed.id!r} uses format {feed.format!r}, which this engine does not decode yet",

@@ -10,10 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
-
 from signage.feeds.base import FeedError, FeedResult
+from signage.feeds.xmltree import parse_xml
 from signage.model import Alert, FeedConfig
 from signage.timeutil import parse_instant
 
@@ -47,12 +45,7 @@ def _language(info: Element) -> str:
 
 
 def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResult:
-    try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise FeedError(f"refused XML construct ({type(exc).__name__})", "xml", "forbidden_xml") from exc
-    except ParseError as exc:
-        raise FeedError(f"not well-formed XML ({exc})", "xml") from exc
+    root = parse_xml(body)
     if root.tag != NS + "alert":
         raise FeedError(f"expected a CAP 1.2 <alert>, found <{root.tag}>", "xml")
     identifier = _required(root, "identifier")

@@ -1,7 +1,11 @@
-"""GTFS-Realtime service alerts (protobuf), as the disruption state of each configured line.
+"""GTFS-Realtime (protobuf, or its text format for fixtures): alerts, trip updates and vehicle positions.
 
-A full dataset says everything that is disrupted now: every line listed in the feed's ``routes`` option gets
-an observation, ``disrupted`` or not, so a disruption that disappears from the feed ends on the panels.
+- Alerts: a full dataset says everything that is disrupted now. Every line listed in the feed's ``routes``
+  option gets ``transit/<line>``, ``disrupted`` or not, so a disruption that leaves the feed ends on the
+  panels. Texts without a language tag are taken as French (French feeds rarely tag them).
+- Trip updates: ``trips/<trip>`` with the line, the delay and the stops' delays.
+- Vehicle positions: ``vehicles/<vehicle>`` with position, bearing, line and trip; the speed is left out, as
+  French producers are known to publish it in the wrong unit.
 """
 
 from __future__ import annotations
@@ -9,10 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2
 
-from signage.feeds.base import FeedError, FeedResult
+from signage.feeds.base import FeedError, FeedResult, short_id
 from signage.model import FeedConfig, Observation
 
 __all__ = ["decode_gtfs_rt"]
@@ -30,12 +35,59 @@ def _translation(text: Any, languages: tuple[str, ...] = ("fr", "en")) -> str:
     return str(next(iter(options.values()), ""))
 
 
+def _parse_text(message: Any, body: bytes) -> bool:
+    """The protobuf text format (``header { … } entity { … }``), which specifications and fixtures use."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if not text.lstrip().startswith(("header", "entity", "#")):
+        return False
+    try:
+        text_format.Parse(text, message)
+    except text_format.ParseError:
+        return False
+    return True
+
+
+def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, result: FeedResult) -> None:
+    for entity in message.entity:
+        if entity.is_deleted:
+            continue
+        if entity.HasField("trip_update"):
+            update = entity.trip_update
+            trip = update.trip.trip_id or entity.id
+            stops = [{"stop": s.stop_id or None, "sequence": s.stop_sequence if s.HasField("stop_sequence") else None,
+                      "arrival_delay": s.arrival.delay if s.HasField("arrival") and s.arrival.HasField("delay")
+                      else None,
+                      "departure_delay": s.departure.delay if s.HasField("departure") and s.departure.HasField(
+                          "delay") else None,
+                      "skipped": s.schedule_relationship == 1}
+                     for s in update.stop_time_update]
+            delay = update.delay if update.HasField("delay") else next(
+                (d for s in stops for d in (s["arrival_delay"], s["departure_delay"]) if d is not None), None)
+            when = datetime.fromtimestamp(update.timestamp, UTC) if update.timestamp else observed_at
+            result.observations.append(Observation(f"trips/{short_id(trip)}", {
+                "trip": trip, "line": update.trip.route_id or None, "delay_s": delay, "stops": stops,
+            }, when, feed.id))
+        if entity.HasField("vehicle"):
+            vehicle = entity.vehicle
+            ident = vehicle.vehicle.id or entity.id
+            when = datetime.fromtimestamp(vehicle.timestamp, UTC) if vehicle.timestamp else observed_at
+            result.observations.append(Observation(f"vehicles/{short_id(ident)}", {
+                "vehicle": ident, "line": vehicle.trip.route_id or None, "trip": vehicle.trip.trip_id or None,
+                "lat": round(vehicle.position.latitude, 6), "lon": round(vehicle.position.longitude, 6),
+                "bearing": vehicle.position.bearing if vehicle.position.HasField("bearing") else None,
+            }, when, feed.id))
+
+
 def decode_gtfs_rt(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResult:
     message = gtfs_realtime_pb2.FeedMessage()
     try:
         message.ParseFromString(body)
     except DecodeError as exc:
-        raise FeedError(f"not a GTFS-Realtime FeedMessage ({exc})", "protobuf") from exc
+        if not _parse_text(message, body):
+            raise FeedError(f"not a GTFS-Realtime FeedMessage ({exc})", "protobuf") from exc
     if not message.HasField("header"):
         raise FeedError("a FeedMessage needs a header", "header")
     observed_at = (datetime.fromtimestamp(message.header.timestamp, UTC)
@@ -60,6 +112,10 @@ def decode_gtfs_rt(feed: FeedConfig, body: bytes, received_at: datetime) -> Feed
             if informed.route_id:
                 disruptions.setdefault(informed.route_id, []).append(summary)
     result = FeedResult()
+    _trips_and_vehicles(feed, message, observed_at, result)
+    has_alerts = any(entity.HasField("alert") for entity in message.entity)
+    if not has_alerts and not routes:
+        return result
     for route in dict.fromkeys([*routes, *disruptions]):
         if routes and route not in routes:
             result.ignored.append(f"route {route!r} is not in the feed's routes")

@@ -47,6 +47,16 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+_STATUSES: dict[str, type[web.HTTPException]] = {
+    "format_not_supported": web.HTTPNotImplemented, "too_large": web.HTTPRequestEntityTooLarge,
+    "bad_signature": web.HTTPUnauthorized, "not_configured": web.HTTPServiceUnavailable,
+}
+
+
+def _status(code: str) -> type[web.HTTPException]:
+    return _STATUSES.get(code, web.HTTPBadRequest)
+
+
 @routes.post("/feeds/{feed_id}")
 async def feed_delivery(request: web.Request) -> web.Response:
     """Decode at the edge so the sender hears at once what was wrong; keep what cannot be used."""
@@ -59,19 +69,21 @@ async def feed_delivery(request: web.Request) -> web.Response:
     received_at = datetime.now(UTC)
     counter = app[METRICS].feed_deliveries
     try:
-        result = decode_delivery(feed, body, received_at)
+        result = decode_delivery(feed, body, received_at, request.headers)
     except FeedError as exc:
         counter.labels(feed=feed.id, result="rejected").inc()
         letter_id = f"{format_instant(received_at)}-{hashlib.sha256(body).hexdigest()[:12]}"
+        if exc.code in ("bad_signature", "too_large"):
+            # Unauthenticated or oversized bodies are not kept: storing them would let anyone fill the store.
+            log.warning("feed %s: delivery refused (%s)", feed.id, exc)
+            raise json_error(_status(exc.code), exc.code, exc.reason, where=exc.where) from exc
         await app[STORE].put("dead_letters", letter_id, {
             "id": letter_id, "feed": feed.id, "received_at": format_instant(received_at),
             "reason": exc.reason, "where": exc.where, "code": exc.code,
             "content_type": request.content_type, "body_base64": base64.b64encode(body).decode(),
         })
         log.warning("feed %s: delivery rejected (%s); kept as dead letter %s", feed.id, exc, letter_id)
-        status = web.HTTPNotImplemented if exc.code == "format_not_supported" else (
-            web.HTTPRequestEntityTooLarge if exc.code == "too_large" else web.HTTPBadRequest)
-        raise json_error(status, exc.code, exc.reason, where=exc.where, dead_letter=letter_id) from exc
+        raise json_error(_status(exc.code), exc.code, exc.reason, where=exc.where, dead_letter=letter_id) from exc
     await app[BUS].publish(INGEST_TOPIC, ingest_payload(feed.id, received_at, result.observations, result.alerts))
     counter.labels(feed=feed.id, result="accepted").inc()
     return web.json_response(

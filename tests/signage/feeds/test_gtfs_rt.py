@@ -32,8 +32,30 @@ def test_real_french_feed_gives_the_disruption_of_each_line() -> None:
 def test_a_feed_without_alerts_says_every_line_runs_normally() -> None:
     body = (SAMPLES / "gtfs-rt" / "gtfs-realtime-bindings-vehicle_position.pb").read_bytes()
     feed = FeedConfig("gtfs-rt", "gtfs-rt", timedelta(minutes=5), {"routes": ["T1"]})
-    [observation] = decode_delivery(feed, body, NOW).observations
-    assert observation.value["disrupted"] is False
+    observations = {o.key: o for o in decode_delivery(feed, body, NOW).observations}
+    assert observations["transit/t1"].value["disrupted"] is False
+    vehicle = observations["vehicles/1"].value
+    assert (vehicle["trip"], vehicle["lat"], vehicle["lon"]) == ("t0", 47.0, -122.0)
+    assert "speed" not in vehicle  # French producers publish it in the wrong unit
+
+
+def test_trip_updates_of_the_specification_example_in_text_format() -> None:
+    body = (SAMPLES / "gtfs-rt" / "google-transit-example-trip-updates-full.asciipb").read_bytes()
+    feed = FeedConfig("gtfs-rt", "gtfs-rt", timedelta(minutes=5), {})
+    trips = {o.key: o.value for o in decode_delivery(feed, body, NOW).observations}
+    assert set(trips) == {"trips/trip-1", "trips/frequency-expanded-trip"}
+    assert trips["trips/trip-1"]["delay_s"] == 5
+    assert [s["sequence"] for s in trips["trips/trip-1"]["stops"]] == [3, 8, 10]
+    assert trips["trips/frequency-expanded-trip"]["delay_s"] == -2
+
+
+def test_alerts_of_the_specification_example_in_text_format() -> None:
+    body = (SAMPLES / "gtfs-rt" / "google-transit-example-alerts.asciipb").read_bytes()
+    feed = FeedConfig("gtfs-rt", "gtfs-rt", timedelta(minutes=5), {})
+    lines = {o.key: o.value for o in decode_delivery(feed, body, NOW).observations}
+    assert set(lines) == {"transit/219", "transit/100"}
+    assert lines["transit/219"]["header"] == "Stop at Elm street is closed, temporary stop at Oak street"
+    assert lines["transit/219"]["disruptions"][0]["effect"] == "DETOUR"
 
 
 def test_alerts_outside_their_active_period_are_not_current() -> None:

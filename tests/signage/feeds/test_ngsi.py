@@ -70,10 +70,13 @@ def test_the_same_smart_data_model_entity_in_all_three_shapes(shape: str) -> Non
         assert observation.observed_at == datetime(2018, 9, 21, 12, 0, 5, tzinfo=UTC)
 
 
-def test_unmapped_entity_types_are_reported_as_ignored_not_errors() -> None:
-    body = (NGSI / "WeatherAlert" / "example-normalized.json").read_bytes()
-    result = decode_delivery(feed(PARKING), body, NOW)
-    assert result.observations == [] and "not mapped" in result.ignored[0]
+def test_entities_of_other_types_become_generic_observations() -> None:
+    body = (NGSI / "notifications" / "ngsi-ld-notification-data-showChanges-previousValue.etsi.json").read_bytes()
+    [observation] = decode_delivery(feed(PARKING), body, NOW).observations
+    assert observation.key == "ngsi/building/046_31"
+    assert observation.value["name"] == "Tour Eiffel"
+    assert observation.value["street"] == {"fr": "Grand Place", "nl": "Grote Markt"}
+    assert observation.value["locatedAt"] == "urn:ngsi-ld:City:Paris"
 
 
 @pytest.mark.parametrize(("body", "where"), [
