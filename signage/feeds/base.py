@@ -27,6 +27,11 @@ class FeedResult:
 
 
 def short_id(entity_id: str) -> str:
-    """``urn:ngsi-ld:OffStreetParking:Darcy`` → ``darcy``: the last segment, lowercased, safe in a topic."""
-    tail = entity_id.rsplit(":", 1)[-1].strip().lower()
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in tail) or "unnamed"
+    """An id safe in a key and a topic, lowercased: ``urn:ngsi-ld:OffStreetParking:Darcy`` → ``darcy`` (the
+    URN's prefix and type dropped, so the v2 and LD forms of one entity meet), ``A:B`` → ``a-b``."""
+    text = entity_id.strip()
+    for prefix in ("urn:ngsi-ld:", "urn:ngsi:ld:", "uri:ngsi-ld:"):  # the last is a known typo in the wild
+        if text.lower().startswith(prefix):
+            text = text[len(prefix):].split(":", 1)[-1]
+            break
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text.lower()).strip("-") or "unnamed"

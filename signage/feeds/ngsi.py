@@ -186,8 +186,12 @@ def decode_ngsi(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedRes
                 if (at := _attribute_time(raw)) is not None:
                     times.append(at)
         if not fields:
-            result.ignored.append(f"{where}: {entity_id!r} carries none of the mapped attributes")
-            continue
+            # Producers send other attributes than the model's (the current WasteContainer example has an
+            # Indian smart bin's): keep them as they are rather than lose the delivery.
+            fields = {name: _unwrap(value) for name, value in entity.items()
+                      if name not in _SKIPPED and not name.startswith("@")}
+            result.ignored.append(f"{where}: {entity_id!r} carries none of the {entity_type} fields the engine "
+                                  f"maps; its attributes are kept as they are")
         if not times:
             times = [t for name in _TIME_ATTRIBUTES if name in entity and (t := _instant(entity[name]))]
         observed_at = max(times) if times else received_at
