@@ -6,6 +6,8 @@ import argparse
 import base64
 import json
 import logging
+import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -45,6 +47,8 @@ def _serve(settings: Settings, banner: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # The demo's simulated partner signs its webhook deliveries with a secret of the day.
+    os.environ.setdefault("SIGNAGE_WEBHOOK_SECRET", secrets.token_hex(16))
     settings = Settings.from_env(demo_config_path(), port=args.port, host=args.host, simulate=True,
                                  simulation_speed=args.speed)
     base = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.port}"

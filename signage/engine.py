@@ -18,17 +18,20 @@ from typing import Any
 
 from signage.bus import Bus
 from signage.config import Config
+from signage.feed_health import FeedHealth
 from signage.metrics import Metrics
 from signage.model import Alert, Observation
 from signage.pipeline import Outcome, Pipeline
 from signage.store import Store
 from signage.tasks import cancel_and_wait
-from signage.timeutil import format_instant
+from signage.timeutil import format_instant, parse_instant
 
-__all__ = ["EXPLAIN_PREFIX", "INGEST_TOPIC", "Engine", "explain_without_ages", "ingest_payload"]
+__all__ = ["EXPLAIN_PREFIX", "FEEDS_TOPIC", "INGEST_TOPIC", "Engine", "explain_without_ages", "ingest_error",
+           "ingest_payload"]
 
 INGEST_TOPIC = "_ingest"
 EXPLAIN_PREFIX = "_explain/"  # the engine's "why" for each panel, read by web processes that have no pipeline
+FEEDS_TOPIC = "_feeds"  # the engine's report on every feed's health
 MAX_TICK_S = 1.0
 log = logging.getLogger("signage.engine")
 
@@ -45,6 +48,12 @@ def ingest_payload(feed_id: str, received_at: datetime, observations: list[Obser
     }
 
 
+def ingest_error(feed_id: str, received_at: datetime, reason: str, where: str) -> dict[str, Any]:
+    """A refused delivery, reported to the engine so that the feed's health shows it."""
+    return {"v": 1, "feed": feed_id, "received_at": format_instant(received_at),
+            "error": {"reason": reason, "where": where}}
+
+
 def explain_without_ages(explanation: dict[str, Any]) -> dict[str, Any]:
     """The explanation minus what changes with the clock alone; a reader adds ages back from ``observed_at``."""
     values = [{k: v for k, v in value.items() if k not in ("age_s", "stale")} for value in explanation["values"]]
@@ -55,6 +64,8 @@ class Engine:
     def __init__(self, config: Config, bus: Bus, store: Store, metrics: Metrics,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.pipeline = Pipeline(config, describe_messages=False)
+        self.health = FeedHealth(config.feeds)
+        self._feeds_report = ""
         self._bus = bus
         self._store = store
         self._metrics = metrics
@@ -85,14 +96,26 @@ class Engine:
             await self._publish(outcome)
             await self._publish_explanations()
 
+    def feed_report(self) -> list[dict[str, Any]]:
+        config = self.pipeline.config
+        return self.health.report(self._clock(), self.pipeline.state, {f.id: f.max_age for f in config.feeds.values()})
+
     async def _take(self, payload: Any) -> None:
         began = time.perf_counter()
         try:
+            received_at = parse_instant(payload["received_at"])
+            if "error" in payload:
+                self.health.error(str(payload["feed"]), received_at, str(payload["error"]["reason"]),
+                                  str(payload["error"].get("where", "")))
+                self._explain_due = True
+                return
             observations = [Observation.from_json(o) for o in payload["observations"]]
             alerts = [Alert.from_json(a) for a in payload["alerts"]]
         except (KeyError, TypeError, ValueError) as exc:
             log.error("ingest entry skipped: not a valid delivery document (%s)", exc)
             return
+        self.health.success(str(payload["feed"]), received_at,
+                            max((o.observed_at for o in observations), default=None))
         async with self._lock:
             outcome = self.pipeline.ingest(observations, alerts, self._clock())
             await self._publish(outcome)
@@ -114,10 +137,20 @@ class Engine:
                 await self._publish_explanations()
 
     async def _publish_explanations(self) -> None:
-        """At most once a tick, publish each panel's explanation that changed since the last one."""
+        """At most once a tick, publish each panel's explanation that changed since the last one, and the
+        feeds' health report."""
         if not self._explain_due:
             return
         self._explain_due = False
+        report = self.feed_report()
+        for feed in report:
+            self._metrics.feed_stale_keys.labels(feed=feed["feed"]).set(feed["stale_count"])
+            if feed["lag_s"] is not None:
+                self._metrics.feed_lag.labels(feed=feed["feed"]).set(feed["lag_s"])
+        digest = json.dumps([{k: v for k, v in f.items() if k != "rate_per_min"} for f in report], sort_keys=True)
+        if digest != self._feeds_report:
+            self._feeds_report = digest
+            await self._bus.publish(FEEDS_TOPIC, {"feeds": report})
         now = self._clock()
         for panel_id in self.pipeline.config.panels:
             document = explain_without_ages(self.pipeline.explain(panel_id, now))

@@ -29,5 +29,11 @@ class Metrics:
         self.pipeline_seconds = Histogram(
             "signage_pipeline_seconds", "Time from a delivery to its publications in the engine",
             registry=self.registry, buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
+        self.feed_stale_keys = Gauge(
+            "signage_feed_stale_keys", "Live values of a feed older than its max age", ["feed"],
+            registry=self.registry)
+        self.feed_lag = Gauge(
+            "signage_feed_lag_seconds", "Delay between the newest observation of a delivery and its arrival",
+            ["feed"], registry=self.registry)
         self.active_messages = Gauge(
             "signage_active_messages", "Messages active in the engine", registry=self.registry)

@@ -53,3 +53,24 @@ async def test_health_readiness_and_metrics(client) -> None:  # type: ignore[no-
     await post_central_parking(client, darcy=9)
     metrics = await (await client.get("/metrics")).text()
     assert 'signage_feed_deliveries_total{feed="ngsi",result="accepted"} 3.0' in metrics
+
+
+async def test_feed_health_shows_successes_errors_lag_and_stale_keys(client) -> None:  # type: ignore[no-untyped-def]
+    await post_central_parking(client, darcy=9)
+    assert (await client.post("/feeds/ngsi", data=b"{broken")).status == 400
+    for _ in range(100):
+        report = {f["feed"]: f for f in (await (await client.get("/api/v1/feeds")).json())["feeds"]}
+        if report["ngsi"]["deliveries"] == 3 and report["ngsi"]["rejected"] == 1:
+            break
+        await asyncio.sleep(0.05)
+    ngsi = report["ngsi"]
+    assert ngsi["status"] == "error" and "not JSON" in ngsi["last_error"]["reason"]
+    assert ngsi["keys"] == 3 and ngsi["stale_count"] == 0 and ngsi["lag_s"] is not None
+    assert report["siri"]["status"] == "silent" and report["siri"]["deliveries"] == 0
+    await post_central_parking(client, darcy=8)
+    for _ in range(100):
+        ngsi = {f["feed"]: f for f in (await (await client.get("/api/v1/feeds")).json())["feeds"]}["ngsi"]
+        if ngsi["status"] == "ok":
+            break
+        await asyncio.sleep(0.05)
+    assert ngsi["status"] == "ok" and ngsi["rate_per_min"] > 0

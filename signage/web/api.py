@@ -11,7 +11,7 @@ from html import escape
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from signage.engine import INGEST_TOPIC, ingest_payload
+from signage.engine import FEEDS_TOPIC, INGEST_TOPIC, ingest_error, ingest_payload
 from signage.feeds import FeedError, decode_delivery
 from signage.timeutil import format_instant
 from signage.web.errors import json_error
@@ -72,6 +72,7 @@ async def feed_delivery(request: web.Request) -> web.Response:
         result = decode_delivery(feed, body, received_at, request.headers)
     except FeedError as exc:
         counter.labels(feed=feed.id, result="rejected").inc()
+        await app[BUS].publish(INGEST_TOPIC, ingest_error(feed.id, received_at, exc.reason, exc.where))
         letter_id = f"{format_instant(received_at)}-{hashlib.sha256(body).hexdigest()[:12]}"
         if exc.code in ("bad_signature", "too_large"):
             # Unauthenticated or oversized bodies are not kept: storing them would let anyone fill the store.
@@ -91,6 +92,17 @@ async def feed_delivery(request: web.Request) -> web.Response:
          "ignored": result.ignored[:50]},
         status=202,
     )
+
+
+@routes.get("/api/v1/feeds")
+async def feeds(request: web.Request) -> web.Response:
+    """Each feed's health: last success, last error, lag, rate, and the keys it holds that went stale."""
+    if ENGINE in request.app:
+        return web.json_response({"feeds": request.app[ENGINE].feed_report()})
+    update = await request.app[BUS].latest(FEEDS_TOPIC)
+    if update is None:
+        raise json_error(web.HTTPServiceUnavailable, "engine_not_ready", "the engine has not reported yet")
+    return web.json_response(update.data)
 
 
 @routes.get("/")
