@@ -103,6 +103,36 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from signage.dead_letters import list_dead_letters, retry_dead_letters
+    from signage.store import open_store
+
+    settings = Settings.from_env(_config_path(args.config))
+    try:
+        config = load_config(settings.config_path)
+    except ConfigInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        store = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
+        try:
+            if args.action == "dead-letters":
+                for letter in await list_dead_letters(store):
+                    print(json.dumps(letter, ensure_ascii=False))
+                return 0
+            accepted, refused = await retry_dead_letters(store, config, args.url, args.id)
+            print(f"{accepted} accepted, {refused} refused again", file=sys.stderr)
+            return 0 if refused == 0 else 1
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
 def cmd_vapid_keys(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -150,6 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="after each change of a panel, print why it shows what it shows")
     replay.add_argument("events", help="JSON-lines file of deliveries, or - for standard input")
     replay.set_defaults(func=cmd_replay)
+
+    feeds = sub.add_parser("feeds", help="refused deliveries: list them, or send them again after a fix")
+    feeds.add_argument("action", choices=["dead-letters", "retry"])
+    feeds.add_argument("--config", default="demo", help="configuration file, or 'demo'")
+    feeds.add_argument("--url", default="http://127.0.0.1:8080", help="the running server, for retry")
+    feeds.add_argument("--id", help="retry only this dead letter")
+    feeds.set_defaults(func=cmd_feeds)
 
     vapid = sub.add_parser("vapid-keys", help="generate a VAPID key pair for Web Push")
     vapid.set_defaults(func=cmd_vapid_keys)

@@ -46,7 +46,7 @@ async def test_over_http_a_replayed_signature_gets_401_and_is_not_kept(client, m
     from signage.web.keys import CONFIG, STORE
 
     feed = client.app[CONFIG].current.feeds["webhook"]
-    monkeypatch.setitem(feed.options, "secret", SECRET)  # type: ignore[arg-type]
+    monkeypatch.setitem(feed.options, "secret", SECRET)
     fresh = await client.post("/feeds/webhook", data=BODY,
                               headers={"X-Signature": sign(SECRET, int(time.time()), BODY)})
     assert fresh.status == 202 and (await fresh.json())["observations"] == 1
