@@ -23,6 +23,7 @@ class _Feed:
     last_success_at: datetime | None = None
     last_error: dict[str, Any] | None = None
     lag_s: float | None = None
+    failing: bool = False  # the latest delivery was refused
     recent: deque[datetime] = field(default_factory=deque)
 
 
@@ -34,6 +35,7 @@ class FeedHealth:
         feed = self._feeds.setdefault(feed_id, _Feed())
         feed.deliveries += 1
         feed.last_success_at = received_at
+        feed.failing = False
         if newest_observed is not None:
             feed.lag_s = round(max(0.0, (received_at - newest_observed).total_seconds()), 3)
         feed.recent.append(received_at)
@@ -41,6 +43,7 @@ class FeedHealth:
     def error(self, feed_id: str, at: datetime, reason: str, where: str = "") -> None:
         feed = self._feeds.setdefault(feed_id, _Feed())
         feed.rejected += 1
+        feed.failing = True
         feed.last_error = {"at": format_instant(at), "reason": reason, "where": where}
 
     def report(self, now: datetime, state: LiveState, max_ages: Mapping[str, timedelta]) -> list[dict[str, Any]]:
@@ -58,9 +61,7 @@ class FeedHealth:
             silent = (feed.last_success_at is None or (max_age is not None and now - feed.last_success_at > max_age))
             report.append({
                 "feed": feed_id,
-                "status": "error" if feed.last_error and (
-                    feed.last_success_at is None or feed.last_error["at"] > format_instant(feed.last_success_at))
-                else ("silent" if silent else "ok"),
+                "status": "error" if feed.failing else ("silent" if silent else "ok"),
                 "deliveries": feed.deliveries,
                 "rejected": feed.rejected,
                 "last_success_at": format_instant(feed.last_success_at) if feed.last_success_at else None,

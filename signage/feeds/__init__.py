@@ -10,12 +10,15 @@ from signage.feeds.base import FeedError, FeedResult
 from signage.feeds.cap import decode_cap
 from signage.feeds.datex2 import decode_datex2
 from signage.feeds.gtfs_rt import decode_gtfs_rt
+from signage.feeds.mqtt import decode_mqtt
 from signage.feeds.ngsi import decode_ngsi
 from signage.feeds.siri import decode_siri
 from signage.feeds.webhook import decode_webhook
 from signage.model import FeedConfig
 
-__all__ = ["ADAPTERS", "MAX_DELIVERY_BYTES", "FeedError", "FeedResult", "decode_delivery"]
+__all__ = ["ADAPTERS", "MAX_DELIVERY_BYTES", "MQTT_TOPIC_HEADER", "FeedError", "FeedResult", "decode_delivery"]
+
+MQTT_TOPIC_HEADER = "MQTT-Topic"  # how an MQTT message's topic travels with its payload (bridges, replay)
 
 Adapter = Callable[[FeedConfig, bytes, datetime], FeedResult]
 
@@ -43,6 +46,11 @@ def decode_delivery(feed: FeedConfig, body: bytes, received_at: datetime,
         raise FeedError("body is empty")
     if feed.format == "webhook":
         return decode_webhook(feed, body, received_at, headers or {})
+    if feed.format == "mqtt":
+        topic = next((v for k, v in (headers or {}).items() if k.lower() == MQTT_TOPIC_HEADER.lower()), None)
+        if not topic:
+            raise FeedError(f"an MQTT delivery needs its topic (the {MQTT_TOPIC_HEADER} header)", MQTT_TOPIC_HEADER)
+        return decode_mqtt(feed, topic, body, received_at)
     adapter = ADAPTERS.get(feed.format)
     if adapter is None:
         raise FeedError(f"feed {feed.id!r} uses format {feed.format!r}, which this engine does not decode yet",

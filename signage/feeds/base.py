@@ -17,6 +17,7 @@ class FeedError(ValueError):
         self.reason = reason
         self.where = where
         self.code = code
+        self.dead_letter: str | None = None  # set when the refused body was kept
 
 
 @dataclass(slots=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 from datetime import UTC, datetime
 from html import escape
@@ -11,11 +9,10 @@ from html import escape
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from signage.engine import FEEDS_TOPIC, INGEST_TOPIC, ingest_error, ingest_payload
-from signage.feeds import FeedError, decode_delivery
-from signage.timeutil import format_instant
+from signage.engine import FEEDS_TOPIC
+from signage.feeds import FeedError
 from signage.web.errors import json_error
-from signage.web.keys import BUS, CONFIG, ENGINE, METRICS, SETTINGS, STORE
+from signage.web.keys import BUS, CONFIG, ENGINE, INTAKE, METRICS, SETTINGS, STORE
 
 __all__ = ["routes"]
 
@@ -66,27 +63,11 @@ async def feed_delivery(request: web.Request) -> web.Response:
     if feed is None:
         raise json_error(web.HTTPNotFound, "unknown_feed", f"no feed {feed_id[:100]!r} in this configuration")
     body = await request.read()
-    received_at = datetime.now(UTC)
-    counter = app[METRICS].feed_deliveries
     try:
-        result = decode_delivery(feed, body, received_at, request.headers)
+        result = await app[INTAKE].deliver(feed, body, datetime.now(UTC), request.headers, request.content_type)
     except FeedError as exc:
-        counter.labels(feed=feed.id, result="rejected").inc()
-        await app[BUS].publish(INGEST_TOPIC, ingest_error(feed.id, received_at, exc.reason, exc.where))
-        letter_id = f"{format_instant(received_at)}-{hashlib.sha256(body).hexdigest()[:12]}"
-        if exc.code in ("bad_signature", "too_large"):
-            # Unauthenticated or oversized bodies are not kept: storing them would let anyone fill the store.
-            log.warning("feed %s: delivery refused (%s)", feed.id, exc)
-            raise json_error(_status(exc.code), exc.code, exc.reason, where=exc.where) from exc
-        await app[STORE].put("dead_letters", letter_id, {
-            "id": letter_id, "feed": feed.id, "received_at": format_instant(received_at),
-            "reason": exc.reason, "where": exc.where, "code": exc.code,
-            "content_type": request.content_type, "body_base64": base64.b64encode(body).decode(),
-        })
-        log.warning("feed %s: delivery rejected (%s); kept as dead letter %s", feed.id, exc, letter_id)
-        raise json_error(_status(exc.code), exc.code, exc.reason, where=exc.where, dead_letter=letter_id) from exc
-    await app[BUS].publish(INGEST_TOPIC, ingest_payload(feed.id, received_at, result.observations, result.alerts))
-    counter.labels(feed=feed.id, result="accepted").inc()
+        extra = {"where": exc.where} | ({"dead_letter": exc.dead_letter} if exc.dead_letter else {})
+        raise json_error(_status(exc.code), exc.code, exc.reason, **extra) from exc
     return web.json_response(
         {"accepted": True, "observations": len(result.observations), "alerts": len(result.alerts),
          "ignored": result.ignored[:50]},

@@ -20,13 +20,14 @@ from channels.websocket import websocket_handler
 from signage.bus import open_bus
 from signage.config import Config, load_config
 from signage.engine import Engine
+from signage.ingest import Intake
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import open_store
 from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
 from signage.web.errors import error_middleware, json_error
-from signage.web.keys import BUS, CONFIG, ENGINE, HTTP, HUB, METRICS, SETTINGS, SOCKETS, STORE
+from signage.web.keys import BUS, CONFIG, ENGINE, HTTP, HUB, INTAKE, METRICS, SETTINGS, SOCKETS, STORE
 from signage.web.live_config import LiveConfig
 
 __all__ = ["create_app"]
@@ -64,6 +65,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[BUS] = open_bus(settings.redis_url, settings.redis_prefix, settings.bus_history)
     app[STORE] = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
     app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+    app[INTAKE] = Intake(app[BUS], app[STORE], app[METRICS])
     try:
         yield
     finally:
