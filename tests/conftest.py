@@ -124,3 +124,33 @@ async def browser():  # type: ignore[no-untyped-def]
         instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield instance
         await instance.close()
+
+
+def _mqtt_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def mqtt_url() -> Iterator[str]:
+    """A real MQTT broker: the local Mosquitto, or one started here. Never skipped."""
+    if _mqtt_answers(1883):
+        yield "mqtt://127.0.0.1:1883"
+        return
+    server = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    if server is None:
+        pytest.fail("no MQTT broker answers and mosquitto is not installed (apt-get install mosquitto)")
+    port = free_port()
+    process = subprocess.Popen([server, "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not _mqtt_answers(port):
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("mosquitto did not start within 10 s")
+        time.sleep(0.05)
+    yield f"mqtt://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)

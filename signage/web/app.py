@@ -20,6 +20,7 @@ from channels.websocket import websocket_handler
 from signage.bus import open_bus
 from signage.config import Config, load_config
 from signage.engine import Engine
+from signage.feed_runners import runners_for
 from signage.ingest import Intake
 from signage.metrics import Metrics
 from signage.settings import Settings
@@ -27,7 +28,7 @@ from signage.store import open_store
 from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
 from signage.web.errors import error_middleware, json_error
-from signage.web.keys import BUS, CONFIG, ENGINE, HTTP, HUB, INTAKE, METRICS, SETTINGS, SOCKETS, STORE
+from signage.web.keys import BUS, CONFIG, ENGINE, HTTP, HUB, INTAKE, METRICS, RUNNERS, SETTINGS, SOCKETS, STORE
 from signage.web.live_config import LiveConfig
 
 __all__ = ["create_app"]
@@ -87,6 +88,16 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _feed_runners(app: web.Application) -> AsyncIterator[None]:
+    """Polled and MQTT feeds, fetched by the engine process only."""
+    runners = runners_for(list(app[CONFIG].current.feeds.values()), app[HTTP], app[INTAKE])
+    app[RUNNERS] = runners
+    async with contextlib.AsyncExitStack() as stack:
+        for runner in runners:
+            await stack.enter_async_context(_background(f"feed-{runner.feed.id}", runner.run))
+        yield
+
+
 async def _config_watcher(app: web.Application) -> AsyncIterator[None]:
     interval = app[SETTINGS].config_poll_s
     async with _background("config-watcher", lambda: app[CONFIG].watch(interval)):
@@ -137,6 +148,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.on_shutdown.append(_close_sockets)
     if settings.runs_engine:
         app.cleanup_ctx.append(_engine)
+        app.cleanup_ctx.append(_feed_runners)
     if settings.simulate:
         app.cleanup_ctx.append(_simulator)
     app.add_routes(api_routes if settings.runs_web else [r for r in api_routes if _is_ops(r)])

@@ -10,13 +10,14 @@ from aiohttp import web
 from channels.hub import Hub
 from signage.bus import Bus
 from signage.engine import Engine
+from signage.feed_runners import MqttRunner, Poller
 from signage.ingest import Intake
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import Store
 from signage.web.live_config import LiveConfig
 
-__all__ = ["BUS", "CONFIG", "ENGINE", "HTTP", "HUB", "INTAKE", "METRICS", "SETTINGS", "SOCKETS", "STORE"]
+__all__ = ["BUS", "CONFIG", "ENGINE", "HTTP", "HUB", "INTAKE", "METRICS", "RUNNERS", "SETTINGS", "SOCKETS", "STORE"]
 
 SETTINGS = web.AppKey("settings", Settings)
 CONFIG = web.AppKey("config", LiveConfig)
@@ -27,4 +28,5 @@ HUB = web.AppKey("hub", Hub)
 ENGINE = web.AppKey("engine", Engine)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 INTAKE = web.AppKey("intake", Intake)
+RUNNERS = web.AppKey("runners", list[Poller | MqttRunner])
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")

@@ -1,0 +1,184 @@
+"""Feeds the engine fetches itself: HTTP polling (JSON, CSV, XML, GTFS-RT, CAP and MeteoAlarm Atom) and MQTT.
+
+They run in the engine process only (one poll per feed, however many web processes there are) and hand every
+delivery to the same intake as a POST. A poll sends ``If-None-Match`` and ``If-Modified-Since``; failures back
+off exponentially with jitter, so a struggling producer is not hammered by every city at the same second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+import aiohttp
+
+from signage.feeds import MAX_DELIVERY_BYTES, MQTT_TOPIC_HEADER, FeedError
+from signage.feeds.xmltree import children, local, parse_xml
+from signage.ingest import Intake
+from signage.model import FeedConfig
+from signage.timeutil import parse_duration
+
+__all__ = ["MqttRunner", "Poller", "runners_for"]
+
+log = logging.getLogger("signage.feeds")
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
+    body = await response.content.read(MAX_DELIVERY_BYTES + 1)
+    if len(body) > MAX_DELIVERY_BYTES:
+        raise _TooLarge
+    return body
+
+
+class Poller:
+    """Polls ``url`` every ``interval`` (default 30 s) with conditional GET; backs off after failures."""
+
+    def __init__(self, feed: FeedConfig, session: aiohttp.ClientSession, intake: Intake,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.feed = feed
+        self._session = session
+        self._intake = intake
+        self._clock = clock
+        self._url = str(feed.options["url"])
+        self.interval = parse_duration(feed.options.get("interval", "30s")).total_seconds()
+        self._timeout = aiohttp.ClientTimeout(total=parse_duration(feed.options.get("timeout", "10s")).total_seconds())
+        self._max_backoff = parse_duration(feed.options.get("max_backoff", "10m")).total_seconds()
+        self._etag: str | None = None
+        self._last_modified: str | None = None
+        self._seen_entries: set[str] = set()
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        if self.failures == 0:
+            return self.interval
+        backoff = min(self._max_backoff, self.interval * 2.0 ** self.failures)
+        return backoff * random.uniform(0.5, 1.5)
+
+    async def run(self) -> None:
+        while True:
+            await self.poll_once()
+            await asyncio.sleep(self.next_delay())
+
+    async def poll_once(self) -> None:
+        headers = {}
+        if self._etag:
+            headers["If-None-Match"] = self._etag
+        if self._last_modified:
+            headers["If-Modified-Since"] = self._last_modified
+        try:
+            async with self._session.get(self._url, headers=headers, timeout=self._timeout) as response:
+                if response.status == 304:
+                    self.failures = 0
+                    return
+                if response.status != 200:
+                    raise FeedError(f"HTTP {response.status} from the producer", "poll")
+                body = await _read_limited(response)
+                self._etag = response.headers.get("ETag")
+                self._last_modified = response.headers.get("Last-Modified")
+                content_type = response.content_type
+        except _TooLarge:
+            self.failures += 1
+            await self._intake.refused(self.feed.id, self._clock(), f"larger than {MAX_DELIVERY_BYTES} bytes", "poll")
+            return
+        except FeedError as exc:
+            self.failures += 1
+            await self._intake.refused(self.feed.id, self._clock(), exc.reason, exc.where)
+            return
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self.failures += 1
+            await self._intake.refused(self.feed.id, self._clock(), f"{type(exc).__name__}: {exc}"[:300], "poll")
+            return
+        self.failures = 0
+        if self.feed.format == "cap" and body.lstrip().startswith(b"<") and b"http://www.w3.org/2005/Atom" in body:
+            await self._atom(body)
+            return
+        # A refusal is recorded as the feed's last error and kept as a dead letter by the intake.
+        with contextlib.suppress(FeedError):
+            await self._intake.deliver(self.feed, body, self._clock(), None, content_type)
+
+    async def _atom(self, body: bytes) -> None:
+        """A MeteoAlarm-style Atom feed: fetch the CAP document of each new or updated entry."""
+        try:
+            root = parse_xml(body)
+        except FeedError as exc:
+            await self._intake.refused(self.feed.id, self._clock(), exc.reason, exc.where)
+            return
+        for entry in (e for e in root if local(e) == "entry"):
+            ident = "".join(c.text or "" for c in children(entry, "id") + children(entry, "updated"))
+            links = [link.get("href") for link in children(entry, "link")
+                     if "cap" in (link.get("type") or "") or link.get("rel") in (None, "alternate")]
+            href = next((h for h in links if h), None)
+            if href is None or ident in self._seen_entries:
+                continue
+            try:
+                async with self._session.get(href, timeout=self._timeout) as response:
+                    document = await _read_limited(response) if response.status == 200 else None
+            except (aiohttp.ClientError, TimeoutError, _TooLarge) as exc:
+                await self._intake.refused(self.feed.id, self._clock(), f"entry {href}: {exc}"[:300], "atom")
+                continue
+            if document is None:
+                continue
+            try:
+                await self._intake.deliver(self.feed, document, self._clock(), None, "application/cap+xml")
+                self._seen_entries.add(ident)
+            except FeedError:
+                pass
+
+
+class MqttRunner:
+    """Subscribes to the feed's ``topics`` on ``broker`` (``mqtt://host:1883``) and reconnects with backoff."""
+
+    def __init__(self, feed: FeedConfig, intake: Intake,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.feed = feed
+        self._intake = intake
+        self._clock = clock
+        broker = urlparse(str(feed.options["broker"]))
+        self._host = broker.hostname or "127.0.0.1"
+        self._port = broker.port or 1883
+        self._topics = [str(t) for t in feed.options.get("topics", ["#"])]
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        import aiomqtt
+
+        delay = 1.0
+        while True:
+            try:
+                async with aiomqtt.Client(self._host, self._port) as client:
+                    for topic in self._topics:
+                        await client.subscribe(topic, qos=1)
+                    self.connected.set()
+                    delay = 1.0
+                    async for message in client.messages:
+                        payload = message.payload if isinstance(message.payload, bytes | bytearray) else str(
+                            message.payload).encode()
+                        with contextlib.suppress(FeedError):  # recorded and kept by the intake; others go on
+                            await self._intake.deliver(self.feed, bytes(payload), self._clock(),
+                                                       {MQTT_TOPIC_HEADER: str(message.topic)}, "mqtt")
+            except aiomqtt.MqttError as exc:
+                self.connected.clear()
+                await self._intake.refused(self.feed.id, self._clock(), f"MQTT broker: {exc}"[:300], "broker")
+                await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+                delay = min(delay * 2, 60.0)
+
+
+def runners_for(feeds: list[FeedConfig], session: aiohttp.ClientSession, intake: Intake) -> list[Poller | MqttRunner]:
+    """A poller for each feed with a ``url``, an MQTT client for each with a ``broker``."""
+    runners: list[Poller | MqttRunner] = []
+    for feed in feeds:
+        if feed.format == "mqtt" and feed.options.get("broker"):
+            runners.append(MqttRunner(feed, intake))
+        elif feed.options.get("url"):
+            runners.append(Poller(feed, session, intake))
+    return runners
