@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from signage.config import Config
-from signage.feeds import FeedError, decode_delivery
+from signage.feeds import MQTT_TOPIC_HEADER, FeedError, decode_delivery
 from signage.pipeline import Outcome, Pipeline, Record
 from signage.timeutil import parse_instant
 
@@ -80,8 +80,10 @@ def replay(config: Config, lines: Iterable[str], until: datetime | None = None, 
         # The clock never runs backwards: a late line is processed at the current time.
         clock = max(clock, at)
         yield from emit(pipeline.advance(clock))
+        headers = {MQTT_TOPIC_HEADER: str(event["topic"])} if "topic" in event else {}
+        headers.update({str(k): str(v) for k, v in (event.get("headers") or {}).items()})
         try:
-            result = decode_delivery(config.feeds[feed_id], body, clock)
+            result = decode_delivery(config.feeds[feed_id], body, clock, headers)
         except FeedError as exc:
             yield error(clock, number, f"feed {feed_id}: {exc}")
             continue

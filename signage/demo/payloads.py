@@ -20,8 +20,11 @@ __all__ = [
     "CarPark",
     "air_quality_notification",
     "cap_alert",
+    "datex2_parking",
     "gtfs_rt_alerts",
+    "noise_reading",
     "parking_notification",
+    "siri_stop_monitoring",
     "waste_notification",
 ]
 
@@ -153,3 +156,46 @@ def cap_alert(identifier: str, sent: datetime, expires: datetime, msg_type: str 
            f"<scope>Public</scope>{refs}"
            f"{info('fr-FR', event_fr, headline_fr)}{info('en-GB', 'Strong wind', headline_en)}</alert>")
     return xml.encode()
+
+
+def siri_stop_monitoring(stop: str, departures: list[tuple[str, str, datetime]], at: datetime) -> bytes:
+    """A SIRI 2.0 StopMonitoring delivery (XML) for one stop: (line, destination, expected departure)."""
+    visits = "".join(
+        f"<MonitoredStopVisit><RecordedAtTime>{at.isoformat()}</RecordedAtTime>"
+        f"<MonitoringRef>{escape(stop)}</MonitoringRef><MonitoredVehicleJourney>"
+        f"<LineRef>{escape(line)}</LineRef><PublishedLineName>{escape(line)}</PublishedLineName>"
+        f"<DestinationName>{escape(destination)}</DestinationName><MonitoredCall>"
+        f"<AimedDepartureTime>{expected.isoformat()}</AimedDepartureTime>"
+        f"<ExpectedDepartureTime>{expected.isoformat()}</ExpectedDepartureTime></MonitoredCall>"
+        f"</MonitoredVehicleJourney></MonitoredStopVisit>"
+        for line, destination, expected in departures)
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Siri xmlns="http://www.siri.org.uk/siri" version="2.0">'
+            f"<ServiceDelivery><ResponseTimestamp>{at.isoformat()}</ResponseTimestamp><ProducerRef>DIVIA"
+            f'</ProducerRef><StopMonitoringDelivery version="2.0"><ResponseTimestamp>{at.isoformat()}'
+            f"</ResponseTimestamp>{visits}</StopMonitoringDelivery></ServiceDelivery></Siri>").encode()
+
+
+def datex2_parking(parks: list[tuple[CarPark, int]], at: datetime) -> bytes:
+    """A DATEX II v2 parking status publication (the MDM profile) for some car parks: (car park, free)."""
+    statuses = "".join(
+        f'<parkingFacilityStatus><parkingFacilityOccupancy>{round(1 - free / park.capacity, 4)}'
+        f'</parkingFacilityOccupancy><parkingFacilityReference targetClass="ParkingFacility" '
+        f'id="{escape(park.id)}[{escape(park.name)}]" version="1.0"/><parkingFacilityStatus>'
+        f'{"full" if free <= 0 else "open"}</parkingFacilityStatus><parkingFacilityStatusTime>'
+        f"{at.isoformat()}</parkingFacilityStatusTime><totalNumberOfOccupiedParkingSpaces>{park.capacity - free}"
+        f"</totalNumberOfOccupiedParkingSpaces><totalNumberOfVacantParkingSpaces>{free}"
+        f"</totalNumberOfVacantParkingSpaces><totalParkingCapacityShortTermOverride>{park.capacity}"
+        f"</totalParkingCapacityShortTermOverride></parkingFacilityStatus>"
+        for park, free in parks)
+    return ('<?xml version="1.0" encoding="UTF-8"?><d2LogicalModel xmlns="http://datex2.eu/schema/2/2_0" '
+            'modelBaseVersion="2"><exchange><supplierIdentification><country>fr</country><nationalIdentifier>'
+            'FR-DIJON</nationalIdentifier></supplierIdentification></exchange><payloadPublication '
+            f'lang="fr"><publicationTime>{at.isoformat()}</publicationTime><genericPublicationExtension>'
+            f"<parkingFacilityTableStatusPublication>{statuses}</parkingFacilityTableStatusPublication>"
+            "</genericPublicationExtension></payloadPublication></d2LogicalModel>").encode()
+
+
+def noise_reading(sensor: str, place: str, laeq: float, at: datetime) -> bytes:
+    """What the city's noise sensors send to the signed webhook."""
+    return json.dumps({"sensor": sensor, "place": place, "laeq": laeq, "measured_at": at.isoformat()},
+                      ensure_ascii=False).encode()

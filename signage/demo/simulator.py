@@ -8,8 +8,10 @@ degrades on some afternoons, and a weather warning arrives, is updated, and is l
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
+import os
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -18,12 +20,18 @@ import aiohttp
 from signage.demo.payloads import (
     CAR_PARKS,
     STREETS,
+    CarPark,
     air_quality_notification,
     cap_alert,
+    datex2_parking,
     gtfs_rt_alerts,
+    noise_reading,
     parking_notification,
+    siri_stop_monitoring,
     waste_notification,
 )
+from signage.feeds import MQTT_TOPIC_HEADER
+from signage.feeds.webhook import SIGNATURE_HEADER, sign
 
 __all__ = ["Simulator"]
 
@@ -50,10 +58,10 @@ class Simulator:
     def city_time(self, now: datetime) -> datetime:
         return self._city_start + (now - self._started) * self._speed
 
-    async def _post(self, feed: str, body: bytes, content_type: str) -> None:
+    async def _post(self, feed: str, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         try:
             async with self._session.post(f"{self._base}/feeds/{feed}", data=body,
-                                          headers={"Content-Type": content_type}) as response:
+                                          headers={"Content-Type": content_type, **(headers or {})}) as response:
                 if response.status >= 400:
                     log.warning("demo feed %s refused: %s %s", feed, response.status, await response.text())
         except aiohttp.ClientError as exc:
@@ -69,12 +77,28 @@ class Simulator:
     async def step(self, tick: int, now: datetime) -> None:
         city = self.city_time(now)
         hour = city.hour + city.minute / 60
+        by_datex: list[tuple[CarPark, int]] = []
         for park in CAR_PARKS:
             taken = occupancy(hour) + self._random.uniform(-0.04, 0.06)
             if park.id in ("darcy", "grangier"):
                 taken += 0.08  # the most central car parks fill first
             free = round(park.capacity * (1 - min(1.0, max(0.0, taken))))
-            await self._post("ngsi", parking_notification(park, free, now), "application/json")
+            if park.id in ("clemenceau", "tremouille"):  # their operator publishes DATEX II
+                by_datex.append((park, free))
+            elif park.id in ("monge", "tivoli"):  # counted by sensors on MQTT
+                await self._post("mqtt", json.dumps({"free": free, "capacity": park.capacity}).encode(),
+                                 "application/json", {MQTT_TOPIC_HEADER: f"dijon/parking/{park.id}/state"})
+            else:
+                await self._post("ngsi", parking_notification(park, free, now), "application/json")
+        await self._post("datex2", datex2_parking(by_datex, now), "application/xml")
+        if tick % 5 == 0:
+            departures = [("T1", "Quetigny Centre", now + timedelta(minutes=2 + tick % 7)),
+                          ("T2", "Chenôve Centre", now + timedelta(minutes=4 + tick % 5))]
+            await self._post("siri", siri_stop_monitoring("DARCY", departures, now), "application/xml")
+        if tick % 10 == 0 and (secret := os.environ.get("SIGNAGE_WEBHOOK_SECRET")):
+            body = noise_reading("darcy-1", "Place Darcy", round(55 + 10 * occupancy(hour), 1), now)
+            await self._post("webhook", body, "application/json",
+                             {SIGNATURE_HEADER: sign(secret, int(now.timestamp()), body)})
         if tick % 10 == 0:
             level = 2 + (1 if 12 <= hour <= 19 else 0) + (1 if self._random.random() < 0.35 else 0)
             await self._post("atmo", air_quality_notification(level, now), "application/json")
