@@ -65,7 +65,10 @@ def _path(record: Mapping[str, Any], path: str) -> tuple[bool, Any]:
 
 def decode_mqtt(feed: FeedConfig, topic: str, payload: bytes, received_at: datetime) -> FeedResult:
     kind = feed.options.get("payload")
-    text = payload.decode("utf-8", errors="strict") if payload else ""
+    try:
+        text = payload.decode("utf-8") if payload else ""
+    except UnicodeDecodeError as exc:
+        raise FeedError(f"payload is not UTF-8 text ({exc.reason} at byte {exc.start})", "payload") from exc
     if kind == "ngsi" or (kind is None and '"data"' in text and ("subscriptionId" in text or '"body"' in text)):
         return decode_ngsi(feed, payload, received_at)
     matched = next((m for pattern in feed.options.get("topics", ["#"]) if (m := topic_matches(str(pattern), topic))

@@ -22,6 +22,8 @@ def parse_xml(body: bytes) -> Element:
         raise FeedError(f"refused XML construct ({type(exc).__name__})", "xml", "forbidden_xml") from exc
     except ParseError as exc:
         raise FeedError(f"not well-formed XML ({exc})", "xml") from exc
+    except (LookupError, ValueError, UnicodeError) as exc:  # e.g. an encoding declaration nobody knows
+        raise FeedError(f"unreadable XML ({exc})", "xml") from exc
 
 
 def local(element: Element) -> str:

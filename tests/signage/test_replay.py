@@ -111,3 +111,40 @@ def test_explain_follows_every_change_of_a_panel_with_why(tmp_path: Path) -> Non
     alert_time = [r for r in records if r["kind"] == "explain" and r["panel"] == "darcy" and r["lane"] == "alert"]
     assert alert_time and alert_time[0]["shown"][0]["id"] == "alert:A"
     assert {"id": "rule:parking-centre", "why": "pre-empted by the alert lane"} in alert_time[0]["competing"]
+
+
+def test_replay_accepts_every_format_through_the_demo_feed_ids(tmp_path: Path) -> None:
+    import os
+
+    from signage.demo.payloads import (
+        datex2_parking,
+        noise_reading,
+        siri_stop_monitoring,
+        waste_notification,
+    )
+    from signage.feeds.webhook import sign
+
+    at = T0
+    noise = noise_reading("darcy-1", "Place Darcy", 61.0, at)
+    lines = [
+        {"feed": "ngsi", "body": json.loads(parking_notification(PARKS["darcy"], 50, at))},
+        {"feed": "ngsi-ld", "body": json.loads(waste_notification("rue-monge", "Rue Monge", at, 0.5, at))},
+        {"feed": "gtfs-rt", "body_base64": base64.b64encode(gtfs_rt_alerts({"T2": "Travaux"}, at)).decode()},
+        {"feed": "siri", "body": siri_stop_monitoring("DARCY", [("T1", "Quetigny", at)], at).decode()},
+        {"feed": "cap", "body": cap_alert("Z", at, at + timedelta(hours=1)).decode()},
+        {"feed": "datex2", "body": datex2_parking([(PARKS["clemenceau"], 20)], at).decode()},
+        {"feed": "mqtt", "topic": "dijon/parking/monge/state", "body": {"free": 12}},
+        {"feed": "webhook", "body": noise.decode(), "headers": {"X-Signature": sign("s", int(at.timestamp()), noise)}},
+    ]
+    path = tmp_path / "formats.jsonl"
+    path.write_text("".join(json.dumps({"at": at.isoformat(), **line}) + "\n" for line in lines))
+    done = subprocess.run([sys.executable, "-m", "signage", "replay", "--config", "demo", str(path)],
+                          capture_output=True, text=True, timeout=60, check=False,
+                          env={**os.environ, "SIGNAGE_WEBHOOK_SECRET": "s"})
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r for r in records if r["kind"] == "error"] == []
+    lines_seen = {r["line"] for r in records if r["kind"] in ("observation", "alert")}
+    assert lines_seen == set(range(1, len(lines) + 1))
+    keys = {r["key"] for r in records if r["kind"] == "observation"}
+    assert {"parking/darcy", "waste/rue-monge", "transit/t2", "departures/darcy", "parking/clemenceau",
+            "parking/monge", "noise/darcy-1"} <= keys
