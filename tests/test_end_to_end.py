@@ -74,3 +74,11 @@ async def test_feed_health_shows_successes_errors_lag_and_stale_keys(client) -> 
             break
         await asyncio.sleep(0.05)
     assert ngsi["status"] == "ok" and ngsi["rate_per_min"] > 0
+
+
+async def test_orion_ld_subscription_id_in_the_query_string_is_accepted(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import parking_body
+
+    response = await client.post("/feeds/ngsi?subscriptionId=urn:ngsi-ld:Subscription:1",
+                                 data=parking_body("darcy", 7), headers={"Content-Type": "application/json"})
+    assert response.status == 202 and (await response.json())["observations"] == 1

@@ -10,6 +10,7 @@ from signage.feeds.base import FeedError, FeedResult
 from signage.feeds.cap import decode_cap
 from signage.feeds.datex2 import decode_datex2
 from signage.feeds.gtfs_rt import decode_gtfs_rt
+from signage.feeds.http_records import decode_http_records
 from signage.feeds.mqtt import decode_mqtt
 from signage.feeds.ngsi import decode_ngsi
 from signage.feeds.siri import decode_siri
@@ -30,6 +31,7 @@ ADAPTERS: dict[str, Adapter] = {
     "siri": decode_siri,
     "datex2": decode_datex2,
     "atmo": decode_atmo,
+    "http-poll": decode_http_records,
 }
 
 MAX_DELIVERY_BYTES = 4 * 1024 * 1024

@@ -22,7 +22,7 @@ from signage.feeds.base import FeedError, FeedResult, short_id
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
 
-__all__ = ["MAX_SKEW_S", "SIGNATURE_HEADER", "decode_webhook", "sign"]
+__all__ = ["MAX_SKEW_S", "SIGNATURE_HEADER", "decode_webhook", "map_records", "sign"]
 
 SIGNATURE_HEADER = "X-Signature"
 MAX_SKEW_S = 300
@@ -71,14 +71,20 @@ def decode_webhook(feed: FeedConfig, body: bytes, received_at: datetime, headers
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"body is not JSON ({exc})") from exc
-    records = document if isinstance(document, list) else [document]
+    return map_records(feed, document if isinstance(document, list) else [document], received_at,
+                       "" if not isinstance(document, list) else "list")
+
+
+def map_records(feed: FeedConfig, records: list[Any], received_at: datetime, shape: str = "list") -> FeedResult:
+    """Map plain records (JSON objects, CSV rows, XML elements as mappings) with the feed's ``key``,
+    ``id_field``, ``fields`` and ``time_field`` options."""
     key_pattern = str(feed.options.get("key", "webhook/{id}"))
     id_field = str(feed.options.get("id_field", "id"))
     fields: Mapping[str, str] = feed.options.get("fields") or {}
     time_field = feed.options.get("time_field")
     result = FeedResult()
     for index, record in enumerate(records):
-        where = f"[{index}]" if isinstance(document, list) else ""
+        where = f"[{index}]" if shape else ""
         if not isinstance(record, dict):
             raise FeedError("must be a JSON object", where or "body")
         found, ident = _path(record, id_field)

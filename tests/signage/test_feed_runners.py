@@ -143,3 +143,39 @@ async def test_mqtt_messages_from_the_real_broker_become_observations(mqtt_url: 
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.mark.parametrize(("content_type", "body", "options"), [
+    ("application/json", b'{"results": [{"id": "velo-1", "bikes": 4, "updated": "2026-11-25T08:00:00+01:00"}]}',
+     {"records": "results"}),
+    ("text/csv", b"id;bikes;updated\nvelo-1;4;2026-11-25T08:00:00+01:00\n", {}),
+    ("application/xml", b'<stations><station id="velo-1"><bikes>4</bikes><updated>2026-11-25T08:00:00+01:00'
+                        b"</updated></station></stations>", {"records": "station"}),
+])
+async def test_open_data_json_csv_and_xml_are_polled_with_last_modified(  # type: ignore[no-untyped-def]
+        aiohttp_server, intake, content_type: str, body: bytes, options: dict[str, str]) -> None:
+    stamp = "Wed, 25 Nov 2026 07:00:00 GMT"
+    asked: list[str | None] = []
+
+    async def portal(request: web.Request) -> web.Response:
+        asked.append(request.headers.get("If-Modified-Since"))
+        if request.headers.get("If-Modified-Since") == stamp:
+            return web.Response(status=304)
+        return web.Response(body=body, headers={"Last-Modified": stamp, "Content-Type": content_type})
+
+    app = web.Application()
+    app.router.add_get("/stations", portal)
+    server = await aiohttp_server(app)
+    sink, bus = intake
+    config = FeedConfig("velos", "http-poll", timedelta(minutes=10), {
+        "url": str(server.make_url("/stations")), "key": "bikes/{id}", "fields": {"bikes": "bikes"},
+        "time_field": "updated", **options})
+    async with aiohttp.ClientSession() as session:
+        poller = Poller(config, session, sink)
+        await poller.poll_once()
+        await poller.poll_once()
+    assert asked == [None, stamp]
+    [entry] = await ingested(bus)
+    [observation] = entry["observations"]
+    assert observation["key"] == "bikes/velo-1" and str(observation["value"]["bikes"]) == "4"
+    assert observation["observed_at"] == "2026-11-25T07:00:00.000Z"

@@ -27,6 +27,7 @@ SEEDS: dict[str, list[bytes]] = {
     "atmo": [(SAMPLES / "atmo" / "gwadair-indice-atmo-arcgis-excerpt.json").read_bytes()],
     "mqtt": [b'{"free": 12, "capacity": 300}', b"free|12|capacity|300", b"t|21.5#h|40"],
     "webhook": [b'{"id": "s1", "laeq": 55.2}', b'[{"id": "s1"}, {"id": 2}]'],
+    "http-poll": [b'[{"id": "v1", "bikes": 4}]', b"id;bikes\nv1;4\n", b'<r><s id="v1"><bikes>4</bikes></s></r>'],
 }
 
 

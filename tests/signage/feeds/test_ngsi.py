@@ -91,3 +91,13 @@ def test_bad_notifications_get_a_reason_that_names_the_field(body: bytes, where:
         decode_delivery(feed(PARKING), body, NOW)
     assert caught.value.where == where
     assert caught.value.reason
+
+
+def test_capitalisation_variants_real_cities_send_are_understood() -> None:
+    body = json.dumps({"subscriptionId": "x", "data": [{
+        "id": "urn:ngsi-ld:OffStreetParking:dijon:Darcy", "type": "OffStreetParking",
+        "AvailableSpotNumber": {"type": "Number", "value": 0}, "TotalSpotNumber": {"type": "Number", "value": 567},
+        "status": {"type": "Text", "value": "FULL"}}]}).encode()
+    [observation] = decode_delivery(FeedConfig("ngsi", "ngsi-v2", timedelta(minutes=10), {}), body, NOW).observations
+    assert observation.key == "parking/dijon-darcy"
+    assert dict(observation.value) == {"free": 0, "capacity": 567, "status": "full"}
