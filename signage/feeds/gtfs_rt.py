@@ -27,8 +27,13 @@ _EFFECTS = {1: "NO_SERVICE", 2: "REDUCED_SERVICE", 3: "SIGNIFICANT_DELAYS", 4: "
             11: "ACCESSIBILITY_ISSUE"}
 
 
+def _s(value: Any) -> str:
+    """A protobuf string field as text: a corrupt one can arrive as bytes."""
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+
+
 def _translation(text: Any, languages: tuple[str, ...] = ("fr", "en")) -> str:
-    options = {(t.language or "").lower(): t.text for t in text.translation}
+    options = {_s(t.language or "").lower(): _s(t.text) for t in text.translation}
     for language in (*languages, ""):
         if language in options:
             return str(options[language])
@@ -56,8 +61,8 @@ def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, r
             continue
         if entity.HasField("trip_update"):
             update = entity.trip_update
-            trip = update.trip.trip_id or entity.id
-            stops = [{"stop": s.stop_id or None, "sequence": s.stop_sequence if s.HasField("stop_sequence") else None,
+            trip = _s(update.trip.trip_id or entity.id)
+            stops = [{"stop": _s(s.stop_id) or None, "sequence": s.stop_sequence if s.HasField("stop_sequence") else None,
                       "arrival_delay": s.arrival.delay if s.HasField("arrival") and s.arrival.HasField("delay")
                       else None,
                       "departure_delay": s.departure.delay if s.HasField("departure") and s.departure.HasField(
@@ -68,14 +73,15 @@ def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, r
                 (d for s in stops for d in (s["arrival_delay"], s["departure_delay"]) if d is not None), None)
             when = datetime.fromtimestamp(update.timestamp, UTC) if update.timestamp else observed_at
             result.observations.append(Observation(f"trips/{short_id(trip)}", {
-                "trip": trip, "line": update.trip.route_id or None, "delay_s": delay, "stops": stops,
+                "trip": trip, "line": _s(update.trip.route_id) or None, "delay_s": delay, "stops": stops,
             }, when, feed.id))
         if entity.HasField("vehicle"):
             vehicle = entity.vehicle
-            ident = vehicle.vehicle.id or entity.id
+            ident = _s(vehicle.vehicle.id or entity.id)
             when = datetime.fromtimestamp(vehicle.timestamp, UTC) if vehicle.timestamp else observed_at
             result.observations.append(Observation(f"vehicles/{short_id(ident)}", {
-                "vehicle": ident, "line": vehicle.trip.route_id or None, "trip": vehicle.trip.trip_id or None,
+                "vehicle": ident, "line": _s(vehicle.trip.route_id) or None,
+                "trip": _s(vehicle.trip.trip_id) or None,
                 "lat": round(vehicle.position.latitude, 6), "lon": round(vehicle.position.longitude, 6),
                 "bearing": vehicle.position.bearing if vehicle.position.HasField("bearing") else None,
             }, when, feed.id))
@@ -103,14 +109,14 @@ def decode_gtfs_rt(feed: FeedConfig, body: bytes, received_at: datetime) -> Feed
         if periods and not any((p.start or 0) <= now_ts < (p.end or 2**63) for p in periods):
             continue
         summary = {
-            "id": entity.id,
+            "id": _s(entity.id),
             "effect": _EFFECTS.get(alert.effect, "UNKNOWN_EFFECT"),
             "header": _translation(alert.header_text),
             "description": _translation(alert.description_text),
         }
         for informed in alert.informed_entity:
             if informed.route_id:
-                disruptions.setdefault(informed.route_id, []).append(summary)
+                disruptions.setdefault(_s(informed.route_id), []).append(summary)
     result = FeedResult()
     _trips_and_vehicles(feed, message, observed_at, result)
     has_alerts = any(entity.HasField("alert") for entity in message.entity)
