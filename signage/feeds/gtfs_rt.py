@@ -62,7 +62,8 @@ def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, r
         if entity.HasField("trip_update"):
             update = entity.trip_update
             trip = _s(update.trip.trip_id or entity.id)
-            stops = [{"stop": _s(s.stop_id) or None, "sequence": s.stop_sequence if s.HasField("stop_sequence") else None,
+            stops = [{"stop": _s(s.stop_id) or None,
+                      "sequence": s.stop_sequence if s.HasField("stop_sequence") else None,
                       "arrival_delay": s.arrival.delay if s.HasField("arrival") and s.arrival.HasField("delay")
                       else None,
                       "departure_delay": s.departure.delay if s.HasField("departure") and s.departure.HasField(
