@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from signage.feeds.atmo import ATMO_LEVELS
 from signage.feeds.base import FeedError, FeedResult, short_id
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
@@ -150,6 +151,16 @@ def _lookup(entity: Mapping[str, Any], path: str) -> tuple[bool, Any, Any]:
     return True, value, raw
 
 
+def _atmo_display(fields: dict[str, Any]) -> None:
+    """With the indice ATMO scale: the national label and colour, unless the producer gave its own."""
+    index = fields.get("index")
+    if isinstance(index, int) and not isinstance(index, bool) and index in ATMO_LEVELS:
+        label, colour = ATMO_LEVELS[index]
+        fields.setdefault("label", label)
+        if not fields.get("colour"):
+            fields["colour"] = colour
+
+
 def decode_ngsi(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResult:
     try:
         document = json.loads(body)
@@ -194,6 +205,8 @@ def decode_ngsi(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedRes
                                   f"maps; its attributes are kept as they are")
         if not times:
             times = [t for name in _TIME_ATTRIBUTES if name in entity and (t := _instant(entity[name]))]
+        if entity_type == "AirQualityObserved" and feed.options.get("index_scale") == "atmo":
+            _atmo_display(fields)
         observed_at = max(times) if times else received_at
         result.observations.append(Observation(key, fields, observed_at, feed.id))
     return result

@@ -101,3 +101,16 @@ def test_capitalisation_variants_real_cities_send_are_understood() -> None:
     [observation] = decode_delivery(FeedConfig("ngsi", "ngsi-v2", timedelta(minutes=10), {}), body, NOW).observations
     assert observation.key == "parking/dijon-darcy"
     assert dict(observation.value) == {"free": 0, "capacity": 567, "status": "full"}
+
+
+def test_the_indice_atmo_scale_adds_national_colours_unless_the_producer_gave_one() -> None:
+    from signage.demo.payloads import air_quality_notification
+
+    feed = FeedConfig("atmo", "ngsi-v2", timedelta(hours=26), {"index_scale": "atmo"})
+    [observation] = decode_delivery(feed, air_quality_notification(4, NOW), NOW).observations
+    assert (observation.value["index"], observation.value["label"], observation.value["colour"]) == (
+        4, "Mauvais", "#FF5050")
+    body = json.dumps({"data": [{"id": "urn:ngsi-ld:AirQualityObserved:x", "type": "AirQualityObserved",
+                                 "airQualityIndex": 6, "airQualityColor": "#7D2181"}]}).encode()
+    [observation] = decode_delivery(feed, body, NOW).observations
+    assert observation.value["colour"] == "#7D2181" and observation.value["label"] == "Extrêmement mauvais"
