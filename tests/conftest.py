@@ -8,7 +8,8 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,18 +50,26 @@ def redis_url() -> Iterator[str]:
     if server is None:
         pytest.fail("no Redis answers and redis-server is not installed (apt-get install redis-server)")
     port = free_port()
-    process = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
+    with _server([server, "--port", str(port), "--save", "", "--appendonly", "no"], lambda: _answers(url)):
+        yield url
+
+
+@contextmanager
+def _server(command: list[str], ready: Callable[[], bool]) -> Iterator[None]:
+    """Start a service for the tests, wait until it answers, and stop it at the end."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
-    while not _answers(url):
+    while not ready():
         if time.monotonic() > deadline:
             process.kill()
-            pytest.fail("redis-server did not start within 10 s")
+            pytest.fail(f"{command[0]} did not start within 10 s")
         time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -144,13 +153,5 @@ def mqtt_url() -> Iterator[str]:
     if server is None:
         pytest.fail("no MQTT broker answers and mosquitto is not installed (apt-get install mosquitto)")
     port = free_port()
-    process = subprocess.Popen([server, "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not _mqtt_answers(port):
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("mosquitto did not start within 10 s")
-        time.sleep(0.05)
-    yield f"mqtt://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    with _server([server, "-p", str(port)], lambda: _mqtt_answers(port)):
+        yield f"mqtt://127.0.0.1:{port}"

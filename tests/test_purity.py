@@ -7,6 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PURE = ["signage/model.py", "signage/state.py", "signage/rules.py", "signage/board.py", "signage/pipeline.py",
+        "signage/schedule.py", "signage/feed_health.py",
         "signage/templates.py", "signage/timeutil.py", "signage/profiles.py", *[
             str(p.relative_to(ROOT)) for p in (ROOT / "renderers").glob("*.py")],
         *[str(p.relative_to(ROOT)) for p in (ROOT / "signage" / "feeds").glob("*.py")]]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from signage.model import Alert, Observation
 
-__all__ = ["FeedError", "FeedResult", "short_id"]
+__all__ = ["FeedError", "FeedResult", "dotted", "short_id"]
 
 
 class FeedError(ValueError):
@@ -36,3 +38,13 @@ def short_id(entity_id: str) -> str:
             text = text[len(prefix):].split(":", 1)[-1]
             break
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in text.lower()).strip("-") or "unnamed"
+
+
+def dotted(record: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+    """Follow ``a.b.c`` through nested mappings: (found, value)."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from signage.feeds.base import FeedError, FeedResult, short_id
+from signage.feeds.base import FeedError, FeedResult, dotted, short_id
 from signage.feeds.ngsi import decode_ngsi
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
@@ -54,15 +54,6 @@ def _ultralight(text: str) -> dict[str, Any]:
     return values
 
 
-def _path(record: Mapping[str, Any], path: str) -> tuple[bool, Any]:
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return False, None
-        value = value[part]
-    return True, value
-
-
 def decode_mqtt(feed: FeedConfig, topic: str, payload: bytes, received_at: datetime) -> FeedResult:
     kind = feed.options.get("payload")
     try:
@@ -90,13 +81,13 @@ def decode_mqtt(feed: FeedConfig, topic: str, payload: bytes, received_at: datet
     for index, level in enumerate(levels, start=1):
         key = key.replace(f"{{{index}}}", short_id(level))
     fields: Mapping[str, str] = feed.options.get("fields") or {}
-    values = ({name: hit for name, path in fields.items() if (found := _path(record, path))[0]
+    values = ({name: hit for name, path in fields.items() if (found := dotted(record, path))[0]
                for hit in [found[1]]} if fields else record)
     if not values:
         raise FeedError("the payload carries none of the feed's fields", "payload")
     observed_at = received_at
     time_field = feed.options.get("time_field")
-    if time_field and (found := _path(record, str(time_field)))[0]:
+    if time_field and (found := dotted(record, str(time_field)))[0]:
         try:
             observed_at = parse_instant(str(found[1]))
         except ValueError as exc:

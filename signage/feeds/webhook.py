@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from signage.feeds.base import FeedError, FeedResult, short_id
+from signage.feeds.base import FeedError, FeedResult, dotted, short_id
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
 
@@ -51,15 +51,6 @@ def _verify(secret: str, header: str | None, body: bytes, received_at: datetime)
         raise FeedError("the signature does not match the body", SIGNATURE_HEADER, "bad_signature")
 
 
-def _path(record: Mapping[str, Any], path: str) -> tuple[bool, Any]:
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return False, None
-        value = value[part]
-    return True, value
-
-
 def decode_webhook(feed: FeedConfig, body: bytes, received_at: datetime, headers: Mapping[str, str]) -> FeedResult:
     secret = feed.options.get("secret")
     if not secret:
@@ -87,14 +78,14 @@ def map_records(feed: FeedConfig, records: list[Any], received_at: datetime, sha
         where = f"[{index}]" if shape else ""
         if not isinstance(record, dict):
             raise FeedError("must be a JSON object", where or "body")
-        found, ident = _path(record, id_field)
+        found, ident = dotted(record, id_field)
         if not found or not isinstance(ident, str | int) or isinstance(ident, bool):
             raise FeedError("is missing or not text", f"{where}.{id_field}".lstrip("."))
-        values = ({name: value for name, path in fields.items() if (hit := _path(record, path))[0]
+        values = ({name: value for name, path in fields.items() if (hit := dotted(record, path))[0]
                    for value in [hit[1]]} if fields else {k: v for k, v in record.items() if k != id_field})
         observed_at = received_at
         if time_field:
-            found, stamp = _path(record, str(time_field))
+            found, stamp = dotted(record, str(time_field))
             if found:
                 try:
                     observed_at = parse_instant(str(stamp))
