@@ -18,6 +18,11 @@ CONTENT_VERSION = 1
 
 
 TextFor = Callable[[Message, str], RenderedText]
+# CAP severities in words, so that severity is never carried by colour alone.
+SEVERITY_LABELS = {
+    "fr": {"minor": "MINEUR", "moderate": "MODÉRÉ", "severe": "SÉVÈRE", "extreme": "EXTRÊME", "unknown": "ALERTE"},
+    "en": {"minor": "MINOR", "moderate": "MODERATE", "severe": "SEVERE", "extreme": "EXTREME", "unknown": "ALERT"},
+}
 
 
 def render_panel_content(panel: Panel, profile: Profile, decision: Decision, text_for: TextFor) -> dict[str, Any]:
@@ -33,6 +38,8 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
             "message": message.id,
             "lane": message.lane.name.lower(),
             "severity": message.severity,
+            "severity_label": SEVERITY_LABELS.get(panel.language, SEVERITY_LABELS["fr"]).get(
+                message.severity, message.severity.upper()) if message.severity else None,
             "title": text.title,
             "lines": list(text.lines),
             "language": text.language,

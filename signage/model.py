@@ -215,6 +215,7 @@ class Alert:
     zones: tuple[str, ...]
     expires: datetime | None
     references: tuple[str, ...] = ()
+    events: Mapping[str, str] = field(default_factory=dict)  # the event's name in each language given
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -230,6 +231,7 @@ class Alert:
             "zones": list(self.zones),
             "expires": format_instant(self.expires) if self.expires else None,
             "references": list(self.references),
+            "events": dict(self.events),
         }
 
     @classmethod
@@ -247,6 +249,7 @@ class Alert:
             zones=tuple(data["zones"]),
             expires=parse_instant(data["expires"]) if data.get("expires") else None,
             references=tuple(data.get("references", ())),
+            events=dict(data.get("events", {})),
         )
 
 

@@ -264,7 +264,7 @@ class Pipeline:
             lane=Lane.ALERT,
             priority=ALERT_PRIORITY.get(alert.severity.lower(), 50),
             template="alert",
-            params={"event": alert.event, "headline": dict(alert.headline),
+            params={"event": alert.event, "events": dict(alert.events), "headline": dict(alert.headline),
                     "description": dict(alert.description), "severity": alert.severity},
             targets=Targets(zones=zones, topics=tuple(f"alerts/{z}" for z in zones)),
             channels=("panels", "kiosks", "websocket", "push"),

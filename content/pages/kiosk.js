@@ -35,7 +35,9 @@
     content.pages.forEach(function (page, i) {
       const section = el("section", "page lane-" + page.lane + (i === pageIndex ? " current" : ""));
       section.dataset.message = page.message;
-      if (page.severity) section.appendChild(el("p", "severity", page.severity.toUpperCase()));
+      if (page.severity) {
+        section.appendChild(el("p", "severity", page.severity_label || page.severity.toUpperCase()));
+      }
       section.appendChild(el("h1", "", page.title));
       page.lines.forEach(function (line) { section.appendChild(el("p", "line", line)); });
       pages.appendChild(section);

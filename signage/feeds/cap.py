@@ -89,5 +89,6 @@ def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResu
         zones=tuple(dict.fromkeys(zones)),
         expires=expires,
         references=references,
+        events={lang: _text(info, "event") or "" for lang, info in by_language.items()},
     ))
     return result

@@ -26,7 +26,7 @@ async def test_the_kiosk_changes_live_over_the_websocket(client, browser) -> Non
     await page.wait_for_function(
         "document.querySelector('#pages .page.current')?.innerText.includes('ALERTE')", timeout=10_000)
     # Severity is written out, not carried by colour alone.
-    assert await page.inner_text("#pages .page.current .severity") == "MODERATE"
+    assert await page.inner_text("#pages .page.current .severity") == "MODÉRÉ"
     await page.close()
 
 
