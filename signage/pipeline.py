@@ -110,6 +110,8 @@ class Pipeline:
         self._zone_chains = {p.id: config.zone_ancestors(p.zone) for p in config.panels.values()}
         self._public_patterns = [t.pattern for t in config.topics if t.public]
         self._public: dict[str, bool] = {}  # key -> whether it is published on a public topic
+        self._topic_messages: dict[str, set[str]] = {}  # topic -> messages sent to it on the WebSocket channel
+        self._dirty_topics: set[str] = set()  # topics to publish once the current operation is done
         self._targeted: dict[Targets, tuple[str, ...]] = {}
         self._panel_messages: dict[str, set[str]] = {p: set() for p in config.panels}
         self._dirty: set[str] = set()  # panels to resolve and render again
@@ -155,7 +157,7 @@ class Pipeline:
             changed_keys: list[str] = []
             for value in self.state.pop_stale(deadline):
                 changed_keys.append(value.key)
-                self._publish_topic(value.key, deadline, None, outcome)
+                self._dirty_topics.add(value.key)
             for message in sorted(self.messages.values(), key=lambda m: m.id):
                 if message.expires_at is not None and message.expires_at <= deadline:
                     self._withdraw(message.id, deadline, "expires" if message.lane is Lane.ALERT else "ttl",
@@ -185,7 +187,7 @@ class Pipeline:
                 sources.append(observation.source)
             outcome.records.append(Record("observation", now, record, line))
             if value is not None:
-                self._publish_topic(observation.key, now, line, outcome)
+                self._dirty_topics.add(observation.key)
         for alert in alerts:
             self._take_alert(alert, now, line, outcome)
         event = {"kind": "change", "keys": changed, "source": sources[0] if sources else ""}
@@ -215,18 +217,36 @@ class Pipeline:
         return rules + [r for r in due if r not in rules]
 
     def _publish_topic(self, key: str, now: datetime, line: int | None, outcome: Outcome) -> None:
+        """A topic's document: the live value under its key, and the messages sent to the topic."""
         public = self._public.get(key)
         if public is None:
             public = self._public[key] = any(fnmatch.fnmatchcase(key, p) for p in self._public_patterns)
-        if not public:
+        if not public or key.startswith("alerts/"):
             return
         value = self.state.get(key)
-        if value is None:
+        message_ids = self._topic_messages.get(key)
+        if value is None and message_ids is None:
             return
-        data = value.view(now)
+        data = value.view(now) if value is not None else {}
+        if message_ids is not None:
+            data["messages"] = [self._summary(self.messages[m]) for m in sorted(message_ids)]
+            if not message_ids:
+                del self._topic_messages[key]  # told once that nothing is left, then forgotten
         outcome.publications.append(Publication(key, data))
         outcome.records.append(Record("delivery", now, {"channel": "websocket", "target": key, "format": "json",
                                                         "content": data}, line))
+
+    def _summary(self, message: Message) -> dict[str, Any]:
+        text = self._render(message, self.config.languages[0], lambda _: None)
+        return {"id": message.id, "lane": message.lane.name.lower(), "priority": message.priority,
+                "severity": message.severity, "title": text.title if text else "",
+                "lines": list(text.lines) if text else [], "language": text.language if text else None,
+                "expires_at": format_instant(message.expires_at) if message.expires_at else None}
+
+    def _flush_topics(self, now: datetime, line: int | None, outcome: Outcome) -> None:
+        dirty, self._dirty_topics = self._dirty_topics, set()
+        for topic in sorted(dirty):
+            self._publish_topic(topic, now, line, outcome)
 
     # ---- alerts -------------------------------------------------------------------------------------------
     def _alert_zones(self, alert: Alert) -> tuple[str, ...]:
@@ -376,6 +396,19 @@ class Pipeline:
         else:
             self._competition_changed.add(panel_id)
 
+    def _track_topics(self, old: Message | None, new: Message | None) -> None:
+        """Keep which messages each topic carries on the WebSocket channel (alerts have their own topics)."""
+        for message, present in ((old, False), (new, True)):
+            if message is None or message.lane is Lane.ALERT or "websocket" not in message.channels:
+                continue
+            for topic in message.targets.topics:
+                carried = self._topic_messages.setdefault(topic, set())
+                if present:
+                    carried.add(message.id)
+                else:
+                    carried.discard(message.id)
+                self._dirty_topics.add(topic)
+
     def _activate(self, message: Message, now: datetime, line: int | None, outcome: Outcome) -> None:
         previous = self.messages.get(message.id)
         status = "changed" if previous is not None else "active"
@@ -385,6 +418,7 @@ class Pipeline:
                 self._touch(panel, previous.id, None)
         self.messages[message.id] = message
         self._timer(message.expires_at, "message", message.id)
+        self._track_topics(previous, message)
         for panel in self._panels_for(message.targets):
             self._panel_messages[panel].add(message.id)
             self._touch(panel, message.id, message)
@@ -403,6 +437,7 @@ class Pipeline:
         message = self.messages.pop(message_id, None)
         if message is None:
             return
+        self._track_topics(message, None)
         for panel in self._panels_for(message.targets):
             self._panel_messages[panel].discard(message_id)
             self._touch(panel, message_id, None)
@@ -493,6 +528,7 @@ class Pipeline:
         return text
 
     def _refresh_panels(self, now: datetime, line: int | None, outcome: Outcome) -> None:
+        self._flush_topics(now, line, outcome)
         dirty, self._dirty = self._dirty, set()
         for panel_id in sorted(dirty):
             panel = self.config.panels[panel_id]

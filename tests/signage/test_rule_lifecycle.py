@@ -257,3 +257,20 @@ def test_explain_says_what_is_shown_why_and_from_which_values(config: Config) ->
     values = {v["key"]: v for v in explanation["values"]}
     assert values["parking/darcy"]["age_s"] == 360 and values["parking/darcy"]["source"] == "ngsi"
     assert values["parking/monge"] == {"key": "parking/monge", "missing": True}
+
+
+def test_a_message_sent_to_a_topic_reaches_its_subscribers_with_the_live_value(config: Config) -> None:
+    pipeline = Pipeline(config)
+    pipeline.start(T0)
+    darcy(pipeline, 15, T0)
+    outcome = pipeline.advance(T0 + timedelta(minutes=5))
+    [document] = [p.data for p in outcome.publications if p.topic == "parking/darcy"]
+    assert document["free"] == 15 and document["stale"] is False
+    assert [(m["id"], m["title"], m["lines"]) for m in document["messages"]] == [
+        ("rule:almost-full", "Parking Darcy", ["P Darcy", "15 places"])]
+    outcome = darcy(pipeline, 45, T0 + timedelta(minutes=6))
+    [document] = [p.data for p in outcome.publications if p.topic == "parking/darcy"]
+    assert document["free"] == 45 and document["messages"] == []  # told once that the message ended
+    outcome = darcy(pipeline, 44, T0 + timedelta(minutes=7))
+    [document] = [p.data for p in outcome.publications if p.topic == "parking/darcy"]
+    assert "messages" not in document
