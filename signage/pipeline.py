@@ -412,7 +412,8 @@ class Pipeline:
     def _activate(self, message: Message, now: datetime, line: int | None, outcome: Outcome) -> None:
         previous = self.messages.get(message.id)
         status = "changed" if previous is not None else "active"
-        if previous is not None:
+        moved = previous is None or previous.targets != message.targets
+        if previous is not None and moved:
             for panel in self._panels_for(previous.targets):
                 self._panel_messages[panel].discard(previous.id)
                 self._touch(panel, previous.id, None)
@@ -420,7 +421,8 @@ class Pipeline:
         self._timer(message.expires_at, "message", message.id)
         self._track_topics(previous, message)
         for panel in self._panels_for(message.targets):
-            self._panel_messages[panel].add(message.id)
+            if moved:
+                self._panel_messages[panel].add(message.id)
             self._touch(panel, message.id, message)
         data: dict[str, Any] = {**message.to_json(), "status": status}
         pushes = "push" in message.channels and message.targets.topics
