@@ -63,7 +63,8 @@ def explain_without_ages(explanation: dict[str, Any]) -> dict[str, Any]:
 class Engine:
     def __init__(self, config: Config, bus: Bus, store: Store, metrics: Metrics,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.pipeline = Pipeline(config, describe_messages=False)
+        # The engine reads records only to store messages; it publishes deliveries instead of recording them.
+        self.pipeline = Pipeline(config, describe_messages=False, record_deliveries=False)
         self.health = FeedHealth(config.feeds)
         self._feeds_report = ""
         self._bus = bus

@@ -87,12 +87,14 @@ class Pipeline:
     """Live state, rules, board and renderers for one configuration."""
 
     def __init__(self, config: Config, *, use_index: bool = True, explain_changes: bool = False,
-                 describe_messages: bool = True) -> None:
+                 describe_messages: bool = True, record_deliveries: bool = True) -> None:
         """``use_index=False`` evaluates every rule on every change (the benchmarks' baseline);
         ``explain_changes`` follows each change of a panel's content with an ``explain`` record;
         ``describe_messages`` adds each message's text to its record (for people reading a replay; the
-        engine, which reads records only to store messages, does without)."""
+        engine, which reads records only to store messages, does without); ``record_deliveries`` adds a
+        ``delivery`` record beside each publication (replay prints them; the engine publishes instead)."""
         self.config = config
+        self._record_deliveries = record_deliveries
         self._describe = describe_messages
         self._explain_changes = explain_changes
         default_max_age = min((f.max_age for f in config.feeds.values()), default=timedelta(minutes=15))
@@ -233,8 +235,9 @@ class Pipeline:
             if not message_ids:
                 del self._topic_messages[key]  # told once that nothing is left, then forgotten
         outcome.publications.append(Publication(key, data))
-        outcome.records.append(Record("delivery", now, {"channel": "websocket", "target": key, "format": "json",
-                                                        "content": data}, line))
+        if self._record_deliveries:
+            outcome.records.append(Record("delivery", now, {"channel": "websocket", "target": key,
+                                                            "format": "json", "content": data}, line))
 
     def _summary(self, message: Message) -> dict[str, Any]:
         text = self._render(message, self.config.languages[0], lambda _: None)
@@ -300,8 +303,9 @@ class Pipeline:
         topic = f"alerts/{zone}"
         data = {"zone": zone, "alerts": active}
         outcome.publications.append(Publication(topic, data))
-        outcome.records.append(Record("delivery", now, {"channel": "websocket", "target": topic, "format": "json",
-                                                        "content": data}, line))
+        if self._record_deliveries:
+            outcome.records.append(Record("delivery", now, {"channel": "websocket", "target": topic,
+                                                            "format": "json", "content": data}, line))
 
     # ---- rules --------------------------------------------------------------------------------------------
     def _run_rules(self, rule_ids: Iterable[str], now: datetime, line: int | None, outcome: Outcome,
@@ -549,6 +553,8 @@ class Pipeline:
             self.contents[panel.id] = content
             outcome.publications.append(Publication(f"panel/{panel.id}", content))
             native = "json" if channel == "kiosks" else "multi"
+            if not self._record_deliveries:
+                continue
             outcome.records.append(Record("delivery", now, {
                 "channel": "panel", "target": panel.id, "format": native,
                 "content": content["pages"] if native == "json" else content["multi"],
@@ -561,7 +567,7 @@ class Pipeline:
         """A pipeline for a new configuration that keeps what is known: live values, alerts, operators'
         messages, push history and what each panel shows (so unchanged panels are not sent again)."""
         new = Pipeline(config, use_index=self._use_index, explain_changes=self._explain_changes,
-                       describe_messages=self._describe)
+                       describe_messages=self._describe, record_deliveries=self._record_deliveries)
         for value in self.state.values():
             new.state.apply(Observation(value.key, value.fields, value.observed_at, value.source))
         new.contents = {p: c for p, c in self.contents.items() if p in config.panels}
