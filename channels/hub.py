@@ -27,7 +27,6 @@ class Hub:
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._latest: dict[str, Update] = {}
         self._changed: dict[str, asyncio.Event] = {}
-        self.connections = 0
 
     async def run(self, on_update: Callable[[Update], None] = lambda _: None) -> None:
         """Consume the bus's live stream until cancelled."""
@@ -56,9 +55,6 @@ class Hub:
             subscribers.discard(subscriber)
             if not subscribers:
                 del self._subscribers[topic]
-
-    def subscriber_count(self, topic: str) -> int:
-        return len(self._subscribers.get(topic, ()))
 
     async def latest(self, topic: str) -> Update | None:
         """The newest update of ``topic``: from memory, or from the bus's history the first time."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import resources
@@ -514,10 +514,9 @@ class _Builder:
             rule_id = r.identifier(item, "id", f"{path}.id")
             r.check_unique(seen, rule_id, item, "id", f"{path}.id")
             when = "true" if section == "scheduled" else r.text(item, "when", f"{path}.when")
-            check: Callable[[str], None] = compile_expression
             try:
                 if when:
-                    check(when)
+                    compile_expression(when)
             except RuleProblem as exc:
                 r.error(item, "when", f"{path}.when", str(exc))
             clear_when = None
@@ -525,7 +524,7 @@ class _Builder:
                 clear_when = r.text(item, "clear_when", f"{path}.clear_when")
                 try:
                     if clear_when:
-                        check(clear_when)
+                        compile_expression(clear_when)
                 except RuleProblem as exc:
                     r.error(item, "clear_when", f"{path}.clear_when", str(exc))
             schedule: Schedule | None = None
@@ -550,7 +549,7 @@ class _Builder:
                     r.error(params_node, name, f"{path}.then.params.{name}", "must be a CEL expression (text)")
                     continue
                 try:
-                    check(expr)
+                    compile_expression(expr)
                 except RuleProblem as exc:
                     r.error(params_node, name, f"{path}.then.params.{name}", str(exc))
                 params[name] = expr

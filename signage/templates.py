@@ -100,9 +100,6 @@ class TemplateLibrary:
     def ids(self) -> list[str]:
         return sorted(self._specs)
 
-    def languages(self, template_id: str) -> list[str]:
-        return sorted(self._specs[template_id].variants)
-
     def render(self, template_id: str, params: Mapping[str, Any], language: str) -> RenderedText:
         """Render in ``language``, falling back to French then to any variant the template has."""
         spec = self._specs.get(template_id)
