@@ -1,23 +1,178 @@
-"""NTCIP 1203 MULTI generation for text and matrix signs (pages of centred lines, page time in tenths)."""
+"""NTCIP 1203 MULTI generated from a message for a sign profile.
+
+Each line is kept whole when it fits; when it does not, words are abbreviated (French table) and only then is the
+line wrapped; pages follow the sign's lines; a pictogram goes at the left of full-matrix pages. The result is
+rendered before it is returned, so what this module hands out is MULTI the sign accepts. What cannot fit raises
+``DoesNotFit`` with the reason, in words an operator can act on.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from signage.model import Profile
+from renderers.abbreviations import FRENCH, abbreviate_word
+from renderers.fonts import BitmapFont, load_font
+from renderers.multi_render import render_multi
+from renderers.multi_syntax import escape
+from renderers.pictograms import pictogram_by_name
+from signage.model import Profile, ProfileKind
 
-__all__ = ["escape", "pages_to_multi"]
+__all__ = ["DoesNotFit", "LedText", "compose_multi", "escape", "fit_pages", "sign_text"]
+
+PICTOGRAM_GAP = 2  # dark columns between a pictogram and the text beside it
+# Typography the sign fonts do not have, written as signs write it.
+SUBSTITUTES = {"\u202f": "\u00a0", "\u2009": " ", "’": "'", "‘": "'", "“": '"', "”": '"', "«": '"',
+               "»": '"', "–": "-", "—": "-", "…": "..."}
+# A no-break space keeps "1 200" on one line; signs without one show a plain space.
+NO_BREAK = "\u00a0"
 
 
-def escape(text: str) -> str:
-    """Literal brackets are doubled in MULTI (NTCIP 1203 §6.4.1)."""
-    return text.replace("[", "[[").replace("]", "]]")
+class DoesNotFit(ValueError):
+    """A message that the sign cannot show; ``str()`` says why."""
 
 
-def pages_to_multi(pages: Sequence[Sequence[str]], profile: Profile) -> str:
-    """One page per item, lines centred; page time is only written when there is more than one page."""
-    body = "[np]".join("[nl]".join(escape(line) for line in page) for page in pages)
+@dataclass(frozen=True, slots=True)
+class LedText:
+    """What one message says on a LED sign: its lines, and a pictogram name for pixel panels."""
+
+    lines: tuple[str, ...]
+    pictogram: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    lines: tuple[str, ...]
+    pictogram: int | None
+
+
+def sign_text(text: str, font: BitmapFont) -> str:
+    """``text`` in characters the font has: typographic spaces and quotes as plain ones, accents dropped only when
+    the font lacks the accented letter, anything else as ``?`` (which validation would otherwise refuse)."""
+    out = []
+    for char in text:
+        if font.glyph(char) is not None:
+            out.append(char)
+            continue
+        substitute = SUBSTITUTES.get(char)
+        if substitute is not None and not all(font.glyph(c) for c in substitute):
+            substitute = " " if substitute == NO_BREAK else None
+        if substitute is None:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            substitute = base if base and all(font.glyph(c) for c in base) else "?"
+        out.append(substitute)
+    return "".join(out)
+
+
+class _Fitter:
+    def __init__(self, profile: Profile, abbreviations: dict[str, str]) -> None:
+        self.profile = profile
+        self.font = load_font(profile.font)
+        self.abbreviations = abbreviations
+        if profile.kind is ProfileKind.FULL:
+            pitch = self.font.height + self.font.line_spacing
+            self.lines_per_page = max(1, (profile.height_px + self.font.line_spacing) // pitch)
+        else:
+            self.lines_per_page = profile.lines
+
+    def width(self, text: str) -> int:
+        if self.profile.kind is ProfileKind.CHARACTER:
+            return len(text)
+        return self.font.text_width(text)
+
+    def room(self, pictogram: int | None) -> int:
+        if self.profile.kind is ProfileKind.CHARACTER:
+            return self.profile.chars_per_line
+        if pictogram is None:
+            return self.profile.width_px
+        return self.profile.width_px - _pictogram_width(pictogram) - PICTOGRAM_GAP
+
+    def unit(self) -> str:
+        return "characters" if self.profile.kind is ProfileKind.CHARACTER else "pixels"
+
+    def abbreviated(self, line: str, room: int) -> str:
+        """Abbreviate the longest words first until the line fits, or nothing is left to abbreviate."""
+        words = line.split(" ")
+        order = sorted(range(len(words)), key=lambda i: -len(words[i]))
+        for i in order:
+            if self.width(" ".join(words)) <= room:
+                break
+            short = abbreviate_word(words[i], self.abbreviations)
+            if short is not None:
+                words[i] = short
+        return " ".join(words)
+
+    def fit_line(self, line: str, room: int) -> list[str]:
+        if self.width(line) <= room:
+            return [line]
+        short = self.abbreviated(line, room)
+        if self.width(short) <= room:
+            return [short]
+        pieces: list[str] = []
+        current = ""
+        for word in line.split():
+            if self.width(word) > room:
+                word = self.abbreviated(word, room)
+                if self.width(word) > room:
+                    raise DoesNotFit(f"the word {word!r} is {self.width(word)} {self.unit()} wide; a line of "
+                                     f"{self.profile.name} holds {room}")
+            candidate = f"{current} {word}" if current else word
+            if self.width(candidate) <= room:
+                current = candidate
+            else:
+                pieces.append(current)
+                current = word
+        if current:
+            pieces.append(current)
+        return pieces
+
+    def pages(self, text: LedText) -> list[_Page]:
+        picture = pictogram_by_name(text.pictogram) if text.pictogram else None
+        number = picture.number if picture and self.profile.kind is ProfileKind.FULL else None
+        room = self.room(number)
+        lines = [piece for line in text.lines for piece in self.fit_line(sign_text(line, self.font), room)]
+        n = self.lines_per_page
+        return [_Page(tuple(lines[i : i + n]), number) for i in range(0, len(lines), n)] or [_Page((), number)]
+
+
+def _pictogram_width(number: int) -> int:
+    from renderers.pictograms import PICTOGRAMS
+
+    return PICTOGRAMS[number].width
+
+
+def fit_pages(text: LedText, profile: Profile, abbreviations: dict[str, str] = FRENCH) -> int:
+    """How many pages ``text`` takes on ``profile``; raises ``DoesNotFit``."""
+    return len(_Fitter(profile, abbreviations).pages(text))
+
+
+def compose_multi(texts: Sequence[LedText], profile: Profile, abbreviations: dict[str, str] = FRENCH) -> str:
+    """MULTI for ``texts`` shown in turn on a sign of ``profile``; each message starts on a new page."""
+    fitter = _Fitter(profile, abbreviations)
+    pages = [page for text in texts for page in fitter.pages(text)]
+    if len(pages) > profile.max_pages:
+        raise DoesNotFit(f"the message needs {len(pages)} pages; {profile.name} shows at most {profile.max_pages}")
+    multi = "[np]".join(_page_multi(page, fitter) for page in pages)
     if len(pages) > 1:
-        tenths = round(profile.page_time_s * 10)
-        return f"[pt{tenths}o0][jl3]{body}"
-    return f"[jl3]{body}"
+        multi = f"[pt{round(profile.page_time_s * 10)}o0]{multi}"
+    result = render_multi(multi, profile)
+    if not result.valid:  # a bug of ours rather than of the message; never send what the sign would refuse
+        raise DoesNotFit("; ".join(f"{e.kind.standard_name}: {e.message}" for e in result.errors))
+    return multi
+
+
+def _page_multi(page: _Page, fitter: _Fitter) -> str:
+    text = "[nl]".join(escape(line) for line in page.lines)
+    profile = fitter.profile
+    if page.pictogram is None:
+        return f"[jl3]{text}"
+    width = _pictogram_width(page.pictogram)
+    from renderers.pictograms import PICTOGRAMS
+
+    y = (profile.height_px - PICTOGRAMS[page.pictogram].height) // 2 + 1
+    left = width + PICTOGRAM_GAP + 1
+    block = len(page.lines) * fitter.font.height + (len(page.lines) - 1) * fitter.font.line_spacing
+    top = max(1, (profile.height_px - block) // 2 + 1)
+    return (f"[g{page.pictogram},1,{y}][tr{left},{top},{profile.width_px - left + 1},0]"
+            f"[jl3]{text}")

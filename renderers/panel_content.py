@@ -6,13 +6,13 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from renderers.multi import pages_to_multi
-from renderers.wrap import paginate
+from renderers.cache import RenderCache
+from renderers.multi import DoesNotFit, LedText, compose_multi, fit_pages
 from signage.board import Decision
 from signage.model import Message, Panel, Profile, ProfileKind
 from signage.templates import RenderedText
 
-__all__ = ["CONTENT_VERSION", "TextFor", "render_panel_content"]
+__all__ = ["CONTENT_VERSION", "SEVERITY_LABELS", "TextFor", "led_multi", "render_panel_content"]
 
 CONTENT_VERSION = 1
 
@@ -25,13 +25,60 @@ SEVERITY_LABELS = {
 }
 
 
-def render_panel_content(panel: Panel, profile: Profile, decision: Decision, text_for: TextFor) -> dict[str, Any]:
+LedResult = tuple[str, tuple[str, ...]]
+_LED_CACHE: RenderCache[LedResult] = RenderCache()
+
+
+def led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...],
+              cache: RenderCache[LedResult] | None = None) -> LedResult:
+    """MULTI for messages ``(id, text)`` on a sign, in order, and what could not be shown and why.
+
+    A message too long for the sign is shown by its title alone; one that does not fit even so, or that would
+    take the sign past its pages, is left out and reported (the winner comes first, so it is never the one left
+    out). Cached by profile and text, so a thousand panels of one profile cost one render.
+    """
+    return (cache or _LED_CACHE).get_or_render((profile, texts), lambda: _led_multi(profile, texts))
+
+
+def _led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...]) -> LedResult:
+    accepted: list[LedText] = []
+    problems: list[str] = []
+    pages = 0
+    for message_id, text in texts:
+        candidates = [text]
+        if len(text.lines) > 1:
+            candidates.append(LedText(text.lines[:1], text.pictogram))
+        reasons = []
+        for candidate in candidates:
+            try:
+                needed = fit_pages(candidate, profile)
+            except DoesNotFit as exc:
+                reasons.append(str(exc))
+                continue
+            if pages + needed > profile.max_pages:
+                reasons.append(f"{profile.name} shows at most {profile.max_pages} pages")
+                continue
+            if candidate is not text:
+                problems.append(f"{message_id}: shortened to its first line on {profile.name} ({reasons[0]})")
+            accepted.append(candidate)
+            pages += needed
+            break
+        else:
+            problems.append(f"{message_id}: not shown on {profile.name}: {reasons[-1]}")
+    try:
+        return compose_multi(accepted, profile), tuple(problems)
+    except DoesNotFit as exc:
+        return "", (*problems, f"nothing could be shown on {profile.name}: {exc}")
+
+
+def render_panel_content(panel: Panel, profile: Profile, decision: Decision, text_for: TextFor,
+                         cache: RenderCache[LedResult] | None = None) -> dict[str, Any]:
     """The content document for ``panel``: pages, MULTI for LED signs, and an ``etag`` over what is shown.
 
     ``text_for(message, language)`` gives a message's text (the pipeline passes its cached template renderer).
     """
     pages: list[dict[str, Any]] = []
-    led_pages: list[list[str]] = []
+    led_texts: list[tuple[str, LedText]] = []
     for message in decision.shown:
         text = text_for(message, panel.language)
         pages.append({
@@ -43,10 +90,9 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
             "title": text.title,
             "lines": list(text.lines),
             "language": text.language,
+            "pictogram": text.pictogram or None,
         })
-        lines = list(text.lines) or [text.title]
-        led_pages.extend(paginate(lines, profile.chars_per_line, profile.lines))
-    led_pages = led_pages[: profile.max_pages]
+        led_texts.append((message.id, LedText(tuple(text.lines) or (text.title,), text.pictogram)))
     content: dict[str, Any] = {
         "v": CONTENT_VERSION,
         "panel": panel.id,
@@ -60,7 +106,9 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
         "pages": pages,
     }
     if profile.kind is not ProfileKind.KIOSK:
-        content["multi"] = pages_to_multi(led_pages, profile)
+        content["multi"], problems = led_multi(profile, tuple(led_texts), cache)
+        if problems:
+            content["problems"] = list(problems)
     content["etag"] = _etag(content)
     return content
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from renderers.fonts import font_names
 from signage.model import (
     FeedConfig,
     Lane,
@@ -130,7 +131,8 @@ def load_templates(directories: list[Path], errors: list[ConfigError]) -> Templa
             if not variants:
                 errors.append(ConfigError(str(path), data.line, "fr", "a template needs a language variant"))
                 continue
-            specs[data["id"]] = TemplateSpec(data["id"], variants, str(data.get("description", "")))
+            specs[data["id"]] = TemplateSpec(data["id"], variants, str(data.get("description", "")),
+                                             str(data.get("pictogram", "")))
     try:
         return TemplateLibrary(specs)
     except TemplateProblem as exc:
@@ -317,7 +319,7 @@ class _Builder:
                 r.error(section, name, path, "must be a mapping")
                 continue
             r.unknown_keys(item, {"kind", "width_px", "height_px", "lines", "chars_per_line", "colour", "font",
-                                  "max_pages", "page_time_s"}, path)
+                                  "fonts", "max_pages", "page_time_s"}, path)
             kind_text = r.text(item, "kind", f"{path}.kind")
             try:
                 kind = ProfileKind(kind_text)
@@ -336,7 +338,13 @@ class _Builder:
                 r.text(item, "font", f"{path}.font", default="5x7"),
                 r.integer(item, "max_pages", f"{path}.max_pages", default=4),
                 r.number(item, "page_time_s", f"{path}.page_time_s", default=3.0),
+                r.strings(item, "fonts", f"{path}.fonts"),
             )
+            known_fonts = font_names()
+            for font in {profile.font, *profile.fonts} if kind is not ProfileKind.KIOSK else ():
+                if font not in known_fonts:
+                    r.error(item, "fonts" if font in profile.fonts else "font", f"{path}.font",
+                            f"unknown font {font!r} (shipped: {', '.join(known_fonts)})")
             for attr in ("width_px", "height_px", "lines", "chars_per_line", "max_pages"):
                 if attr in item and getattr(profile, attr) <= 0:
                     r.error(item, attr, f"{path}.{attr}", "must be positive")

@@ -54,6 +54,11 @@ class Profile:
     font: str = "5x7"
     max_pages: int = 4
     page_time_s: float = 3.0
+    fonts: tuple[str, ...] = ()  # the sign's font table; empty means just ``font``
+
+    @property
+    def font_table(self) -> tuple[str, ...]:
+        return self.fonts or (self.font,)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ A template cannot reach Python objects or the file system: the sandbox refuses a
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +30,7 @@ class RenderedText:
     title: str
     lines: tuple[str, ...]
     language: str
+    pictogram: str = ""  # a pictogram name for pixel panels (``parking``, ``air-4``…), or none
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,13 @@ class TemplateSpec:
     id: str
     variants: Mapping[str, Mapping[str, Any]]  # language -> {"title": str, "lines": [str]}
     description: str = ""
+    pictogram: str = ""  # a Jinja expression giving a pictogram name, shared by every language
+
+    @property
+    def version(self) -> str:
+        """A digest of what the template says: renders are cached by it, so an edit is never served stale."""
+        body = json.dumps([self.variants, self.pictogram], sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(body.encode()).hexdigest()[:12]
 
 
 def _number(value: Any) -> str:
@@ -85,7 +95,12 @@ class TemplateLibrary:
         self._env = _make_environment()
         self._specs = dict(specs)
         self._compiled: dict[tuple[str, str], tuple[Any, tuple[Any, ...]]] = {}
+        self._pictograms: dict[str, Any] = {}
         for spec in self._specs.values():
+            try:
+                self._pictograms[spec.id] = self._env.from_string(spec.pictogram)
+            except TemplateError as exc:
+                raise TemplateProblem(f"template {spec.id!r} (pictogram): {exc}") from exc
             for language, variant in spec.variants.items():
                 try:
                     title = self._env.from_string(str(variant.get("title", "")))
@@ -100,6 +115,10 @@ class TemplateLibrary:
     def ids(self) -> list[str]:
         return sorted(self._specs)
 
+    def version(self, template_id: str) -> str:
+        spec = self._specs.get(template_id)
+        return spec.version if spec else ""
+
     def render(self, template_id: str, params: Mapping[str, Any], language: str) -> RenderedText:
         """Render in ``language``, falling back to French then to any variant the template has."""
         spec = self._specs.get(template_id)
@@ -112,7 +131,8 @@ class TemplateLibrary:
         try:
             context = {**params, "lang": candidate}
             rendered_lines = tuple(line.render(context) for line in lines)
-            return RenderedText(title.render(context), tuple(x for x in rendered_lines if x.strip()), candidate)
+            return RenderedText(title.render(context), tuple(x for x in rendered_lines if x.strip()), candidate,
+                                self._pictograms[template_id].render(context).strip())
         except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
             # Parameters come from live data: a comparison or format that fails is the template's problem to
             # report, never a crash of the pipeline.
