@@ -10,6 +10,7 @@ the text format of renderers/fonts.py: a header, then per character ``ch: <code 
 from __future__ import annotations
 
 import gzip
+import io
 import sys
 from pathlib import Path
 
@@ -20,8 +21,7 @@ OUT = Path(__file__).resolve().parent.parent / "renderers" / "fonts"
 
 
 def convert(source: Path, name: str, number: int, line_spacing: int) -> str:
-    with gzip.open(source) as fp:
-        font = PcfFontFile.PcfFontFile(fp, "iso8859-15")
+    font = PcfFontFile.PcfFontFile(io.BytesIO(gzip.decompress(source.read_bytes())), "iso8859-15")
     glyphs = {}
     for byte, glyph in enumerate(font.glyph):
         if not glyph or byte < 32 or 127 <= byte < 160:
