@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -10,18 +11,19 @@ from aiohttp import web
 
 from renderers.kiosk import render_kiosk_page, render_static_page
 from renderers.panel_content import render_panel_content
+from renderers.preview import panel_preview_png
 from signage.board import Decision
 from signage.engine import EXPLAIN_PREFIX
 from signage.model import Lane, ProfileKind
 from signage.pipeline import Pipeline
 from signage.timeutil import format_instant, parse_instant
 from signage.web.errors import json_error
-from signage.web.keys import BUS, CONFIG, ENGINE, HUB, METRICS, SETTINGS
+from signage.web.keys import BUS, CONFIG, ENGINE, HUB, METRICS, RENDERS, SETTINGS
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
-FORMATS = ("json", "multi", "html")
+FORMATS = ("json", "multi", "html", "png")
 
 
 async def current_content(request: web.Request, panel_id: str) -> dict[str, Any]:
@@ -107,7 +109,33 @@ async def panel_content(request: web.Request) -> web.StreamResponse:
     if fmt == "html":
         return web.Response(text=render_static_page(content), content_type="text/html", charset="utf-8",
                             headers=headers)
+    if fmt == "png":
+        return web.Response(body=await _preview(request, content), content_type="image/png", headers=headers)
     return web.json_response(content, headers=headers)
+
+
+async def _preview(request: web.Request, content: dict[str, Any]) -> bytes:
+    """The PNG of a content document, rendered off the event loop and cached by what the panel shows."""
+    config = request.app[CONFIG].current
+    profile = config.profiles[config.panels[content["panel"]].profile]
+    key = (content["etag"], profile)
+    cache = request.app[RENDERS]
+    cached = cache.get(key)
+    if cached is None:
+        cached = await asyncio.to_thread(panel_preview_png, content, profile)
+        cache.put(key, cached)
+    return cached
+
+
+@routes.get("/api/v1/panels/{panel_id}/preview.png")
+async def panel_preview(request: web.Request) -> web.Response:
+    """What the panel shows now, as a picture: for the control room, and for anyone checking a sign remotely."""
+    content = await current_content(request, _panel_or_404(request))
+    etag = _etag(content, "png")
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _matches(request, etag):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=await _preview(request, content), content_type="image/png", headers=headers)
 
 
 @routes.get("/kiosk/{panel_id}")

@@ -34,6 +34,22 @@ class RenderCache(Generic[T]):
         self._entries.move_to_end(key)
         return value
 
+    def get(self, key: Hashable) -> T | None:
+        """The cached value, counted as a hit, or None (a miss: render, then ``put``)."""
+        value = self._entries.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: T) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
     @property
     def hit_ratio(self) -> float:
         total = self.hits + self.misses

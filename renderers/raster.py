@@ -106,15 +106,14 @@ def png_bytes(raster: Raster, scale: int = 4) -> bytes:
     image = Image.frombytes("RGB", (raster.width, raster.height), bytes(raster.pixels))
     big = image.resize((raster.width * scale, raster.height * scale), Image.Resampling.NEAREST)
     if scale >= 3:
+        from PIL import ImageDraw
+
         face = (24, 24, 24)
-        pixels = big.load()
-        assert pixels is not None
-        for x in range(big.width):
-            for y in range(scale - 1, big.height, scale):
-                pixels[x, y] = face
-        for y in range(big.height):
-            for x in range(scale - 1, big.width, scale):
-                pixels[x, y] = face
+        draw = ImageDraw.Draw(big)
+        for y in range(scale - 1, big.height, scale):
+            draw.line([(0, y), (big.width - 1, y)], fill=face)
+        for x in range(scale - 1, big.width, scale):
+            draw.line([(x, 0), (x, big.height - 1)], fill=face)
     out = io.BytesIO()
     big.save(out, format="PNG", optimize=False)
     return out.getvalue()

@@ -151,6 +151,42 @@ def cmd_vapid_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from signage.render_command import RenderProblem, read_message, render_message
+
+    try:
+        config = load_config(_config_path(args.config))
+        output = render_message(config, args.profile, args.format, read_message(Path(args.message)))
+    except ConfigInvalid as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (RenderProblem, OSError) as exc:
+        print(f"signage render: {exc}", file=sys.stderr)
+        return 1
+    if args.output == "-":
+        sys.stdout.buffer.write(output)
+        sys.stdout.flush()
+    else:
+        Path(args.output).write_bytes(output)
+        print(f"wrote {len(output)} bytes to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_multi(args: argparse.Namespace) -> int:
+    from signage.render_command import RenderProblem, dumps, multi_report
+
+    try:
+        report = multi_report(load_config(_config_path(args.config)), args.profile, args.multi)
+    except ConfigInvalid as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except RenderProblem as exc:
+        print(f"signage multi: {exc}", file=sys.stderr)
+        return 2
+    print(dumps(report))
+    return 0 if report["valid"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signage", description="Real-time signage and citizen notification.")
     parser.add_argument("--log-level", default="info")
@@ -190,6 +226,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     vapid = sub.add_parser("vapid-keys", help="generate a VAPID key pair for Web Push")
     vapid.set_defaults(func=cmd_vapid_keys)
+
+    render = sub.add_parser("render", help="render a message for a profile: MULTI, PNG, kiosk HTML, push or CAP")
+    render.add_argument("--profile", required=True, help="a built-in profile or one of the configuration's")
+    render.add_argument("--format", required=True, choices=["multi", "png", "html", "push", "cap"])
+    render.add_argument("--message", required=True, help="message file, JSON or YAML")
+    render.add_argument("-o", "--output", default="-", help="output file (default: standard output)")
+    render.add_argument("--config", default="demo", help="configuration for templates and zones (default: demo)")
+    render.set_defaults(func=cmd_render)
+
+    multi = sub.add_parser("multi", help="parse and validate a MULTI string for a profile; prints JSON")
+    multi.add_argument("--profile", required=True)
+    multi.add_argument("multi", help="the MULTI string")
+    multi.add_argument("--config", default="demo", help="configuration for custom profiles (default: demo)")
+    multi.set_defaults(func=cmd_multi)
     return parser
 
 

@@ -23,6 +23,7 @@ from signage.model import (
     ProfileKind,
     PushPolicy,
     RuleConfig,
+    StreamTarget,
     Targets,
     TopicConfig,
     Zone,
@@ -83,6 +84,7 @@ class Config:
     templates: TemplateLibrary
     push: PushPolicy = field(default_factory=PushPolicy)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    cap_sender: str = "signage@localhost"  # who the CAP documents the engine publishes come from
 
     def push_policy(self, topic: str, rule_policy: PushPolicy | None) -> PushPolicy:
         """The policy for one push: the city's default, the rule's and the topic family's, all holding."""
@@ -273,7 +275,7 @@ class _Builder:
             data,
             {"city", "timezone", "languages", "profiles", "zones", "panels", "feeds", "topics", "rules", "push",
              "scheduled",
-             "templates_dir"},
+             "templates_dir", "cap_sender"},
             "",
         )
         city = r.text(data, "city", "city", default="")
@@ -306,8 +308,13 @@ class _Builder:
                 )
         if r.errors:
             raise ConfigInvalid(sorted(r.errors, key=lambda e: (e.line, e.field)))
+        cap_sender = r.text(data, "cap_sender", "cap_sender", default="signage@localhost")
+        if not re.fullmatch(r"[^\s,<&]+", cap_sender):
+            r.error(data, "cap_sender", "cap_sender", "must have no spaces, commas, '<' or '&' (CAP 1.2 sender)")
+        if r.errors:
+            raise ConfigInvalid(sorted(r.errors, key=lambda e: (e.line, e.field)))
         return Config(r.file, city, timezone, languages, profiles, zones, panels, feeds, topics, rules,
-                      templates, push, data)
+                      templates, push, data, cap_sender)
 
     def _profiles(self, data: LocatedDict) -> dict[str, Profile]:
         r = self.r
@@ -378,7 +385,7 @@ class _Builder:
         for i, item in r.items(data, "panels", "panels"):
             path = f"panels[{i}]"
             r.unknown_keys(item, {"id", "name", "place", "lat", "lon", "zone", "profile", "tags", "language",
-                                  "default_template"}, path)
+                                  "default_template", "stream"}, path)
             panel_id = r.identifier(item, "id", f"{path}.id")
             r.check_unique(seen, panel_id, item, "id", f"{path}.id")
             zone = r.text(item, "zone", f"{path}.zone")
@@ -400,8 +407,23 @@ class _Builder:
                 lat, lon, zone, profile, r.strings(item, "tags", f"{path}.tags"),
                 r.text(item, "language", f"{path}.language", default="fr"),
                 r.text(item, "default_template", f"{path}.default_template", default="default"),
+                self._stream(item, path, profiles.get(profile)),
             )
         return panels
+
+    def _stream(self, item: LocatedDict, path: str, profile: Profile | None) -> StreamTarget | None:
+        if "stream" not in item:
+            return None
+        url = self.r.text(item, "stream", f"{path}.stream")
+        try:
+            target = StreamTarget.parse(url)
+        except ValueError as exc:
+            self.r.error(item, "stream", f"{path}.stream", str(exc))
+            return None
+        if profile is not None and profile.kind is not ProfileKind.FULL:
+            self.r.error(item, "stream", f"{path}.stream", "only full-matrix panels take streamed frames")
+            return None
+        return target
 
     def _feeds(self, data: LocatedDict) -> dict[str, FeedConfig]:
         r = self.r

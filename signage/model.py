@@ -83,6 +83,37 @@ class Panel:
     tags: tuple[str, ...] = ()
     language: str = "fr"
     default_template: str = "default"
+    stream: StreamTarget | None = None  # a pixel wall fed frames over DDP or E1.31
+
+
+@dataclass(frozen=True, slots=True)
+class StreamTarget:
+    """Where a pixel wall listens: ``ddp://host[:port]`` or ``e131://host[:port][/first universe]``."""
+
+    protocol: str
+    host: str
+    port: int
+    universe: int = 1
+
+    @classmethod
+    def parse(cls, url: str) -> StreamTarget:
+        """Raises ``ValueError`` with what is wrong."""
+        scheme, sep, rest = url.partition("://")
+        defaults = {"ddp": 4048, "e131": 5568}
+        if not sep or scheme not in defaults:
+            raise ValueError("must be ddp://host[:port] or e131://host[:port][/universe]")
+        address, _, path = rest.partition("/")
+        host, _, port_text = address.rpartition(":") if ":" in address else (address, "", "")
+        if not host:
+            raise ValueError("needs a host")
+        try:
+            port = int(port_text) if port_text else defaults[scheme]
+            universe = int(path) if path else 1
+        except ValueError as exc:
+            raise ValueError("port and universe must be numbers") from exc
+        if not 0 < port < 65536 or not 1 <= universe <= 63999:
+            raise ValueError("port must be 1-65535 and universe 1-63999")
+        return cls(scheme, host, port, universe)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,5 +44,5 @@ async def test_an_edited_configuration_takes_effect_without_a_restart(aiohttp_cl
             break
         await asyncio.sleep(0.05)
     assert config["version"] == 2
-    assert any("city.yaml:67: panels[4].profile: unknown profile 'char-9x99'" in e for e in config["errors"]), config
+    assert any("city.yaml:69: panels[4].profile: unknown profile 'char-9x99'" in e for e in config["errors"]), config
     await wait_for_text(client, url, "Hôpital François")  # still running the last good configuration

@@ -16,7 +16,9 @@ from aiohttp import WSCloseCode, web
 
 from channels.hub import Hub
 from channels.panels import routes as panel_routes
+from channels.pixel_stream import PixelStreamer
 from channels.websocket import websocket_handler
+from renderers.cache import RenderCache
 from signage.bus import open_bus
 from signage.config import Config, load_config
 from signage.engine import Engine
@@ -28,8 +30,23 @@ from signage.store import open_store
 from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
 from signage.web.errors import error_middleware, json_error
-from signage.web.keys import BUS, CONFIG, ENGINE, HTTP, HUB, INTAKE, METRICS, RUNNERS, SETTINGS, SOCKETS, STORE
+from signage.web.keys import (
+    BUS,
+    CONFIG,
+    ENGINE,
+    HTTP,
+    HUB,
+    INTAKE,
+    METRICS,
+    RENDERS,
+    RUNNERS,
+    SETTINGS,
+    SOCKETS,
+    STORE,
+    STREAMER,
+)
 from signage.web.live_config import LiveConfig
+from signage.web.open_alerts import routes as open_alert_routes
 
 __all__ = ["create_app"]
 
@@ -88,6 +105,16 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
+    """Pixel walls get frames from the engine process only, so that a wall is never fed twice."""
+    if not any(panel.stream for panel in app[CONFIG].current.panels.values()):
+        yield
+        return
+    app[STREAMER] = PixelStreamer(lambda: app[CONFIG].current, app[BUS])
+    async with _background("pixel-streams", app[STREAMER].run):
+        yield
+
+
 async def _feed_runners(app: web.Application) -> AsyncIterator[None]:
     """Polled and MQTT feeds, fetched by the engine process only."""
     runners = runners_for(list(app[CONFIG].current.feeds.values()), app[HTTP], app[INTAKE])
@@ -142,13 +169,16 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.cleanup_ctx.append(_config_watcher)
     if settings.runs_web:
         app.cleanup_ctx.append(_hub)
+        app[RENDERS] = RenderCache(max_entries=512)
         app.add_routes(panel_routes)
+        app.add_routes(open_alert_routes)
         app.router.add_get("/ws", websocket_handler)
         app.router.add_get("/static/{name}", _static)
         app.on_shutdown.append(_close_sockets)
     if settings.runs_engine:
         app.cleanup_ctx.append(_engine)
         app.cleanup_ctx.append(_feed_runners)
+        app.cleanup_ctx.append(_pixel_streams)
     if settings.simulate:
         app.cleanup_ctx.append(_simulator)
     app.add_routes(api_routes if settings.runs_web else [r for r in api_routes if _is_ops(r)])

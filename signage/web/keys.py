@@ -8,6 +8,8 @@ import aiohttp
 from aiohttp import web
 
 from channels.hub import Hub
+from channels.pixel_stream import PixelStreamer
+from renderers.cache import RenderCache
 from signage.bus import Bus
 from signage.engine import Engine
 from signage.feed_runners import MqttRunner, Poller
@@ -17,7 +19,10 @@ from signage.settings import Settings
 from signage.store import Store
 from signage.web.live_config import LiveConfig
 
-__all__ = ["BUS", "CONFIG", "ENGINE", "HTTP", "HUB", "INTAKE", "METRICS", "RUNNERS", "SETTINGS", "SOCKETS", "STORE"]
+__all__ = [
+    "BUS", "CONFIG", "ENGINE", "HTTP", "HUB", "INTAKE", "METRICS", "RENDERS", "RUNNERS", "SETTINGS", "SOCKETS", "STORE",
+    "STREAMER",
+]
 
 SETTINGS = web.AppKey("settings", Settings)
 CONFIG = web.AppKey("config", LiveConfig)
@@ -30,3 +35,5 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 INTAKE = web.AppKey("intake", Intake)
 RUNNERS = web.AppKey("runners", list[Poller | MqttRunner])
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
+STREAMER = web.AppKey("streamer", PixelStreamer)
+RENDERS = web.AppKey("renders", RenderCache[bytes])

@@ -1,0 +1,112 @@
+"""Frames streamed to pixel walls over UDP: DDP or E1.31, from what each streaming panel shows.
+
+One sender per wall loops through its frames (pages with their times) and sends a held frame again every second,
+because E1.31 receivers blank after 2.5 s without data. A new content replaces the loop at once. Rendering runs
+in a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from renderers.ddp import ddp_packets
+from renderers.e131 import e131_packets
+from renderers.pixel_frames import Frame, page_frames
+from signage.bus import Bus
+from signage.config import Config
+from signage.model import Panel, StreamTarget
+
+__all__ = ["PixelStreamer"]
+
+log = logging.getLogger(__name__)
+HOLD_RESEND_S = 1.0
+
+
+class _Wall:
+    def __init__(self, panel: Panel, target: StreamTarget, send: Callable[[bytes, tuple[str, int]], None]) -> None:
+        self.panel = panel
+        self.target = target
+        self.send = send
+        self.sequence = 0
+        self.frames: list[Frame] = []
+        self.changed = asyncio.Event()
+        self.cid = uuid.uuid5(uuid.NAMESPACE_URL, f"signage:panel:{panel.id}")
+        self.sent_frames = 0
+
+    def packets(self, frame: Frame) -> list[bytes]:
+        self.sequence = (self.sequence + 1) % 256
+        rgb = bytes(frame.raster.pixels)
+        if self.target.protocol == "ddp":
+            return ddp_packets(rgb, self.sequence)
+        return e131_packets(rgb, self.target.universe, self.sequence, self.cid, f"signage {self.panel.id}")
+
+    async def run(self) -> None:
+        while True:
+            if not self.frames:
+                await self.changed.wait()
+            self.changed.clear()
+            for frame in list(self.frames):
+                for packet in self.packets(frame):
+                    self.send(packet, (self.target.host, self.target.port))
+                self.sent_frames += 1
+                hold = frame.duration_ms / 1000 if frame.duration_ms else HOLD_RESEND_S
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), timeout=hold)
+                if self.changed.is_set():
+                    break
+
+
+class PixelStreamer:
+    """Feeds every panel with a ``stream`` target from the bus's panel topics."""
+
+    def __init__(self, config: Callable[[], Config], bus: Bus) -> None:
+        self._config = config
+        self._bus = bus
+        self.walls: dict[str, _Wall] = {}
+
+    async def run(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+
+        def send(packet: bytes, address: tuple[str, int]) -> None:
+            try:
+                sock.sendto(packet, address)
+            except OSError as exc:  # an unreachable wall must not stop the others
+                log.warning("pixel stream to %s:%s failed: %s", address[0], address[1], exc)
+
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            for panel in self._config().panels.values():
+                if panel.stream is not None:
+                    wall = self.walls[panel.id] = _Wall(panel, panel.stream, send)
+                    tasks.append(asyncio.create_task(wall.run(), name=f"pixel-stream {panel.id}"))
+                    latest = await self._bus.latest(f"panel/{panel.id}")
+                    if latest is not None:
+                        await self._show(wall, latest.data)
+            async for update in self._bus.live():
+                streamed = self.walls.get(update.topic.removeprefix("panel/"))
+                if streamed is not None and update.topic.startswith("panel/"):
+                    await self._show(streamed, update.data)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            sock.close()
+
+    async def _show(self, wall: _Wall, content: Any) -> None:
+        multi = content.get("multi") if isinstance(content, dict) else None
+        if not isinstance(multi, str):
+            return
+        profile = self._config().profiles[wall.panel.profile]
+        try:
+            wall.frames = await asyncio.to_thread(page_frames, multi, profile)
+        except ValueError as exc:
+            log.error("panel %s: cannot stream its content: %s", wall.panel.id, exc)
+            return
+        wall.changed.set()
