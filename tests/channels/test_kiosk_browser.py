@@ -46,3 +46,44 @@ async def test_text_from_a_feed_is_never_run_as_html(client, browser) -> None:  
     html = await (await client.get("/kiosk/gare")).text()
     assert "<img src=x" not in html and "&lt;img src=x" in html
     await page.close()
+
+
+def _luminance(rgb: str) -> float:
+    """Relative luminance (WCAG 2.1) of a CSS ``rgb(r, g, b)`` value."""
+    channels = [int(float(c)) / 255 for c in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+TEXT_STYLES = """() => [...document.querySelectorAll('header, h1, .line, .severity, footer span')]
+  .filter(e => e.offsetParent !== null && e.innerText.trim())
+  .map(e => ({text: e.innerText, color: getComputedStyle(e).color, size: parseFloat(getComputedStyle(e).fontSize)}))"""
+
+
+async def test_kiosks_are_accessible_in_french_and_english(client, browser) -> None:  # type: ignore[no-untyped-def]
+    """WCAG 2.1 AA contrast, the page's language, severity in words, readable sizes, nothing moving or flashing."""
+    now = datetime.now(UTC)
+    assert (await client.post("/feeds/cap", data=cap_alert("A11Y", now, now + timedelta(hours=1)))).status == 202
+    for panel, language, label in (("gare", "fr", "MODÉRÉ"), ("campus", "en", "MODERATE")):
+        page = await browser.new_page(viewport={"width": 1920, "height": 1080}, reduced_motion="reduce")
+        await page.goto(str(client.make_url(f"/kiosk/{panel}")))
+        assert await page.get_attribute("html", "lang") == language
+        await page.wait_for_function(
+            "document.querySelector('#pages .page.current .severity') !== null", timeout=10_000)
+        assert await page.inner_text("#pages .page.current .severity") == label
+        background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+        styles = await page.evaluate(TEXT_STYLES)
+        assert styles
+        for style in styles:
+            assert _contrast(style["color"], background) >= 4.5, style
+        title_size = await page.evaluate("parseFloat(getComputedStyle(document.querySelector('.page.current h1'))"
+                                         ".fontSize)")
+        assert title_size >= 64  # about 8 % of the screen's height: legible from several metres
+        assert await page.evaluate("document.getAnimations().length") == 0  # nothing flashes or moves
+        assert await page.evaluate("getComputedStyle(document.querySelector('.page')).transitionDuration") == "0s"
+        await page.close()
