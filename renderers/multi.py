@@ -156,7 +156,7 @@ def compose_multi(texts: Sequence[LedText], profile: Profile, abbreviations: dic
     multi = "[np]".join(_page_multi(page, fitter) for page in pages)
     if len(pages) > 1:
         multi = f"[pt{round(profile.page_time_s * 10)}o0]{multi}"
-    result = render_multi(multi, profile)
+    result = render_multi(multi, profile, draw=False)
     if not result.valid:  # a bug of ours rather than of the message; never send what the sign would refuse
         raise DoesNotFit("; ".join(f"{e.kind.standard_name}: {e.message}" for e in result.errors))
     return multi

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from renderers.fonts import BitmapFont, load_font
@@ -44,6 +45,10 @@ class Sign:
 
     @classmethod
     def of(cls, profile: Profile) -> Sign:
+        return _sign(profile)
+
+    @classmethod
+    def build(cls, profile: Profile) -> Sign:
         if profile.kind is ProfileKind.KIOSK:
             raise ValueError(f"profile {profile.name!r} is a kiosk, not a LED sign")
         fonts = {font.number: font for font in map(load_font, profile.font_table)}
@@ -57,6 +62,11 @@ class Sign:
         return p.width_px // max(1, p.chars_per_line), p.height_px // max(1, p.lines)
 
 
+@lru_cache(maxsize=256)
+def _sign(profile: Profile) -> Sign:
+    return Sign.build(profile)
+
+
 @dataclass(frozen=True, slots=True)
 class PageRender:
     raster: Raster
@@ -67,13 +77,17 @@ class PageRender:
 
 @dataclass(frozen=True, slots=True)
 class MultiRender:
-    normalized: str
+    source: str
     pages: tuple[PageRender, ...]
     errors: tuple[MultiError, ...]
 
     @property
     def valid(self) -> bool:
         return not self.errors
+
+    @property
+    def normalized(self) -> str:
+        return normalize(self.source)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,8 +136,9 @@ class _Rect:
 class _Renderer:
     """One pass over the tokens; state as the standard defines it (tags hold until changed)."""
 
-    def __init__(self, sign: Sign) -> None:
+    def __init__(self, sign: Sign, draw: bool = True) -> None:
         self.sign = sign
+        self.draw = draw
         p = sign.profile
         self.errors: list[MultiError] = []
         self.pages: list[PageRender] = []
@@ -140,7 +155,7 @@ class _Renderer:
     # -- pages and rectangles
     def _new_page(self) -> None:
         p = self.sign.profile
-        self.raster = Raster(p.width_px, p.height_px)
+        self.raster = Raster(p.width_px, p.height_px) if self.draw else _NO_RASTER
         self.page_background = self.background
         self.draws: list[tuple[str, Any]] = []
         self.page_lines: list[str] = []
@@ -152,6 +167,11 @@ class _Renderer:
 
     def finish_page(self) -> None:
         self._layout_block()
+        if self.draw:
+            self._paint()
+        self.pages.append(PageRender(self.raster, self.on_ds, self.off_ds, tuple(self.page_lines)))
+
+    def _paint(self) -> None:
         self.raster.fill(0, 0, self.raster.width, self.raster.height, self.page_background)
         for kind, item in self.draws:
             if kind == "fill":
@@ -160,7 +180,6 @@ class _Renderer:
                 self._draw_glyph(*item)
             elif kind == "graphic":
                 self._draw_graphic(*item)
-        self.pages.append(PageRender(self.raster, self.on_ds, self.off_ds, tuple(self.page_lines)))
 
     def error(self, kind: ErrorKind, position: int, message: str) -> None:
         self.errors.append(MultiError(kind, position, message))
@@ -438,11 +457,18 @@ class _Renderer:
         self.add_text(chr(int(tag.args[0], 16)), tag.position)
 
 
-def render_multi(multi: str, profile: Profile) -> MultiRender:
-    """Render ``multi`` on a sign of ``profile``: one raster per page, and every error with its position."""
+_NO_RASTER = Raster(0, 0)
+
+
+def render_multi(multi: str, profile: Profile, draw: bool = True) -> MultiRender:
+    """Render ``multi`` on a sign of ``profile``: one raster per page, and every error with its position.
+
+    With ``draw=False`` only the layout is checked (the same errors, empty rasters): how the generator proves
+    that what it wrote fits, at a fraction of the cost.
+    """
     sign = Sign.of(profile)
     tokens, syntax_errors = tokenize(multi)
-    renderer = _Renderer(sign)
+    renderer = _Renderer(sign, draw)
     renderer.errors.extend(syntax_errors)
     for token in tokens:
         if isinstance(token, Text):
@@ -451,4 +477,4 @@ def render_multi(multi: str, profile: Profile) -> MultiRender:
             renderer.tag(token)
     renderer.finish_page()
     errors = sorted(renderer.errors, key=lambda e: e.position)
-    return MultiRender(normalize(multi), tuple(renderer.pages), tuple(errors))
+    return MultiRender(multi, tuple(renderer.pages), tuple(errors))

@@ -83,18 +83,14 @@ def frame_bytes(raster: Raster, scheme: str) -> bytes:
     signs, 3 bytes (R, G, B) per pixel on colour ones."""
     if scheme == "color24bit":
         return bytes(raster.pixels)
+    pixels = raster.pixels
+    lit = [r | g | b for r, g, b in zip(pixels[0::3], pixels[1::3], pixels[2::3], strict=True)]
+    row_bytes = (raster.width + 7) // 8
     out = bytearray()
     for y in range(raster.height):
-        byte, bits = 0, 0
-        for x in range(raster.width):
-            start = (y * raster.width + x) * 3
-            byte = byte << 1 | (1 if any(raster.pixels[start : start + 3]) else 0)
-            bits += 1
-            if bits == 8:
-                out.append(byte)
-                byte, bits = 0, 0
-        if bits:
-            out.append(byte << (8 - bits))
+        row = lit[y * raster.width : (y + 1) * raster.width]
+        bits = "".join("1" if v else "0" for v in row).ljust(row_bytes * 8, "0")
+        out += int(bits, 2).to_bytes(row_bytes, "big")
     return bytes(out)
 
 
