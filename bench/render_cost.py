@@ -50,7 +50,7 @@ def formats(repeat: int) -> None:
     for name in ("char-3x20", "full-96x32-amber", "full-192x64-rgb"):
         profile = config.profiles[name]
         multi = compose_multi([TEXT], profile)
-        rows = {
+        rows: dict[str, Callable[[], object]] = {
             "multi (generate)": lambda p=profile: compose_multi([TEXT], p),
             "multi (validate)": lambda p=profile, m=multi: render_multi(m, p),
             "raw frame": lambda p=profile, m=multi: [frame_bytes(x.raster, scheme_of(p.colour))
