@@ -15,6 +15,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from renderers.cache import RenderCache
@@ -27,7 +28,7 @@ from renderers.preview import panel_preview_png
 from renderers.push import push_payload
 from renderers.raster import frame_bytes, scheme_of
 from signage.config import demo_config_path, load_config
-from signage.model import Alert
+from signage.model import Alert, Profile
 from signage.replay import replay
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +44,10 @@ def per_call_us(work: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
+def raw_frames(multi: str, profile: Profile) -> list[bytes]:
+    return [frame_bytes(page.raster, scheme_of(profile.colour)) for page in render_multi(multi, profile).pages]
+
+
 def formats(repeat: int) -> None:
     config = load_config(demo_config_path())
     print("1. one render, median CPU microseconds")
@@ -51,11 +56,10 @@ def formats(repeat: int) -> None:
         profile = config.profiles[name]
         multi = compose_multi([TEXT], profile)
         rows: dict[str, Callable[[], object]] = {
-            "multi (generate)": lambda p=profile: compose_multi([TEXT], p),
-            "multi (validate)": lambda p=profile, m=multi: render_multi(m, p),
-            "raw frame": lambda p=profile, m=multi: [frame_bytes(x.raster, scheme_of(p.colour))
-                                                     for x in render_multi(m, p).pages],
-            "png preview": lambda p=profile, m=multi: panel_preview_png({"multi": m, "pages": []}, p),
+            "multi (generate)": partial(compose_multi, [TEXT], profile),
+            "multi (validate)": partial(render_multi, multi, profile),
+            "raw frame": partial(raw_frames, multi, profile),
+            "png preview": partial(panel_preview_png, {"multi": multi, "pages": []}, profile),
         }
         for label, work in rows.items():
             print(f"   {label:<22}{name:<20}{per_call_us(work, repeat):>10.0f}")
