@@ -11,12 +11,16 @@ Run: ``.venv/bin/python bench/render_cost.py``.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+
+import yaml
 
 from renderers.cache import RenderCache
 from renderers.cap_out import render_cap
@@ -27,7 +31,7 @@ from renderers.panel_content import LedResult, led_multi
 from renderers.preview import panel_preview_png
 from renderers.push import push_payload
 from renderers.raster import frame_bytes, scheme_of
-from signage.config import demo_config_path, load_config
+from signage.config import Config, demo_config_path, load_config
 from signage.model import Alert, Profile
 from signage.replay import replay
 
@@ -100,8 +104,23 @@ def thousand_panels(panels: int) -> None:
     print(f"   ratio:        {uncached / cached:8.0f}x cheaper with the cache")
 
 
-def demo_hit_ratio() -> None:
-    config = load_config(demo_config_path())
+def demo_config(copies: int, directory: Path) -> Config:
+    """The demo, with each panel standing ``copies`` times in the same place (a city with many signs)."""
+    if copies == 1:
+        return load_config(demo_config_path())
+    data = yaml.safe_load(demo_config_path().read_text(encoding="utf-8"))
+    data["panels"] = [{**panel, "id": f"{panel['id']}-{n}"} for panel in data["panels"] for n in range(copies)]
+    data["rules"] = [{**rule, "then": {**rule["then"], "targets": {
+        k: ([f"{p}-{n}" for p in v for n in range(copies)] if k == "panels" else v)
+        for k, v in rule["then"].get("targets", {}).items()}}} for rule in data.get("rules", [])]
+    path = directory / "city.yaml"
+    path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")  # JSON is YAML, no aliases
+    return load_config(path)
+
+
+def demo_hit_ratio(copies: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        config = demo_config(copies, Path(directory))
     lines = (ROOT / "tests" / "fixtures" / "dijon-morning.jsonl").read_text(encoding="utf-8").splitlines()
     from signage import pipeline as pipeline_module
 
@@ -118,7 +137,7 @@ def demo_hit_ratio() -> None:
     finally:
         pipeline_module.Pipeline.__init__ = original  # type: ignore[method-assign]
     cache = caches[0]
-    print(f"3. the Dijon morning ({len(lines)} deliveries, {records} records, {len(config.panels)} panels)")
+    print(f"3. the Dijon morning, {len(config.panels)} panels ({len(lines)} deliveries, {records} records)")
     print(f"   LED renders: {cache.misses} misses, {cache.hits} hits, hit ratio {cache.hit_ratio:.0%}")
 
 
@@ -129,7 +148,8 @@ def main() -> None:
     args = parser.parse_args()
     formats(args.repeat)
     thousand_panels(args.panels)
-    demo_hit_ratio()
+    demo_hit_ratio(1)
+    demo_hit_ratio(100)
 
 
 if __name__ == "__main__":
