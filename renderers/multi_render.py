@@ -212,7 +212,14 @@ class _Renderer:
         if not any(line.spans for line in lines):
             return
         kind = self.sign.profile.kind
-        _mw, mh = self.sign.module
+        mh = self.sign.module[1]
+        if kind is not ProfileKind.FULL:
+            tall = next((span for line in lines for span in line.spans if span.font.height > mh), None)
+            if tall is not None:
+                self.error(ErrorKind.TEXT_TOO_BIG, tall.position,
+                           f"font {tall.font.number} ({tall.font.name}) is {tall.font.height} pixels high; "
+                           f"the sign's lines are {mh}")
+                return
         heights = [mh if kind is not ProfileKind.FULL else line.height for line in lines]
         gaps = [0] + [
             0 if kind is not ProfileKind.FULL else

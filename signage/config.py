@@ -306,8 +306,6 @@ class _Builder:
                     ConfigError(r.file, 0, f"panels.{panel.id}.default_template",
                                 f"unknown template {panel.default_template!r}")
                 )
-        if r.errors:
-            raise ConfigInvalid(sorted(r.errors, key=lambda e: (e.line, e.field)))
         cap_sender = r.text(data, "cap_sender", "cap_sender", default="signage@localhost")
         if not re.fullmatch(r"[^\s,<&]+", cap_sender):
             r.error(data, "cap_sender", "cap_sender", "must have no spaces, commas, '<' or '&' (CAP 1.2 sender)")

@@ -9,11 +9,13 @@ import pytest
 from renderers.crc import crc16_x25, message_crc
 from renderers.multi_render import render_multi
 from signage.cli import main
+from signage.model import Profile, ProfileKind
 from signage.profiles import BUILT_IN_PROFILES
 
 CHAR = BUILT_IN_PROFILES["char-3x20"]
 AMBER = BUILT_IN_PROFILES["full-96x32-amber"]
 RGB = BUILT_IN_PROFILES["full-192x64-rgb"]
+LINE = Profile("line-2x20", ProfileKind.LINE, 120, 16, 2, 20, "amber", "5x7", 2, 3.0, ("5x7", "6x10"))
 
 
 def kinds(multi: str, profile: object = AMBER) -> list[tuple[str, int]]:
@@ -39,6 +41,8 @@ def kinds(multi: str, profile: object = AMBER) -> list[tuple[str, int]]:
     ("[jl4]A[jl2]B", AMBER, [("tagConflict", 6)]),
     ("A[np]B[np]C[np]D[np]E", AMBER, [("tooManyPages", 16)]),
     ("[g99]A", AMBER, [("graphicNotDefined", 0)]),
+    ("[fo2]A", LINE, [("textTooBig", 5)]),
+    ("[jl2]A[nl]B", LINE, []),
     ("[g1,90,1]A", AMBER, [("unsupportedTagValue", 0)]),
     ("GARE [nl", AMBER, [("other", 5)]),
 ])

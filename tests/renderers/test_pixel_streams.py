@@ -4,6 +4,7 @@ DDP specification check DDP), and a running engine streaming a wall's frames ove
 from __future__ import annotations
 
 import asyncio
+import socket
 import struct
 import threading
 import uuid
@@ -22,7 +23,12 @@ from renderers.pictograms import pictogram_by_name
 from renderers.raster import Raster
 from signage.config import demo_config_path, load_config
 from signage.settings import Settings
-from tests.conftest import free_port
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 FRAME = bytes((i * 7) % 256 for i in range(192 * 64 * 3))
 
@@ -106,9 +112,10 @@ async def test_the_engine_streams_what_a_wall_shows_over_ddp_and_e131(aiohttp_cl
     from signage.web.app import create_app
     from signage.web.keys import ENGINE
 
-    ddp_port, e131_port = free_port(), free_port()
     loop = asyncio.get_running_loop()
-    transport, ddp_wall = await loop.create_datagram_endpoint(_DdpWall, local_addr=("127.0.0.1", ddp_port))
+    transport, ddp_wall = await loop.create_datagram_endpoint(_DdpWall, local_addr=("127.0.0.1", 0))
+    ddp_port = transport.get_extra_info("sockname")[1]
+    e131_port = free_udp_port()
     received: list[bytes] = []
     got_e131 = threading.Event()
     receiver = sACNreceiver(bind_address="127.0.0.1", bind_port=e131_port)

@@ -90,3 +90,37 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigInvalid) as caught:
         load_config(tmp_path / "absent.yaml")
     assert "cannot read" in str(caught.value)
+
+
+def test_sign_fonts_streams_and_cap_sender_are_checked(tmp_path: Path) -> None:
+    text = MINIMAL.replace("rules: []", """\
+profiles:
+  big-sign: {kind: full, width_px: 144, height_px: 48, lines: 3, chars_per_line: 20, colour: rgb,
+             font: 9x15, fonts: [5x7, 9x15]}
+  line-sign: {kind: line, width_px: 120, height_px: 16, lines: 2, chars_per_line: 24, font: 6x10}
+rules: []
+cap_sender: "alertes dijon"
+""").replace(
+        "profile: char-3x20}",
+        "profile: char-3x20, stream: 'ddp://10.0.0.9'}\n"
+        "  - {id: p2, name: Two, lat: 47.0, lon: 5.0, zone: centre, profile: line-sign, stream: 'udp://x'}")
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, text))
+    messages = [f"{e.field}: {e.message}" for e in caught.value.errors]
+    assert "profiles.big-sign.font: unknown font '9x15' (shipped: 5x7, 6x10, 7x13B)" in messages
+    assert "panels[0].stream: only full-matrix panels take streamed frames" in messages
+    assert "panels[1].stream: must be ddp://host[:port] or e131://host[:port][/universe]" in messages
+    assert "cap_sender: must have no spaces, commas, '<' or '&' (CAP 1.2 sender)" in messages
+
+
+def test_a_line_matrix_profile_and_a_stream_are_read(tmp_path: Path) -> None:
+    text = MINIMAL.replace("rules: []", """\
+profiles:
+  line-sign: {kind: line, width_px: 120, height_px: 16, lines: 2, chars_per_line: 24, font: 6x10}
+rules: []
+""").replace("profile: char-3x20}", "profile: full-96x32-amber, stream: 'e131://10.0.0.9/12'}")
+    config = load_config(write(tmp_path, text))
+    stream = config.panels["p1"].stream
+    assert stream is not None and (stream.protocol, stream.host, stream.port, stream.universe) == (
+        "e131", "10.0.0.9", 5568, 12)
+    assert config.profiles["line-sign"].font_table == ("6x10",)
