@@ -286,12 +286,16 @@ class _Renderer:
         return x
 
     def _draw_glyph(self, glyph: Any, x: int, y: int, colour: Rgb) -> None:
-        for row in range(len(glyph.rows)):
-            bits = glyph.rows[row]
-            if bits:
-                for col in range(glyph.width):
-                    if bits >> (glyph.width - 1 - col) & 1:
-                        self.raster.set(x + col, y + row, colour)
+        raster, value = self.raster, bytes(colour)
+        for row, bits in enumerate(glyph.rows):
+            yy = y + row
+            if not bits or not 0 <= yy < raster.height:
+                continue
+            for col in range(glyph.width):
+                xx = x + col
+                if bits >> (glyph.width - 1 - col) & 1 and 0 <= xx < raster.width:
+                    start = (yy * raster.width + xx) * 3
+                    raster.pixels[start : start + 3] = value
 
     def _draw_graphic(self, number: int, x: int, y: int) -> None:
         picture = PICTOGRAMS[number]

@@ -62,11 +62,12 @@ class Raster:
     def window(self, x: int, width: int) -> Raster:
         """Columns ``x`` to ``x + width`` (dark beyond the edges): one frame of a horizontal scroll."""
         out = Raster(width, self.height)
-        for col in range(width):
-            source = x + col
-            if 0 <= source < self.width:
-                for y in range(self.height):
-                    out.set(col, y, self.get(source, y))
+        first, last = max(0, x), min(self.width, x + width)
+        if first < last:
+            for y in range(self.height):
+                source = (y * self.width + first) * 3
+                target = (y * width + first - x) * 3
+                out.pixels[target : target + (last - first) * 3] = self.pixels[source : source + (last - first) * 3]
         return out
 
     def text_art(self) -> str:

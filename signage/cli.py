@@ -59,7 +59,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
               if config.profiles[p.profile].kind.value == "kiosk"]
     lines += [f"  LED:     {base}/api/v1/panels/{p.id}/content?format=multi" for p in config.panels.values()
               if config.profiles[p.profile].kind.value != "kiosk"][:3]
-    lines += [f"  live:    {base}/ws  (subscribe to parking/darcy, air/dijon-metropole, panel/gare…)",
+    lines += [f"  preview: {base}/api/v1/panels/{p.id}/preview.png" for p in config.panels.values()
+              if config.profiles[p.profile].kind.value == "full"][:2]
+    lines += [f"  alerts:  {base}/api/v1/open/alerts.atom  (CAP 1.2)",
+              f"  live:    {base}/ws  (subscribe to parking/darcy, air/dijon-metropole, panel/gare…)",
               f"  metrics: {base}/metrics"]
     return _serve(settings, "\n".join(lines))
 
