@@ -47,8 +47,10 @@ def _serve(settings: Settings, banner: str) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    # The demo's simulated partner signs its webhook deliveries with a secret of the day.
+    # The demo's simulated partner signs its webhook deliveries with a secret of the day, and Web Push uses a
+    # VAPID key of the day unless one is configured (a phone subscribed to the demo is so until it restarts).
     os.environ.setdefault("SIGNAGE_WEBHOOK_SECRET", secrets.token_hex(16))
+    os.environ.setdefault("SIGNAGE_VAPID_PRIVATE_KEY", _new_vapid_private_key())
     settings = Settings.from_env(demo_config_path(), port=args.port, host=args.host, simulate=True,
                                  simulation_speed=args.speed)
     base = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.port}"
@@ -69,10 +71,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(_config_path(args.config), role=args.role, port=args.port, host=args.host)
-    if settings.role == "push":
-        logging.getLogger("signage").warning(
-            "role push: Web Push delivery is not part of this release yet; this process serves only "
-            "/healthz, /readyz and /metrics")
     return _serve(settings, f"signage {settings.role} listening on http://{settings.host}:{settings.port}/")
 
 
@@ -134,6 +132,14 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             await store.close()
 
     return asyncio.run(run())
+
+
+def _new_vapid_private_key() -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    private = key.private_numbers().private_value.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(private).rstrip(b"=").decode()
 
 
 def cmd_vapid_keys(args: argparse.Namespace) -> int:

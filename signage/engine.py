@@ -21,10 +21,11 @@ from signage.config import Config
 from signage.feed_health import FeedHealth
 from signage.metrics import Metrics
 from signage.model import Alert, Observation
-from signage.pipeline import Outcome, Pipeline
+from signage.pipeline import PUSH_TOPIC, Outcome, Pipeline
 from signage.store import Store
 from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant, parse_instant
+from signage.work_queue import WorkQueue
 
 __all__ = ["EXPLAIN_PREFIX", "FEEDS_TOPIC", "INGEST_TOPIC", "Engine", "explain_without_ages", "ingest_error",
            "ingest_payload"]
@@ -62,7 +63,7 @@ def explain_without_ages(explanation: dict[str, Any]) -> dict[str, Any]:
 
 class Engine:
     def __init__(self, config: Config, bus: Bus, store: Store, metrics: Metrics,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), jobs: WorkQueue | None = None) -> None:
         # The engine reads records only to store messages; it publishes deliveries instead of recording them.
         self.pipeline = Pipeline(config, describe_messages=False, record_deliveries=False)
         self.health = FeedHealth(config.feeds)
@@ -71,6 +72,7 @@ class Engine:
         self._store = store
         self._metrics = metrics
         self._clock = clock
+        self._jobs = jobs  # push decisions become jobs that push workers share
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._explained: dict[str, str] = {}
@@ -166,6 +168,8 @@ class Engine:
         for publication in outcome.publications:
             await self._bus.publish(publication.topic, dict(publication.data))
             self._metrics.publications.inc()
+            if publication.topic == PUSH_TOPIC and self._jobs is not None:
+                await self._jobs.put({"kind": "decision", "decision": dict(publication.data)})
         for record in outcome.records:
             if record.kind == "message":
                 await self._store.put("messages", str(record.data["id"]), dict(record.data))

@@ -37,3 +37,13 @@ class Metrics:
             ["feed"], registry=self.registry)
         self.active_messages = Gauge(
             "signage_active_messages", "Messages active in the engine", registry=self.registry)
+        self.push_messages = Counter(
+            "signage_push_messages", "Web Push messages by outcome (sent, gone, rejected, failed, quiet, missing)",
+            ["outcome"], registry=self.registry)
+        self.push_attempts = Counter(
+            "signage_push_attempts", "HTTP requests made to push services, retries included", registry=self.registry)
+        self.push_jobs = Counter(
+            "signage_push_jobs", "Push jobs done by this worker, by kind (decision, batch)", ["kind"],
+            registry=self.registry)
+        self.push_subscriptions = Gauge(
+            "signage_push_subscriptions", "Push subscriptions held (a count, never who)", registry=self.registry)

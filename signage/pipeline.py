@@ -479,13 +479,21 @@ class Pipeline:
         assert text is not None
         self._pushes[topic] = _PushSent(now, content_key)
         self.push_log[topic] = {"at": format_instant(now), "message": message.id, "sent": True, "reason": "sent"}
+        texts = {text.language: {"title": text.title, "body": " ".join(text.lines)}}
+        for language in self.config.languages:
+            translated = self._render(message, language, lambda _: None)
+            if translated is not None and translated.language == language:
+                texts[language] = {"title": translated.title, "body": " ".join(translated.lines)}
         content = {
             "topic": topic,
             "message": message.id,
             "title": text.title,
             "body": " ".join(text.lines),
             "language": text.language,
+            "texts": texts,  # each phone gets its own language when the template has it
             "tag": message.id,
+            "severity": message.severity,
+            "urgent": urgent,  # severe and extreme alerts cross a phone's quiet hours too
             "urgency": "high" if message.lane is Lane.ALERT else "normal",
             "ttl_s": int((message.expires_at - now).total_seconds()) if message.expires_at else 4 * 3600,
         }

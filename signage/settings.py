@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,13 @@ class Settings:
     long_poll_max_s: float = 60.0
     bus_history: int = 100
     config_poll_s: float = 2.0  # how often the configuration file is checked for changes (0: never)
+    # Web Push. The private key is a secret: kept out of repr so that no log line can show it.
+    vapid_private_key: str | None = field(default=None, repr=False)
+    vapid_subject: str = "mailto:signage@localhost"
+    push_services: tuple[str, ...] = ()  # empty: the major browsers' push services
+    push_per_service: int = 100  # concurrent requests to one push service
+    push_workers: int = 1  # workers per process (roles push and all)
+    push_reclaim_s: float = 30.0  # a job unacknowledged this long is taken over by another worker
 
     @classmethod
     def from_env(cls, config_path: Path, **overrides: Any) -> Settings:
@@ -42,12 +49,19 @@ class Settings:
             sqlite_path=env.get("SIGNAGE_SQLITE_PATH", "var/signage.sqlite3"),
             host=env.get("SIGNAGE_HOST", "127.0.0.1"),
             port=int(env.get("PORT") or env.get("SIGNAGE_PORT") or 8080),
+            vapid_private_key=env.get("SIGNAGE_VAPID_PRIVATE_KEY") or None,
+            vapid_subject=env.get("SIGNAGE_VAPID_SUBJECT", "mailto:signage@localhost"),
+            push_services=tuple(p.strip() for p in env.get("SIGNAGE_PUSH_SERVICES", "").split(",") if p.strip()),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
     @property
     def runs_web(self) -> bool:
         return self.role in ("all", "web")
+
+    @property
+    def runs_push(self) -> bool:
+        return self.role in ("all", "push")
 
     @property
     def runs_engine(self) -> bool:

@@ -17,6 +17,11 @@ from aiohttp import WSCloseCode, web
 from channels.hub import Hub
 from channels.panels import routes as panel_routes
 from channels.pixel_stream import PixelStreamer
+from channels.push_api import routes as push_routes
+from channels.push_api import vapid_keys
+from channels.push_sender import PushSender
+from channels.push_subscriptions import SubscriptionStore
+from channels.push_worker import PushWorker
 from channels.websocket import websocket_handler
 from renderers.cache import RenderCache
 from signage.bus import open_bus
@@ -37,16 +42,20 @@ from signage.web.keys import (
     HTTP,
     HUB,
     INTAKE,
+    JOBS,
     METRICS,
+    PUSH_WORKERS,
     RENDERS,
     RUNNERS,
     SETTINGS,
     SOCKETS,
     STORE,
     STREAMER,
+    SUBSCRIPTIONS,
 )
 from signage.web.live_config import LiveConfig
 from signage.web.open_alerts import routes as open_alert_routes
+from signage.work_queue import open_work_queue
 
 __all__ = ["create_app"]
 
@@ -84,9 +93,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
     app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
     app[INTAKE] = Intake(app[BUS], app[STORE], app[METRICS])
+    app[JOBS] = open_work_queue(settings.redis_url, settings.redis_prefix, settings.push_reclaim_s)
+    app[SUBSCRIPTIONS] = SubscriptionStore(app[STORE])
     try:
         yield
     finally:
+        await app[JOBS].close()
         await app[HTTP].close()
         await app[STORE].close()  # flushes the SQLite file
         await app[BUS].close()
@@ -99,7 +111,7 @@ async def _hub(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _engine(app: web.Application) -> AsyncIterator[None]:
-    app[ENGINE] = Engine(app[CONFIG].current, app[BUS], app[STORE], app[METRICS])
+    app[ENGINE] = Engine(app[CONFIG].current, app[BUS], app[STORE], app[METRICS], jobs=app[JOBS])
     app[CONFIG].on_change(app[ENGINE].reload)
     async with _background("engine", app[ENGINE].run):
         yield
@@ -112,6 +124,26 @@ async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
         return
     app[STREAMER] = PixelStreamer(lambda: app[CONFIG].current, app[BUS])
     async with _background("pixel-streams", app[STREAMER].run):
+        yield
+
+
+async def _push_workers(app: web.Application) -> AsyncIterator[None]:
+    """Workers that send Web Push, over one aiohttp session of their own (its connection pool sized for them)."""
+    settings = app[SETTINGS]
+    keys = vapid_keys(app)
+    app[PUSH_WORKERS] = []
+    if keys is None:
+        log.warning("Web Push is not configured (no SIGNAGE_VAPID_PRIVATE_KEY): push decisions wait in the queue")
+        yield
+        return
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=settings.push_per_service)
+    async with aiohttp.ClientSession(connector=connector) as session, contextlib.AsyncExitStack() as stack:
+        sender = PushSender(session, keys, per_service=settings.push_per_service)
+        for _ in range(settings.push_workers):
+            worker = PushWorker(app[JOBS], app[SUBSCRIPTIONS], sender, app[METRICS],
+                                timezone=app[CONFIG].current.timezone)
+            app[PUSH_WORKERS].append(worker)
+            await stack.enter_async_context(_background(f"push-{worker.name}", worker.run))
         yield
 
 
@@ -172,6 +204,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app[RENDERS] = RenderCache(max_entries=512)
         app.add_routes(panel_routes)
         app.add_routes(open_alert_routes)
+        app.add_routes(push_routes)
         app.router.add_get("/ws", websocket_handler)
         app.router.add_get("/static/{name}", _static)
         app.on_shutdown.append(_close_sockets)
@@ -179,6 +212,8 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.cleanup_ctx.append(_engine)
         app.cleanup_ctx.append(_feed_runners)
         app.cleanup_ctx.append(_pixel_streams)
+    if settings.runs_push:
+        app.cleanup_ctx.append(_push_workers)
     if settings.simulate:
         app.cleanup_ctx.append(_simulator)
     app.add_routes(api_routes if settings.runs_web else [r for r in api_routes if _is_ops(r)])

@@ -9,6 +9,8 @@ from aiohttp import web
 
 from channels.hub import Hub
 from channels.pixel_stream import PixelStreamer
+from channels.push_subscriptions import SubscriptionStore
+from channels.push_worker import PushWorker
 from renderers.cache import RenderCache
 from signage.bus import Bus
 from signage.engine import Engine
@@ -18,10 +20,25 @@ from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import Store
 from signage.web.live_config import LiveConfig
+from signage.work_queue import WorkQueue
 
 __all__ = [
-    "BUS", "CONFIG", "ENGINE", "HTTP", "HUB", "INTAKE", "METRICS", "RENDERS", "RUNNERS", "SETTINGS", "SOCKETS", "STORE",
+    "BUS",
+    "CONFIG",
+    "ENGINE",
+    "HTTP",
+    "HUB",
+    "INTAKE",
+    "JOBS",
+    "METRICS",
+    "PUSH_WORKERS",
+    "RENDERS",
+    "RUNNERS",
+    "SETTINGS",
+    "SOCKETS",
+    "STORE",
     "STREAMER",
+    "SUBSCRIPTIONS",
 ]
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -37,3 +54,6 @@ RUNNERS = web.AppKey("runners", list[Poller | MqttRunner])
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
 STREAMER = web.AppKey("streamer", PixelStreamer)
 RENDERS = web.AppKey("renders", RenderCache[bytes])
+JOBS = web.AppKey("jobs", WorkQueue)
+SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionStore)
+PUSH_WORKERS = web.AppKey("push_workers", list[PushWorker])

@@ -1,0 +1,87 @@
+"""The Web Push HTTP API for phones: the VAPID public key, subscribing and unsubscribing.
+
+Nothing here echoes an endpoint or a key back: the answer to a subscription is its id, its topics and settings.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from channels.push_sender import VapidKeys
+from channels.push_subscriptions import DEFAULT_PUSH_SERVICES, SubscriptionProblem, parse_subscription, subscription_id
+from channels.websocket import TOPIC_PATTERN
+from signage.web.errors import json_error
+from signage.web.keys import CONFIG, METRICS, SETTINGS, SUBSCRIPTIONS
+
+__all__ = ["MAX_SUBSCRIPTION_BYTES", "routes", "vapid_keys"]
+
+routes = web.RouteTableDef()
+MAX_SUBSCRIPTION_BYTES = 16 * 1024
+
+
+def vapid_keys(app: web.Application) -> VapidKeys | None:
+    settings = app[SETTINGS]
+    if not settings.vapid_private_key:
+        return None
+    return VapidKeys(settings.vapid_private_key, settings.vapid_subject)
+
+
+async def _json_body(request: web.Request) -> object:
+    if request.content_length is not None and request.content_length > MAX_SUBSCRIPTION_BYTES:
+        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_SUBSCRIPTION_BYTES} bytes",
+                         max_size=MAX_SUBSCRIPTION_BYTES, actual_size=request.content_length)
+    raw = await request.content.read(MAX_SUBSCRIPTION_BYTES + 1)
+    if len(raw) > MAX_SUBSCRIPTION_BYTES:
+        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_SUBSCRIPTION_BYTES} bytes",
+                         max_size=MAX_SUBSCRIPTION_BYTES, actual_size=len(raw))
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise json_error(web.HTTPBadRequest, "bad_json", "the body is not JSON") from exc
+
+
+@routes.get("/api/v1/push/vapid-public-key")
+async def vapid_public_key(request: web.Request) -> web.Response:
+    keys = vapid_keys(request.app)
+    if keys is None:
+        raise json_error(web.HTTPServiceUnavailable, "push_not_configured",
+                         "Web Push is not configured on this server (SIGNAGE_VAPID_PRIVATE_KEY)")
+    return web.json_response({"public_key": keys.public_key}, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@routes.post("/api/v1/push/subscriptions")
+async def subscribe(request: web.Request) -> web.Response:
+    if vapid_keys(request.app) is None:
+        raise json_error(web.HTTPServiceUnavailable, "push_not_configured", "Web Push is not configured")
+    config, settings = request.app[CONFIG].current, request.app[SETTINGS]
+    try:
+        subscription = parse_subscription(await _json_body(request),
+                                          services=settings.push_services or DEFAULT_PUSH_SERVICES,
+                                          languages=config.languages, topic_ok=TOPIC_PATTERN.match)
+    except SubscriptionProblem as exc:
+        raise json_error(web.HTTPBadRequest, "bad_subscription", str(exc), field=exc.field) from exc
+    store = request.app[SUBSCRIPTIONS]
+    await store.save(subscription, datetime.now(UTC))
+    request.app[METRICS].push_subscriptions.set(await store.count())
+    quiet = subscription.quiet_hours
+    return web.json_response({
+        "id": subscription.id, "topics": list(subscription.topics), "language": subscription.language,
+        "quiet_hours": f"{quiet.start:%H:%M}-{quiet.end:%H:%M}" if quiet else None,
+    }, status=201)
+
+
+@routes.delete("/api/v1/push/subscriptions")
+async def unsubscribe(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    endpoint = body.get("endpoint") if isinstance(body, dict) else None
+    if not isinstance(endpoint, str) or not endpoint:
+        raise json_error(web.HTTPBadRequest, "bad_subscription", "endpoint: the subscription's endpoint is needed",
+                         field="endpoint")
+    store = request.app[SUBSCRIPTIONS]
+    if not await store.delete(subscription_id(endpoint)):
+        raise json_error(web.HTTPNotFound, "unknown_subscription", "no such subscription")
+    request.app[METRICS].push_subscriptions.set(await store.count())
+    return web.Response(status=204)

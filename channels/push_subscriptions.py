@@ -1,0 +1,172 @@
+"""Web Push subscriptions: what a phone asked for, checked, stored, and found again by topic.
+
+A subscription is the only personal data the engine holds (its endpoint and keys identify a browser). It is
+stored under a digest of its endpoint, never logged, and never returned by any API: the phone gets back an id.
+Endpoints are accepted only on known push services, so the engine cannot be made to POST anywhere else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fnmatch
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from signage.schedule import TimeWindow
+from signage.store import Store
+from signage.timeutil import format_instant
+
+__all__ = ["DEFAULT_PUSH_SERVICES", "MAX_TOPICS", "Subscription", "SubscriptionProblem", "SubscriptionStore",
+           "parse_subscription", "subscription_id"]
+
+# The push services of the major browsers: Chrome/Edge (FCM), Firefox (Mozilla autopush), Safari (Apple),
+# legacy Edge (WNS). Patterns on scheme://host[:port].
+DEFAULT_PUSH_SERVICES = ("https://fcm.googleapis.com", "https://*.googleapis.com", "https://*.push.services.mozilla.com",
+                         "https://*.mozaws.net", "https://*.push.apple.com", "https://*.notify.windows.com")
+MAX_TOPICS = 50
+SUBSCRIPTIONS = "push_subscriptions"
+TOPIC_INDEX = "push_topic/"
+
+
+class SubscriptionProblem(ValueError):
+    """What is wrong with a subscription request: ``field`` and a message for the phone's developer."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: str
+    endpoint: str
+    p256dh: str
+    auth: str
+    topics: tuple[str, ...]
+    language: str
+    quiet_hours: TimeWindow | None
+
+    def info(self) -> dict[str, Any]:
+        """As pywebpush takes it."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        quiet = self.quiet_hours
+        return {"id": self.id, "endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth},
+                "topics": list(self.topics), "language": self.language,
+                "quiet_hours": f"{quiet.start:%H:%M}-{quiet.end:%H:%M}" if quiet else None,
+                "updated_at": format_instant(now)}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Subscription:
+        quiet = doc.get("quiet_hours")
+        return cls(str(doc["id"]), str(doc["endpoint"]), str(doc["keys"]["p256dh"]), str(doc["keys"]["auth"]),
+                   tuple(doc["topics"]), str(doc["language"]), TimeWindow.parse(quiet) if quiet else None)
+
+
+def subscription_id(endpoint: str) -> str:
+    return hashlib.sha256(endpoint.encode()).hexdigest()[:32]
+
+
+def _b64url(value: Any, field: str, length: int) -> bytes:
+    if not isinstance(value, str) or len(value) > 200:
+        raise SubscriptionProblem(field, "must be base64url text")
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise SubscriptionProblem(field, "must be base64url text") from exc
+    if len(raw) != length:
+        raise SubscriptionProblem(field, f"must decode to {length} bytes (got {len(raw)})")
+    return raw
+
+
+def allowed_endpoint(endpoint: str, services: Sequence[str]) -> bool:
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+        return False
+    origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return any(fnmatch.fnmatchcase(origin, pattern) for pattern in services)
+
+
+def parse_subscription(body: Any, *, services: Sequence[str], languages: Sequence[str],
+                       topic_ok: Any) -> Subscription:
+    """A subscription from the JSON a phone sends (its PushSubscription plus topics, language and quiet hours);
+    raises ``SubscriptionProblem`` naming the field."""
+    if not isinstance(body, dict):
+        raise SubscriptionProblem("body", "must be a JSON object")
+    endpoint = body.get("endpoint")
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 1024:
+        raise SubscriptionProblem("endpoint", "must be the push service URL the browser gave (at most 1,024 chars)")
+    if not allowed_endpoint(endpoint, services):
+        raise SubscriptionProblem("endpoint", "is not on a known push service")
+    keys = body.get("keys")
+    if not isinstance(keys, dict):
+        raise SubscriptionProblem("keys", "must hold p256dh and auth")
+    p256dh = _b64url(keys.get("p256dh"), "keys.p256dh", 65)
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), p256dh)
+    except ValueError as exc:
+        raise SubscriptionProblem("keys.p256dh", "is not a P-256 public key") from exc
+    _b64url(keys.get("auth"), "keys.auth", 16)
+    topics = body.get("topics")
+    if not isinstance(topics, list) or not topics or not all(isinstance(t, str) for t in topics):
+        raise SubscriptionProblem("topics", "must be a non-empty list of topics (e.g. alerts/dijon-centre)")
+    if len(topics) > MAX_TOPICS:
+        raise SubscriptionProblem("topics", f"at most {MAX_TOPICS} topics")
+    bad = next((t for t in topics if not topic_ok(t)), None)
+    if bad is not None:
+        raise SubscriptionProblem("topics", f"{bad[:140]!r} is not a topic")
+    language = body.get("language", languages[0])
+    if language not in languages:
+        raise SubscriptionProblem("language", f"must be one of {', '.join(languages)}")
+    quiet_text = body.get("quiet_hours")
+    quiet: TimeWindow | None = None
+    if quiet_text is not None:
+        if not isinstance(quiet_text, str):
+            raise SubscriptionProblem("quiet_hours", "must be like 22:00-07:00, or null")
+        try:
+            quiet = TimeWindow.parse(quiet_text)
+        except ValueError as exc:
+            raise SubscriptionProblem("quiet_hours", str(exc)) from exc
+    return Subscription(subscription_id(endpoint), endpoint, keys["p256dh"], keys["auth"],
+                        tuple(dict.fromkeys(topics)), str(language), quiet)
+
+
+class SubscriptionStore:
+    """Subscriptions in the Store, with an index per topic so a push finds its phones without a scan."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def save(self, subscription: Subscription, now: datetime) -> None:
+        old = await self._store.get(SUBSCRIPTIONS, subscription.id)
+        for topic in set(old["topics"] if old else ()) - set(subscription.topics):
+            await self._store.delete(TOPIC_INDEX + topic, subscription.id)
+        await self._store.put(SUBSCRIPTIONS, subscription.id, subscription.to_json(now))
+        for topic in subscription.topics:
+            await self._store.put(TOPIC_INDEX + topic, subscription.id, {"id": subscription.id})
+
+    async def get(self, sub_id: str) -> Subscription | None:
+        doc = await self._store.get(SUBSCRIPTIONS, sub_id)
+        return Subscription.from_json(doc) if doc else None
+
+    async def delete(self, sub_id: str) -> bool:
+        doc = await self._store.get(SUBSCRIPTIONS, sub_id)
+        if doc is None:
+            return False
+        for topic in doc["topics"]:
+            await self._store.delete(TOPIC_INDEX + topic, sub_id)
+        return await self._store.delete(SUBSCRIPTIONS, sub_id)
+
+    async def ids_for(self, topic: str) -> list[str]:
+        return sorted(str(doc["id"]) for doc in await self._store.documents(TOPIC_INDEX + topic))
+
+    async def count(self) -> int:
+        return await self._store.count(SUBSCRIPTIONS)
