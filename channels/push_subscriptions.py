@@ -157,6 +157,10 @@ class SubscriptionStore:
         doc = await self._store.get(SUBSCRIPTIONS, sub_id)
         return Subscription.from_json(doc) if doc else None
 
+    async def get_many(self, sub_ids: list[str]) -> dict[str, Subscription]:
+        docs = await self._store.get_many(SUBSCRIPTIONS, sub_ids)
+        return {sub_id: Subscription.from_json(doc) for sub_id, doc in docs.items()}
+
     async def delete(self, sub_id: str) -> bool:
         doc = await self._store.get(SUBSCRIPTIONS, sub_id)
         if doc is None:

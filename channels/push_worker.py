@@ -65,7 +65,9 @@ class PushWorker:
                                        "ids": ids[start : start + self._batch_size]})
         elif kind == "batch":
             decision = job.data["decision"]
-            outcomes = await asyncio.gather(*(self._send_one(decision, str(i)) for i in job.data["ids"]))
+            ids = [str(i) for i in job.data["ids"]]
+            found = await self._subscriptions.get_many(ids)
+            outcomes = await asyncio.gather(*(self._send_one(decision, i, found.get(i)) for i in ids))
             for outcome in outcomes:
                 self._metrics.push_messages.labels(outcome=outcome).inc()
         else:
@@ -73,8 +75,7 @@ class PushWorker:
             return
         self._metrics.push_jobs.labels(kind=str(kind)).inc()
 
-    async def _send_one(self, decision: dict[str, Any], sub_id: str) -> str:
-        subscription = await self._subscriptions.get(sub_id)
+    async def _send_one(self, decision: dict[str, Any], sub_id: str, subscription: Subscription | None) -> str:
         if subscription is None:
             return "missing"  # unsubscribed since the decision
         if not decision.get("urgent") and self._quiet(subscription):

@@ -18,6 +18,10 @@ class Store(Protocol):
 
     async def get(self, kind: str, doc_id: str) -> dict[str, Any] | None: ...
 
+    async def get_many(self, kind: str, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The documents of ``kind`` among ``doc_ids`` that exist, by id: one round trip for a batch."""
+        ...
+
     async def documents(self, kind: str) -> list[dict[str, Any]]:
         """Every document of ``kind``, ordered by id."""
         ...

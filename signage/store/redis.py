@@ -33,6 +33,12 @@ class RedisStore:
         text = await self._redis.hget(self._kind(kind), doc_id)
         return json.loads(text) if text else None
 
+    async def get_many(self, kind: str, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not doc_ids:
+            return {}
+        texts = await self._redis.hmget(self._kind(kind), doc_ids)
+        return {doc_id: json.loads(text) for doc_id, text in zip(doc_ids, texts, strict=True) if text}
+
     async def documents(self, kind: str) -> list[dict[str, Any]]:
         entries = await self._redis.hgetall(self._kind(kind))
         return [json.loads(entries[k]) for k in sorted(entries)]

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,6 +29,10 @@ CREATE TABLE IF NOT EXISTS audit (
     target TEXT NOT NULL, detail TEXT NOT NULL
 );
 """
+
+
+def _fetch_all(query: str, params: tuple[str, ...], db: sqlite3.Connection) -> list[Any]:
+    return db.execute(query, params).fetchall()
 
 
 class SqliteStore:
@@ -63,6 +68,16 @@ class SqliteStore:
         row = await self._run(lambda db: db.execute(
             "SELECT doc FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)).fetchone())
         return json.loads(row[0]) if row else None
+
+    async def get_many(self, kind: str, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(doc_ids), 500):  # SQLite binds at most 999 parameters by default
+            chunk = doc_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT id, doc FROM documents WHERE kind = ? AND id IN ({marks})"
+            rows = await self._run(partial(_fetch_all, query, (kind, *chunk)))
+            found.update((row[0], json.loads(row[1])) for row in rows)
+        return found
 
     async def documents(self, kind: str) -> list[dict[str, Any]]:
         rows = await self._run(lambda db: db.execute(

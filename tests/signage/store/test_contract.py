@@ -35,6 +35,15 @@ async def test_documents_round_trip_by_kind_and_id(store: Store) -> None:
     assert await store.count("subscriptions") == 1
 
 
+async def test_many_documents_come_back_in_one_call(store: Store) -> None:
+    for n in range(1200):  # more than one SQLite statement can bind
+        await store.put("subscriptions", f"s{n:04d}", {"id": f"s{n:04d}", "n": n})
+    wanted = [f"s{n:04d}" for n in range(0, 1200, 2)] + ["missing"]
+    found = await store.get_many("subscriptions", wanted)
+    assert sorted(found) == sorted(wanted[:-1]) and found["s0042"] == {"id": "s0042", "n": 42}
+    assert await store.get_many("subscriptions", []) == {}
+
+
 async def test_audit_log_is_append_only_newest_first_and_searchable(store: Store) -> None:
     first = await store.append_audit("alice", "template.publish", "parking-guidance", {"version": 3})
     await store.append_audit("bob", "broadcast.stop", "msg-17", {"reason": "fin de l'événement"})
