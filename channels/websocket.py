@@ -23,12 +23,16 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from channels.hub import Hub
 from signage.bus import Bus, Update
-from signage.web.keys import BUS, HUB, METRICS, SETTINGS, SOCKETS
+from signage.web.keys import ADDRESSES, BUS, HUB, METRICS, SETTINGS, SOCKETS
 
-__all__ = ["CLOSE_SLOW_CONSUMER", "TOPIC_PATTERN", "Connection", "websocket_handler"]
+__all__ = ["CLOSE_SLOW_CONSUMER", "CLOSE_TOO_MANY_CONNECTIONS", "CLOSE_TOO_MANY_TOPICS", "TOPIC_PATTERN",
+           "Connection", "websocket_handler"]
 
 TOPIC_PATTERN = re.compile(r"^(parking|air|waste|transit|alerts|panel)/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 CLOSE_SLOW_CONSUMER = 4008  # the client fell behind its backlog: reconnect with ``since`` to recover
+CLOSE_TOO_MANY_CONNECTIONS = 4029  # this address already holds the most connections allowed
+CLOSE_TOO_MANY_TOPICS = 4030  # the connection asked for more topics than allowed
+# A frame larger than the limit is closed by aiohttp with 1009 (message too big), as RFC 6455 says.
 log = logging.getLogger("signage.ws")
 
 
@@ -114,9 +118,27 @@ async def _writer(ws: web.WebSocketResponse, connection: Connection) -> None:
 
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
     app = request.app
-    settings, hub, bus, metrics = app[SETTINGS], app[HUB], app[BUS], app[METRICS]
+    settings = app[SETTINGS]
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=settings.ws_max_message_bytes)
     await ws.prepare(request)
+    address = request.remote or "?"
+    held = app[ADDRESSES]
+    if held.get(address, 0) >= settings.ws_max_per_address:
+        await ws.close(code=CLOSE_TOO_MANY_CONNECTIONS,
+                       message=f"at most {settings.ws_max_per_address} connections per address".encode())
+        return ws
+    held[address] = held.get(address, 0) + 1
+    try:
+        return await _serve(request, ws)
+    finally:
+        held[address] -= 1
+        if not held[address]:
+            del held[address]
+
+
+async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSocketResponse:
+    app = request.app
+    settings, hub, bus, metrics = app[SETTINGS], app[HUB], app[BUS], app[METRICS]
     app[SOCKETS].add(ws)
     metrics.ws_connections.inc()
     closing: list[asyncio.Task[bool]] = []
@@ -164,7 +186,11 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                 elif topic in connection.topics:
                     continue
                 elif len(connection.topics) >= settings.ws_max_topics:
-                    error("too_many_topics", f"at most {settings.ws_max_topics} topics per connection")
+                    refused = f"at most {settings.ws_max_topics} topics per connection"
+                    error("too_many_topics", refused)
+                    writer.cancel()
+                    closing.append(asyncio.create_task(ws.close(code=CLOSE_TOO_MANY_TOPICS, message=refused.encode())))
+                    break
                 else:
                     try:
                         since = _parse_since(command.get("since"), topic)
@@ -172,7 +198,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                         error("bad_since", str(exc))
                         continue
                     await connection.subscribe(hub, bus, topic, since)
-            if connection.overflowed:
+            if connection.overflowed or closing:
                 break
     finally:
         for topic in list(connection.topics):

@@ -28,6 +28,7 @@ class Settings:
     ws_max_topics: int = 200
     ws_max_message_bytes: int = 64 * 1024
     ws_heartbeat_s: float = 25.0
+    ws_max_per_address: int = 200  # kiosks behind one NAT share an address: generous, but bounded
     long_poll_max_s: float = 60.0
     bus_history: int = 100
     config_poll_s: float = 2.0  # how often the configuration file is checked for changes (0: never)

@@ -36,6 +36,7 @@ from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
 from signage.web.errors import error_middleware, json_error
 from signage.web.keys import (
+    ADDRESSES,
     BUS,
     CONFIG,
     ENGINE,
@@ -196,6 +197,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
     app[METRICS] = Metrics()
     sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
     app[SOCKETS] = sockets
+    app[ADDRESSES] = {}
     app.cleanup_ctx.append(_resources)
     if settings.config_poll_s > 0:
         app.cleanup_ctx.append(_config_watcher)

@@ -57,3 +57,4 @@ RENDERS = web.AppKey("renders", RenderCache[bytes])
 JOBS = web.AppKey("jobs", WorkQueue)
 SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionStore)
 PUSH_WORKERS = web.AppKey("push_workers", list[PushWorker])
+ADDRESSES = web.AppKey("addresses", dict[str, int])  # open WebSocket and SSE connections per client address

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
 
-from channels.websocket import CLOSE_SLOW_CONSUMER
+from channels.websocket import CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS, CLOSE_TOO_MANY_TOPICS
+from signage.config import demo_config_path
+from signage.settings import Settings
 from signage.web.keys import BUS, SETTINGS
 from tests.helpers import next_frame, post_parking
 
@@ -110,3 +114,44 @@ async def test_a_slow_client_is_dropped_and_the_others_keep_receiving(client) ->
             codes.add(message.data)  # the close frame's code, as a browser's CloseEvent.code reports it
             break
     assert CLOSE_SLOW_CONSUMER in codes
+
+
+async def _close_code(ws: Any) -> int:
+    while True:
+        message = await asyncio.wait_for(ws.receive(), timeout=5)
+        if message.type.name in ("CLOSE", "CLOSING", "CLOSED"):
+            return int(ws.close_code or message.data)
+
+
+async def test_limits_are_refused_with_clear_close_codes(aiohttp_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from signage.web.app import create_app
+
+    settings = Settings(config_path=demo_config_path(), role="web", redis_url=None,
+                        sqlite_path=str(tmp_path / "s.sqlite3"), ws_max_per_address=3, ws_max_topics=3,
+                        ws_max_message_bytes=1024)
+    client = await aiohttp_client(create_app(settings))
+    # Message size: RFC 6455's 1009.
+    big = await client.ws_connect("/ws")
+    await big.send_str("x" * 1025)
+    assert await _close_code(big) == 1009
+    # Topics per connection.
+    many = await client.ws_connect("/ws")
+    await many.send_json({"type": "subscribe", "topics": [f"parking/p{n}" for n in range(4)]})
+    assert await _close_code(many) == CLOSE_TOO_MANY_TOPICS
+    # Connections per address.
+    held = [await client.ws_connect("/ws") for _ in range(3)]
+    extra = await client.ws_connect("/ws")
+    assert await _close_code(extra) == CLOSE_TOO_MANY_CONNECTIONS
+    await held[0].send_json({"type": "ping"})
+    assert (await next_frame(held[0]))["type"] == "pong"  # the others are untouched
+    await held[0].close()
+    for _ in range(50):  # the server notices the close, then the place is free again
+        again = await client.ws_connect("/ws")
+        await again.send_json({"type": "ping"})
+        message = await asyncio.wait_for(again.receive(), timeout=5)
+        if message.type.name == "TEXT":
+            break
+        await asyncio.sleep(0.02)
+    assert message.type.name == "TEXT"
+    for ws in (*held[1:], again):
+        await ws.close()
