@@ -22,6 +22,7 @@ from channels.push_api import vapid_keys
 from channels.push_sender import PushSender
 from channels.push_subscriptions import SubscriptionStore
 from channels.push_worker import PushWorker
+from channels.sse import routes as sse_routes
 from channels.websocket import websocket_handler
 from renderers.cache import RenderCache
 from signage.bus import open_bus
@@ -207,6 +208,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(panel_routes)
         app.add_routes(open_alert_routes)
         app.add_routes(push_routes)
+        app.add_routes(sse_routes)
         app.router.add_get("/ws", websocket_handler)
         app.router.add_get("/static/{name}", _static)
         app.on_shutdown.append(_close_sockets)
