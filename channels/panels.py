@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import math
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
+from channels.panel_auth import presented_token
 from renderers.kiosk import render_kiosk_page, render_static_page
 from renderers.panel_content import render_panel_content
 from renderers.preview import panel_preview_png
@@ -16,9 +19,10 @@ from signage.board import Decision
 from signage.engine import EXPLAIN_PREFIX
 from signage.model import Lane, ProfileKind
 from signage.pipeline import Pipeline
+from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant, parse_instant
 from signage.web.errors import json_error
-from signage.web.keys import BUS, CONFIG, ENGINE, HUB, METRICS, RENDERS, SETTINGS
+from signage.web.keys import BUS, CONFIG, ENGINE, HUB, METRICS, PANEL_STATUS, PANEL_TOKENS, RENDERS, SETTINGS, SOCKETS
 
 __all__ = ["routes"]
 
@@ -47,6 +51,18 @@ def _panel_or_404(request: web.Request) -> str:
     return panel_id
 
 
+async def authenticated(request: web.Request, panel_id: str, required: bool) -> bool:
+    """True when the request carries this panel's token; 401 for a wrong one, or for none when ``required``.
+    Without a token a request is a viewer's (what panels show is public), not the panel's."""
+    token = presented_token(request)
+    if token is None and not required:
+        return False
+    if not await request.app[PANEL_TOKENS].check(panel_id, token):
+        raise json_error(web.HTTPUnauthorized, "bad_token" if token else "token_required",
+                         f"this needs panel {panel_id}'s token (Authorization: Bearer …)")
+    return True
+
+
 @routes.get("/api/v1/panels")
 async def list_panels(request: web.Request) -> web.Response:
     config = request.app[CONFIG].current
@@ -59,6 +75,7 @@ async def list_panels(request: web.Request) -> web.Response:
             "kind": config.profiles[panel.profile].kind.value, "language": panel.language,
             "content": {"etag": content["etag"], "lane": content["lane"], "updated_at": content.get("updated_at"),
                         "url": f"/api/v1/panels/{panel.id}/content"},
+            "status": await request.app[PANEL_STATUS].status(panel.id),
         })
     return web.json_response({"panels": panels})
 
@@ -80,6 +97,8 @@ async def panel_content(request: web.Request) -> web.StreamResponse:
     if fmt not in FORMATS:
         metrics.panel_requests.labels(format="invalid", status="400").inc()
         raise json_error(web.HTTPBadRequest, "bad_format", f"format must be one of {', '.join(FORMATS)}")
+    if await authenticated(request, panel_id, required=False):
+        await request.app[PANEL_STATUS].seen(panel_id, "poll")
     kind = config.profiles[config.panels[panel_id].profile].kind
     if fmt == "multi" and kind is ProfileKind.KIOSK:
         metrics.panel_requests.labels(format=fmt, status="406").inc()
@@ -136,6 +155,96 @@ async def panel_preview(request: web.Request) -> web.Response:
     if _matches(request, etag):
         return web.Response(status=304, headers=headers)
     return web.Response(body=await _preview(request, content), content_type="image/png", headers=headers)
+
+
+MAX_RECEIPT_BYTES = 4096
+
+
+async def _receipt(request: web.Request, panel_id: str, etag: object, via: str) -> dict[str, Any]:
+    if not isinstance(etag, str) or not 0 < len(etag) <= 64:
+        raise json_error(web.HTTPBadRequest, "bad_receipt", "etag: the etag of the content the panel displays")
+    current = await current_content(request, panel_id)
+    return await request.app[PANEL_STATUS].receipt(panel_id, etag.strip('"').split("-")[0], current, via)
+
+
+@routes.post("/api/v1/panels/{panel_id}/receipts")
+async def panel_receipt(request: web.Request) -> web.Response:
+    """Proof of display: the panel says what it shows; the answer says whether that is what it was sent."""
+    panel_id = _panel_or_404(request)
+    await authenticated(request, panel_id, required=True)
+    raw = await request.content.read(MAX_RECEIPT_BYTES + 1)
+    if len(raw) > MAX_RECEIPT_BYTES:
+        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_RECEIPT_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise json_error(web.HTTPBadRequest, "bad_json", "the body is not JSON") from exc
+    etag = body.get("etag") if isinstance(body, dict) else None
+    return web.json_response(await _receipt(request, panel_id, etag, "receipt"))
+
+
+@routes.get("/api/v1/panels/{panel_id}/stream")
+async def panel_stream(request: web.Request) -> web.StreamResponse:
+    """A WebSocket for one panel: the content itself on connect and on every change (not a nudge to poll),
+    heartbeats both ways, receipts back."""
+    panel_id = _panel_or_404(request)
+    await authenticated(request, panel_id, required=True)
+    fmt = request.query.get("format", "json")
+    if fmt not in ("json", "multi"):
+        raise json_error(web.HTTPBadRequest, "bad_format", "format must be json or multi")
+    app = request.app
+    settings, hub, status = app[SETTINGS], app[HUB], app[PANEL_STATUS]
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=MAX_RECEIPT_BYTES)
+    await ws.prepare(request)
+    app[SOCKETS].add(ws)
+    topic = f"panel/{panel_id}"
+    changed: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
+
+    class Nudge:
+        def offer(self, update: Any) -> None:
+            with contextlib.suppress(asyncio.QueueFull):  # one pending nudge is enough: the latest is sent
+                changed.put_nowait(None)
+
+    async def push_content() -> None:
+        sent = ""
+        while True:
+            content = await current_content(request, panel_id)
+            if content["etag"] != sent:
+                sent = content["etag"]
+                body = content["multi"] if fmt == "multi" and "multi" in content else content
+                await ws.send_json({"type": "content", "etag": sent, "format": fmt, "content": body})
+            await changed.get()
+
+    nudge = Nudge()
+    hub.add(topic, nudge)
+    pusher = asyncio.create_task(push_content(), name=f"panel-stream {panel_id}")
+    await status.seen(panel_id, "stream")
+    try:
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                continue
+            try:
+                frame = json.loads(message.data)
+            except json.JSONDecodeError:
+                await ws.send_json({"type": "error", "code": "bad_json", "message": "the frame is not JSON"})
+                continue
+            kind = frame.get("type") if isinstance(frame, dict) else None
+            if kind == "heartbeat":
+                await status.seen(panel_id, "stream")
+                await ws.send_json({"type": "heartbeat"})
+            elif kind == "receipt":
+                try:
+                    await ws.send_json({"type": "receipt", **await _receipt(request, panel_id, frame.get("etag"),
+                                                                            "stream")})
+                except web.HTTPBadRequest:
+                    await ws.send_json({"type": "error", "code": "bad_receipt", "message": "etag is needed"})
+            else:
+                await ws.send_json({"type": "error", "code": "unknown_type",
+                                    "message": "type must be heartbeat or receipt"})
+    finally:
+        hub.remove(topic, nudge)
+        await cancel_and_wait(pusher)
+    return ws
 
 
 @routes.get("/kiosk/{panel_id}")

@@ -134,6 +134,44 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_panels(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from channels.panel_auth import PanelTokens
+    from signage.store import open_store
+
+    settings = Settings.from_env(_config_path(args.config))
+    try:
+        config = load_config(settings.config_path)
+    except ConfigInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return 2
+    if args.panel not in config.panels:
+        print(f"signage panels: no panel {args.panel!r} (known: {', '.join(config.panels)})", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        store = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
+        try:
+            tokens = PanelTokens(store)
+            if args.action == "revoke":
+                revoked = await tokens.revoke(args.panel)
+                print(f"panel {args.panel}: " + ("every token revoked" if revoked else "had no token"),
+                      file=sys.stderr)
+                return 0
+            token = await tokens.issue(args.panel, keep_previous=args.keep_previous)
+            print(token)
+            print(f"panel {args.panel}: new token above, shown only now; it is stored as a digest. "
+                  + ("The previous one stays valid until the next rotation." if args.keep_previous
+                     else "Any previous token no longer works."), file=sys.stderr)
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
 def _new_vapid_private_key() -> str:
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -235,6 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     vapid = sub.add_parser("vapid-keys", help="generate a VAPID key pair for Web Push")
     vapid.set_defaults(func=cmd_vapid_keys)
+
+    panels = sub.add_parser("panels", help="issue, rotate or revoke a panel's token")
+    panels.add_argument("action", choices=["token", "revoke"])
+    panels.add_argument("panel", help="the panel's id")
+    panels.add_argument("--keep-previous", action="store_true",
+                        help="with token: the previous token stays valid until the next rotation")
+    panels.add_argument("--config", default="demo", help="configuration file, or 'demo'")
+    panels.set_defaults(func=cmd_panels)
 
     render = sub.add_parser("render", help="render a message for a profile: MULTI, PNG, kiosk HTML, push or CAP")
     render.add_argument("--profile", required=True, help="a built-in profile or one of the configuration's")

@@ -15,6 +15,8 @@ import aiohttp
 from aiohttp import WSCloseCode, web
 
 from channels.hub import Hub
+from channels.panel_auth import PanelTokens
+from channels.panel_status import PanelStatus
 from channels.panels import routes as panel_routes
 from channels.pixel_stream import PixelStreamer
 from channels.push_api import routes as push_routes
@@ -46,6 +48,8 @@ from signage.web.keys import (
     INTAKE,
     JOBS,
     METRICS,
+    PANEL_STATUS,
+    PANEL_TOKENS,
     PUSH_WORKERS,
     RENDERS,
     RUNNERS,
@@ -97,6 +101,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[INTAKE] = Intake(app[BUS], app[STORE], app[METRICS])
     app[JOBS] = open_work_queue(settings.redis_url, settings.redis_prefix, settings.push_reclaim_s)
     app[SUBSCRIPTIONS] = SubscriptionStore(app[STORE])
+    app[PANEL_TOKENS] = PanelTokens(app[STORE])
+    app[PANEL_STATUS] = PanelStatus(app[STORE], offline_after_s=settings.panel_offline_after_s)
     try:
         yield
     finally:

@@ -8,6 +8,8 @@ import aiohttp
 from aiohttp import web
 
 from channels.hub import Hub
+from channels.panel_auth import PanelTokens
+from channels.panel_status import PanelStatus
 from channels.pixel_stream import PixelStreamer
 from channels.push_subscriptions import SubscriptionStore
 from channels.push_worker import PushWorker
@@ -58,3 +60,5 @@ JOBS = web.AppKey("jobs", WorkQueue)
 SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionStore)
 PUSH_WORKERS = web.AppKey("push_workers", list[PushWorker])
 ADDRESSES = web.AppKey("addresses", dict[str, int])  # open WebSocket and SSE connections per client address
+PANEL_TOKENS = web.AppKey("panel_tokens", PanelTokens)
+PANEL_STATUS = web.AppKey("panel_status", PanelStatus)
