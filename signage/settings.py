@@ -54,6 +54,7 @@ class Settings:
             vapid_private_key=env.get("SIGNAGE_VAPID_PRIVATE_KEY") or None,
             vapid_subject=env.get("SIGNAGE_VAPID_SUBJECT", "mailto:signage@localhost"),
             push_services=tuple(p.strip() for p in env.get("SIGNAGE_PUSH_SERVICES", "").split(",") if p.strip()),
+            push_reclaim_s=float(env.get("SIGNAGE_PUSH_RECLAIM_S") or 30.0),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -25,7 +25,7 @@ VAPID = _new_vapid_private_key()
 def no_quiet_config(tmp_path: Path) -> Path:
     """The demo with no city-wide quiet hours, so that these tests do not depend on the time they run."""
     data = yaml.safe_load(demo_config_path().read_text(encoding="utf-8"))
-    data["push"] = {"quiet_hours": "none", "min_interval": "1s"}
+    data["push"] = {"quiet_hours": "none", "min_interval": "0s"}
     path = tmp_path / "city.yaml"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
