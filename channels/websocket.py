@@ -40,12 +40,39 @@ def _frame(**fields: Any) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
+def text_frame(text: str) -> bytes:
+    """An RFC 6455 text frame as a server sends it (unmasked, unfragmented, uncompressed): the same bytes for
+    every client, so an update is framed once however many receive it."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 1 << 16:
+        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return header + payload
+
+
+def wire(update: Update) -> bytes:
+    if not update._wire:
+        update._wire.append(text_frame(update.frame()))
+    return update._wire[0]
+
+
+HIGH_WATER = 64 * 1024  # bytes waiting in a socket before its updates go through the bounded backlog instead
+
+
 class Connection:
     """One client's subscriptions and its bounded outgoing queue."""
 
-    def __init__(self, backlog: int, on_overflow: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, backlog: int, on_overflow: Callable[[], None] = lambda: None,
+                 transport: asyncio.Transport | None = None) -> None:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=backlog)
         self._on_overflow = on_overflow
+        # With a transport, an update is written straight to the socket while nothing waits before it and the
+        # socket keeps up: no task switch per client. Otherwise it waits in the bounded backlog.
+        self._transport = transport
         self.topics: set[str] = set()
         self.overflowed = False
         self._sent: dict[str, tuple[str, int]] = {}  # topic -> (epoch, offset) last queued
@@ -72,6 +99,11 @@ class Connection:
         if sent is not None and sent[0] == update.epoch and update.offset <= sent[1]:
             return  # already delivered: history and live overlap while subscribing
         self._sent[update.topic] = (update.epoch, update.offset)
+        transport = self._transport
+        if (transport is not None and not self.overflowed and self.queue.empty() and not transport.is_closing()
+                and transport.get_write_buffer_size() < HIGH_WATER):
+            transport.write(wire(update))
+            return
         self.send(update.frame())
 
     async def subscribe(self, hub: Hub, bus: Bus, topic: str, since: dict[str, Any] | None) -> None:
@@ -119,7 +151,10 @@ async def _writer(ws: web.WebSocketResponse, connection: Connection) -> None:
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
     app = request.app
     settings = app[SETTINGS]
-    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=settings.ws_max_message_bytes)
+    # No permessage-deflate: a compression context costs tens of KiB per connection, and frames could no
+    # longer be shared between clients.
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=settings.ws_max_message_bytes,
+                               compress=False)
     await ws.prepare(request)
     address = request.remote or "?"
     held = app[ADDRESSES]
@@ -150,7 +185,8 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
         closing.append(asyncio.create_task(
             ws.close(code=CLOSE_SLOW_CONSUMER, message=b"too slow: reconnect and resubscribe with since")))
 
-    connection = Connection(settings.ws_backlog, drop)
+    transport = request.transport
+    connection = Connection(settings.ws_backlog, drop, transport if isinstance(transport, asyncio.Transport) else None)
     writer = asyncio.create_task(_writer(ws, connection), name="ws-writer")
 
     def error(code: str, message: str) -> None:

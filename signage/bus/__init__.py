@@ -23,6 +23,7 @@ class Update:
     epoch: str
     data: Any
     _frame: list[str] = field(default_factory=list, compare=False, repr=False)
+    _wire: list[bytes] = field(default_factory=list, compare=False, repr=False)  # the WebSocket frame, once
 
     def frame(self) -> str:
         """The WebSocket/SSE text for this update, encoded once however many clients receive it."""
