@@ -10,7 +10,6 @@ idle stream; a client that falls behind its backlog is ended and reconnects with
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from typing import Any
@@ -74,7 +73,7 @@ async def events(request: web.Request) -> web.StreamResponse:
             await connection.subscribe(app[HUB], app[BUS], topic, since.get(topic))
         while not connection.overflowed:
             try:
-                text = await asyncio.wait_for(connection.queue.get(), timeout=KEEPALIVE_S)
+                text = await connection.next_text(timeout=KEEPALIVE_S)
             except TimeoutError:
                 await response.write(b": keepalive\n\n")
                 continue
@@ -90,6 +89,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     except ConnectionResetError:
         pass  # the client went away
     finally:
+        connection.close()
         for topic in list(connection.topics):
             connection.unsubscribe(app[HUB], topic)
         held[address] -= 1

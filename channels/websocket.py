@@ -12,6 +12,7 @@ latest state is sent with ``recovered: false``. Without ``since``, the latest st
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -64,11 +65,23 @@ HIGH_WATER = 64 * 1024  # bytes waiting in a socket before its updates go throug
 
 
 class Connection:
-    """One client's subscriptions and its bounded outgoing queue."""
+    """One client's subscriptions and its bounded backlog of frames to send.
+
+    An idle connection holds no task and no queue: the backlog and its wake-up event are made when something
+    first waits, and ``on_backlog`` is told so that the channel can start a writer for as long as it lasts.
+    """
+
+    __slots__ = ("_backlog", "_closed", "_limit", "_on_backlog", "_on_overflow", "_pending", "_ready", "_sent",
+                 "_transport", "overflowed", "topics")
 
     def __init__(self, backlog: int, on_overflow: Callable[[], None] = lambda: None,
-                 transport: asyncio.Transport | None = None) -> None:
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=backlog)
+                 transport: asyncio.Transport | None = None,
+                 on_backlog: Callable[[], None] = lambda: None) -> None:
+        self._limit = backlog
+        self._backlog: collections.deque[str] | None = None
+        self._ready: asyncio.Event | None = None
+        self._closed = False
+        self._on_backlog = on_backlog
         self._on_overflow = on_overflow
         # With a transport, an update is written straight to the socket while nothing waits before it and the
         # socket keeps up: no task switch per client. Otherwise it waits in the bounded backlog.
@@ -76,19 +89,50 @@ class Connection:
         self.topics: set[str] = set()
         self.overflowed = False
         self._sent: dict[str, tuple[str, int]] = {}  # topic -> (epoch, offset) last queued
-        self._pending: dict[str, list[Update]] = {}  # topics being subscribed: live updates wait here
+        self._pending: dict[str, list[Update]] | None = None  # topics being subscribed: live updates wait here
 
     def send(self, text: str) -> None:
-        if self.overflowed:
+        if self.overflowed or self._closed:
             return
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
+        if self._backlog is None or self._ready is None:
+            self._backlog, self._ready = collections.deque(), asyncio.Event()
+        if len(self._backlog) >= self._limit:
             self.overflowed = True
             self._on_overflow()
+            return
+        self._backlog.append(text)
+        self._ready.set()
+        self._on_backlog()
+
+    @property
+    def waiting(self) -> bool:
+        return bool(self._backlog)
+
+    def take(self) -> str | None:
+        """The next frame waiting, or None."""
+        if not self._backlog:
+            return None
+        return self._backlog.popleft()
+
+    async def next_text(self, timeout: float | None = None) -> str | None:
+        """Wait for the next frame; None once the connection is closed. Raises ``TimeoutError``."""
+        while not self._closed:
+            text = self.take()
+            if text is not None:
+                return text
+            if self._ready is None:
+                self._backlog, self._ready = collections.deque(), asyncio.Event()
+            self._ready.clear()
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        return None
+
+    def close(self) -> None:
+        self._closed = True
+        if self._ready is not None:
+            self._ready.set()
 
     def offer(self, update: Update) -> None:
-        pending = self._pending.get(update.topic)
+        pending = self._pending.get(update.topic) if self._pending else None
         if pending is not None:
             pending.append(update)
             return
@@ -100,13 +144,15 @@ class Connection:
             return  # already delivered: history and live overlap while subscribing
         self._sent[update.topic] = (update.epoch, update.offset)
         transport = self._transport
-        if (transport is not None and not self.overflowed and self.queue.empty() and not transport.is_closing()
+        if (transport is not None and not self.overflowed and not self._backlog and not transport.is_closing()
                 and transport.get_write_buffer_size() < HIGH_WATER):
             transport.write(wire(update))
             return
         self.send(update.frame())
 
     async def subscribe(self, hub: Hub, bus: Bus, topic: str, since: dict[str, Any] | None) -> None:
+        if self._pending is None:
+            self._pending = {}
         self._pending[topic] = []
         self.topics.add(topic)
         hub.add(topic, self)
@@ -124,6 +170,8 @@ class Connection:
                 self.send(_frame(type="subscribed", topic=topic, recovered=False))
         finally:
             buffered = self._pending.pop(topic, [])
+            if not self._pending:
+                self._pending = None
         for update in [*history, *buffered]:
             self._queue_update(update)
 
@@ -143,9 +191,42 @@ def _parse_since(value: Any, topic: str) -> dict[str, Any] | None:
     return entry
 
 
-async def _writer(ws: web.WebSocketResponse, connection: Connection) -> None:
-    while (text := await connection.queue.get()) is not None:
+async def _drain(ws: web.WebSocketResponse, connection: Connection) -> None:
+    """Send what waits in the backlog, then end: an idle connection keeps no writer task."""
+    while (text := connection.take()) is not None:
         await ws.send_str(text)
+
+
+class _Session:
+    """One WebSocket's writer and closing, as methods rather than closures: ten thousand idle connections
+    should cost as little as possible."""
+
+    __slots__ = ("closing", "connection", "writer", "ws")
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self.connection: Connection | None = None
+        self.writer: asyncio.Task[None] | None = None
+        self.closing: asyncio.Task[bool] | None = None
+
+    def start_writer(self) -> None:
+        if (self.writer is None or self.writer.done()) and self.connection is not None:
+            self.writer = asyncio.create_task(_drain(self.ws, self.connection), name="ws-writer")
+
+    def stop_writer(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+
+    def drop(self) -> None:
+        # The writer may be stuck waiting for this client's socket: stop it, then close with a code that
+        # tells the client to reconnect and recover with ``since``.
+        self.stop_writer()
+        self.closing = asyncio.create_task(
+            self.ws.close(code=CLOSE_SLOW_CONSUMER, message=b"too slow: reconnect and resubscribe with since"))
+
+    def error(self, code: str, message: str) -> None:
+        if self.connection is not None:
+            self.connection.send(_frame(type="error", code=code, message=message))
 
 
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
@@ -176,21 +257,14 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
     settings, hub, bus, metrics = app[SETTINGS], app[HUB], app[BUS], app[METRICS]
     app[SOCKETS].add(ws)
     metrics.ws_connections.inc()
-    closing: list[asyncio.Task[bool]] = []
 
-    def drop() -> None:
-        # The writer may be stuck waiting for this client's socket: stop it, then close with a code that
-        # tells the client to reconnect and recover with ``since``.
-        writer.cancel()
-        closing.append(asyncio.create_task(
-            ws.close(code=CLOSE_SLOW_CONSUMER, message=b"too slow: reconnect and resubscribe with since")))
-
+    session = _Session(ws)
     transport = request.transport
-    connection = Connection(settings.ws_backlog, drop, transport if isinstance(transport, asyncio.Transport) else None)
-    writer = asyncio.create_task(_writer(ws, connection), name="ws-writer")
+    connection = session.connection = Connection(
+        settings.ws_backlog, session.drop, transport if isinstance(transport, asyncio.Transport) else None,
+        session.start_writer)
 
-    def error(code: str, message: str) -> None:
-        connection.send(_frame(type="error", code=code, message=message))
+    error = session.error
 
     try:
         async for message in ws:
@@ -223,9 +297,9 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
                     continue
                 elif len(connection.topics) >= settings.ws_max_topics:
                     refused = f"at most {settings.ws_max_topics} topics per connection"
-                    error("too_many_topics", refused)
-                    writer.cancel()
-                    closing.append(asyncio.create_task(ws.close(code=CLOSE_TOO_MANY_TOPICS, message=refused.encode())))
+                    session.stop_writer()  # the close frame's reason says why
+                    session.closing = asyncio.create_task(ws.close(code=CLOSE_TOO_MANY_TOPICS,
+                                                                   message=refused.encode()))
                     break
                 else:
                     try:
@@ -234,20 +308,20 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
                         error("bad_since", str(exc))
                         continue
                     await connection.subscribe(hub, bus, topic, since)
-            if connection.overflowed or closing:
+            if connection.overflowed or session.closing is not None:
                 break
     finally:
         for topic in list(connection.topics):
             connection.unsubscribe(hub, topic)
         if connection.overflowed:
             metrics.ws_dropped.inc()
-        with contextlib.suppress(asyncio.QueueFull):
-            connection.queue.put_nowait(None)
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await asyncio.wait_for(writer, timeout=5)
-        for task in closing:
+        connection.close()
+        if session.writer is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(session.writer, timeout=5)
+        if session.closing is not None:
             with contextlib.suppress(Exception):
-                await task
+                await session.closing
         metrics.ws_connections.dec()
         if not ws.closed:
             await ws.close(code=WSCloseCode.OK)

@@ -55,6 +55,7 @@ class Settings:
             vapid_subject=env.get("SIGNAGE_VAPID_SUBJECT", "mailto:signage@localhost"),
             push_services=tuple(p.strip() for p in env.get("SIGNAGE_PUSH_SERVICES", "").split(",") if p.strip()),
             push_reclaim_s=float(env.get("SIGNAGE_PUSH_RECLAIM_S") or 30.0),
+            ws_max_per_address=int(env.get("SIGNAGE_WS_MAX_PER_ADDRESS") or 200),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
