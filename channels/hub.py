@@ -56,6 +56,10 @@ class Hub:
             if not subscribers:
                 del self._subscribers[topic]
 
+    def peek(self, topic: str) -> Update | None:
+        """The newest update of ``topic`` this process holds, without asking the bus (the hot path of polls)."""
+        return self._latest.get(topic)
+
     async def latest(self, topic: str) -> Update | None:
         """The newest update of ``topic``: from memory, or from the bus's history the first time."""
         held = self._latest.get(topic)

@@ -34,7 +34,8 @@ async def current_content(request: web.Request, panel_id: str) -> dict[str, Any]
     """What the panel shows now; before the engine has said anything, its default (a panel is never blank)."""
     update = await request.app[HUB].latest(f"panel/{panel_id}")
     if update is not None:
-        return dict(update.data)
+        data: dict[str, Any] = update.data  # shared with every poll of this panel: read, never changed
+        return data
     config = request.app[CONFIG].current
     panel = config.panels[panel_id]
     default = Pipeline.default_message_for(config, panel_id)
@@ -51,6 +52,35 @@ def _panel_or_404(request: web.Request) -> str:
     return panel_id
 
 
+def _not_modified(request: web.Request) -> web.Response | None:
+    """The poll that most panels make most of the time, answered with as little work as possible: a plain
+    ``If-None-Match`` naming what the panel already shows. Anything else goes the full way."""
+    query = request.query_string
+    if not query:
+        fmt = "json"
+    elif query.startswith("format=") and "&" not in query:
+        fmt = query[7:]
+        if fmt not in FORMATS:
+            return None
+    else:
+        return None
+    headers = request.headers
+    if "Authorization" in headers:
+        return None
+    panel_id = request.match_info["panel_id"]
+    app = request.app
+    if panel_id not in app[CONFIG].current.panels:
+        return None
+    update = app[HUB].peek("panel/" + panel_id)
+    if update is None:
+        return None
+    etag = f'"{update.data["etag"]}-{fmt}"'
+    if headers.get("If-None-Match") != etag:
+        return None
+    app[METRICS].panel_request(fmt, "304")
+    return web.Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
 async def authenticated(request: web.Request, panel_id: str, required: bool) -> bool:
     """True when the request carries this panel's token; 401 for a wrong one, or for none when ``required``.
     Without a token a request is a viewer's (what panels show is public), not the panel's."""
@@ -61,6 +91,64 @@ async def authenticated(request: web.Request, panel_id: str, required: bool) -> 
         raise json_error(web.HTTPUnauthorized, "bad_token" if token else "token_required",
                          f"this needs panel {panel_id}'s token (Authorization: Bearer …)")
     return True
+
+
+def _etag(content: dict[str, Any], fmt: str) -> str:
+    return f'"{content["etag"]}-{fmt}"'
+
+
+def _matches(request: web.Request, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    return any(candidate.strip() in (etag, f"W/{etag}", "*") for candidate in header.split(","))
+
+
+@routes.get("/api/v1/panels/{panel_id}/content")
+async def panel_content(request: web.Request) -> web.StreamResponse:
+    fast = _not_modified(request)
+    if fast is not None:
+        return fast
+    panel_id = _panel_or_404(request)
+    config, metrics, settings = request.app[CONFIG].current, request.app[METRICS], request.app[SETTINGS]
+    query = request.query
+    fmt = query.get("format", "json")
+    if fmt not in FORMATS:
+        metrics.panel_request("invalid", "400")
+        raise json_error(web.HTTPBadRequest, "bad_format", f"format must be one of {', '.join(FORMATS)}")
+    if ("Authorization" in request.headers or "token" in query) and await authenticated(request, panel_id,
+                                                                                           required=False):
+        await request.app[PANEL_STATUS].seen(panel_id, "poll")
+    kind = config.profiles[config.panels[panel_id].profile].kind
+    if fmt == "multi" and kind is ProfileKind.KIOSK:
+        metrics.panel_request(fmt, "406")
+        raise json_error(web.HTTPNotAcceptable, "format_unavailable", "a kiosk has no MULTI content")
+    wait = 0.0
+    if "wait" in query:
+        try:
+            wait = float(query["wait"])
+        except ValueError:
+            wait = math.nan
+        if not 0 <= wait <= settings.long_poll_max_s:
+            raise json_error(web.HTTPBadRequest, "bad_wait",
+                             f"wait must be a number of seconds from 0 to {settings.long_poll_max_s:g}")
+    content = await current_content(request, panel_id)
+    if wait > 0 and _matches(request, _etag(content, fmt)):
+        # Long poll: answer as soon as the content changes, or 304 when nothing did within ``wait``.
+        await request.app[HUB].wait_change(f"panel/{panel_id}", wait)
+        content = await current_content(request, panel_id)
+    etag = _etag(content, fmt)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _matches(request, etag):
+        metrics.panel_request(fmt, "304")
+        return web.Response(status=304, headers=headers)
+    metrics.panel_request(fmt, "200")
+    if fmt == "multi":
+        return web.Response(text=content["multi"], content_type="text/plain", charset="utf-8", headers=headers)
+    if fmt == "html":
+        return web.Response(text=render_static_page(content), content_type="text/html", charset="utf-8",
+                            headers=headers)
+    if fmt == "png":
+        return web.Response(body=await _preview(request, content), content_type="image/png", headers=headers)
+    return web.json_response(content, headers=headers)
 
 
 @routes.get("/api/v1/panels")
@@ -78,59 +166,6 @@ async def list_panels(request: web.Request) -> web.Response:
             "status": await request.app[PANEL_STATUS].status(panel.id),
         })
     return web.json_response({"panels": panels})
-
-
-def _etag(content: dict[str, Any], fmt: str) -> str:
-    return f'"{content["etag"]}-{fmt}"'
-
-
-def _matches(request: web.Request, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    return any(candidate.strip() in (etag, f"W/{etag}", "*") for candidate in header.split(","))
-
-
-@routes.get("/api/v1/panels/{panel_id}/content")
-async def panel_content(request: web.Request) -> web.StreamResponse:
-    panel_id = _panel_or_404(request)
-    config, metrics, settings = request.app[CONFIG].current, request.app[METRICS], request.app[SETTINGS]
-    fmt = request.query.get("format", "json")
-    if fmt not in FORMATS:
-        metrics.panel_requests.labels(format="invalid", status="400").inc()
-        raise json_error(web.HTTPBadRequest, "bad_format", f"format must be one of {', '.join(FORMATS)}")
-    if await authenticated(request, panel_id, required=False):
-        await request.app[PANEL_STATUS].seen(panel_id, "poll")
-    kind = config.profiles[config.panels[panel_id].profile].kind
-    if fmt == "multi" and kind is ProfileKind.KIOSK:
-        metrics.panel_requests.labels(format=fmt, status="406").inc()
-        raise json_error(web.HTTPNotAcceptable, "format_unavailable", "a kiosk has no MULTI content")
-    wait = 0.0
-    if "wait" in request.query:
-        try:
-            wait = float(request.query["wait"])
-        except ValueError:
-            wait = math.nan
-        if not 0 <= wait <= settings.long_poll_max_s:
-            raise json_error(web.HTTPBadRequest, "bad_wait",
-                             f"wait must be a number of seconds from 0 to {settings.long_poll_max_s:g}")
-    content = await current_content(request, panel_id)
-    if wait > 0 and _matches(request, _etag(content, fmt)):
-        # Long poll: answer as soon as the content changes, or 304 when nothing did within ``wait``.
-        await request.app[HUB].wait_change(f"panel/{panel_id}", wait)
-        content = await current_content(request, panel_id)
-    etag = _etag(content, fmt)
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if _matches(request, etag):
-        metrics.panel_requests.labels(format=fmt, status="304").inc()
-        return web.Response(status=304, headers=headers)
-    metrics.panel_requests.labels(format=fmt, status="200").inc()
-    if fmt == "multi":
-        return web.Response(text=content["multi"], content_type="text/plain", charset="utf-8", headers=headers)
-    if fmt == "html":
-        return web.Response(text=render_static_page(content), content_type="text/html", charset="utf-8",
-                            headers=headers)
-    if fmt == "png":
-        return web.Response(body=await _preview(request, content), content_type="image/png", headers=headers)
-    return web.json_response(content, headers=headers)
 
 
 async def _preview(request: web.Request, content: dict[str, Any]) -> bytes:

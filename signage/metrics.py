@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["Metrics"]
@@ -10,6 +12,7 @@ __all__ = ["Metrics"]
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self._panel_children: dict[tuple[str, str], Any] = {}
         self.feed_deliveries = Counter(
             "signage_feed_deliveries", "Feed deliveries received, by feed and result",
             ["feed", "result"], registry=self.registry)
@@ -47,3 +50,10 @@ class Metrics:
             registry=self.registry)
         self.push_subscriptions = Gauge(
             "signage_push_subscriptions", "Push subscriptions held (a count, never who)", registry=self.registry)
+
+    def panel_request(self, fmt: str, status: str) -> None:
+        """Count a panel content request; the labelled counter is looked up once (polls are the hot path)."""
+        child = self._panel_children.get((fmt, status))
+        if child is None:
+            child = self._panel_children[(fmt, status)] = self.panel_requests.labels(format=fmt, status=status)
+        child.inc()
