@@ -33,7 +33,7 @@ class PushWorker:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._queue = queue
         self._subscriptions = subscriptions
-        self._sender = sender
+        self.sender = sender
         self._metrics = metrics
         self._tz = ZoneInfo(timezone)
         self._batch_size = batch_size
@@ -80,7 +80,7 @@ class PushWorker:
             return "missing"  # unsubscribed since the decision
         if not decision.get("urgent") and self._quiet(subscription):
             return "quiet"
-        result = await self._sender.send(subscription, self.payload(decision, subscription),
+        result = await self.sender.send(subscription, self.payload(decision, subscription),
                                          ttl_s=int(decision.get("ttl_s", 4 * 3600)),
                                          urgency=str(decision.get("urgency", "normal")),
                                          topic=str(decision["topic"]))

@@ -93,16 +93,32 @@ async def test_phones_get_the_alert_in_their_language_encrypted_for_them(push_se
     assert base not in metrics and "anne" not in metrics  # nothing personal in metrics
 
 
-async def test_a_push_service_answering_429_then_201_is_retried_after_its_delay(push_setup) -> None:  # type: ignore[no-untyped-def]
+async def test_a_push_service_answering_503_then_429_then_201_is_retried(push_setup) -> None:  # type: ignore[no-untyped-def]
     client, state, base = push_setup
     await subscribe(client, base, "carla")
-    state.script("carla", (429, {"Retry-After": "1"}))
+    state.script("carla", (503, {}), (429, {"Retry-After": "1"}))
     started = asyncio.get_running_loop().time()
     await post_alert(client, "WP2", "Orages")
     await wait_for(lambda: any(r.name == "carla" and r.status == 201 for r in state.received))
     statuses = [r.status for r in state.received if r.name == "carla"]
-    assert statuses == [429, 201]
+    assert statuses == [503, 429, 201]  # a 5xx is retried with backoff, a 429 after its Retry-After
     assert asyncio.get_running_loop().time() - started >= 1.0  # Retry-After honoured
+    metrics = await (await client.get("/metrics")).text()
+    assert "signage_push_attempts_total 3.0" in metrics and 'signage_push_messages_total{outcome="sent"} 1.0' in metrics
+
+
+async def test_the_vapid_header_is_signed_once_per_push_service(push_setup) -> None:  # type: ignore[no-untyped-def]
+    from signage.web.keys import PUSH_WORKERS
+
+    client, state, base = push_setup
+    for name in ("kim", "lea", "max"):
+        await subscribe(client, base, name)
+    await post_alert(client, "WP8", "Grêle")
+    await post_alert(client, "WP9", "Grêle forte")
+    await wait_for(lambda: len(state.received) == 6)
+    tokens = {r.headers["authorization"] for r in state.received}
+    assert len(tokens) == 1  # six messages, one VAPID signature reused
+    assert client.app[PUSH_WORKERS][0].sender.signatures == 1
 
 
 async def test_a_gone_subscription_is_forgotten(push_setup) -> None:  # type: ignore[no-untyped-def]
