@@ -11,7 +11,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from signage.config import ConfigInvalid, demo_config_path, load_config
+from signage.config import Config, ConfigInvalid, demo_config_path, load_config
 from signage.settings import ROLES, Settings
 from signage.timeutil import parse_instant
 
@@ -104,6 +104,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_or_report(settings: Settings) -> Config | None:
+    """The configuration, or None after printing every error (``file:line: field: message``)."""
+    try:
+        return load_config(settings.config_path)
+    except ConfigInvalid as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        return None
+
+
 def cmd_feeds(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -111,11 +121,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from signage.store import open_store
 
     settings = Settings.from_env(_config_path(args.config))
-    try:
-        config = load_config(settings.config_path)
-    except ConfigInvalid as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
+    config = _config_or_report(settings)
+    if config is None:
         return 2
 
     async def run() -> int:
@@ -141,11 +148,8 @@ def cmd_panels(args: argparse.Namespace) -> int:
     from signage.store import open_store
 
     settings = Settings.from_env(_config_path(args.config))
-    try:
-        config = load_config(settings.config_path)
-    except ConfigInvalid as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
+    config = _config_or_report(settings)
+    if config is None:
         return 2
     if args.panel not in config.panels:
         print(f"signage panels: no panel {args.panel!r} (known: {', '.join(config.panels)})", file=sys.stderr)

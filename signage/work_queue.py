@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+MAX_JOBS = 100_000
+
 __all__ = ["Job", "MemoryWorkQueue", "RedisWorkQueue", "WorkQueue", "open_work_queue"]
 
 
@@ -87,7 +89,9 @@ class RedisWorkQueue:
 
     async def put(self, data: dict[str, Any]) -> None:
         await self._ensure_group()
-        await self._redis.xadd(self._key, {"job": json.dumps(data, separators=(",", ":"))})
+        # Bounded, so that a deployment with no push worker running cannot fill Redis.
+        await self._redis.xadd(self._key, {"job": json.dumps(data, separators=(",", ":"))}, maxlen=MAX_JOBS,
+                               approximate=True)
 
     async def take(self, worker: str, timeout_s: float = 1.0) -> Job | None:
         await self._ensure_group()
