@@ -19,6 +19,7 @@ from signage.web.keys import CONFIG, HUB
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
+STARTED = datetime.now(UTC).replace(microsecond=0)  # an empty feed was last updated when this process began
 OPEN_HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=30"}
 
 
@@ -55,7 +56,7 @@ async def alerts_atom(request: web.Request) -> web.Response:
                   f"{base}/api/v1/open/alerts/{quote(a.id, safe='')}.xml", config.languages[0])
         for a in alerts
     ]
-    updated = max((a.sent for a in alerts), default=datetime(2026, 1, 1, tzinfo=UTC))
+    updated = max((a.sent for a in alerts), default=STARTED)
     body = render_atom(entries, feed_id=f"{base}/api/v1/open/alerts.atom", title=f"{config.city}: alertes en cours",
                        self_link=f"{base}/api/v1/open/alerts.atom", author=config.city, updated=updated,
                        timezone=config.timezone)
