@@ -29,12 +29,13 @@ from signage.state import LiveState
 from signage.templates import RenderedText, TemplateProblem
 from signage.timeutil import format_instant
 
-__all__ = ["PUSH_TOPIC", "Outcome", "Pipeline", "Publication", "Record"]
+__all__ = ["INDEX_TOPIC", "PUSH_TOPIC", "Outcome", "Pipeline", "Publication", "Record"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALERT_PRIORITY = {"extreme": 100, "severe": 90, "moderate": 70, "minor": 60, "unknown": 50}
 URGENT_SEVERITIES = ("severe", "extreme")
 PUSH_TOPIC = "_push"  # what the push workers send: one entry per topic, never per phone
+INDEX_TOPIC = "_index"  # every public topic that has a value: what open data lists
 RENDER_CACHE_SIZE = 4096
 
 
@@ -113,6 +114,8 @@ class Pipeline:
         self._zone_chains = {p.id: config.zone_ancestors(p.zone) for p in config.panels.values()}
         self._public_patterns = [t.pattern for t in config.topics if t.public]
         self._public: dict[str, bool] = {}  # key -> whether it is published on a public topic
+        self._indexed: set[str] = set()  # public topics published so far
+        self._index_changed = False
         self._topic_messages: dict[str, set[str]] = {}  # topic -> messages sent to it on the WebSocket channel
         self._dirty_topics: set[str] = set()  # topics to publish once the current operation is done
         self._targeted: dict[Targets, tuple[str, ...]] = {}
@@ -237,6 +240,9 @@ class Pipeline:
             if not message_ids:
                 del self._topic_messages[key]  # told once that nothing is left, then forgotten
         outcome.publications.append(Publication(key, data))
+        if value is not None and key not in self._indexed:
+            self._indexed.add(key)
+            self._index_changed = True
         if self._record_deliveries:
             outcome.records.append(Record("delivery", now, {"channel": "websocket", "target": key,
                                                             "format": "json", "content": data}, line))
@@ -252,6 +258,9 @@ class Pipeline:
         dirty, self._dirty_topics = self._dirty_topics, set()
         for topic in sorted(dirty):
             self._publish_topic(topic, now, line, outcome)
+        if self._index_changed:
+            self._index_changed = False
+            outcome.publications.append(Publication(INDEX_TOPIC, {"topics": sorted(self._indexed)}))
 
     # ---- alerts -------------------------------------------------------------------------------------------
     def _alert_zones(self, alert: Alert) -> tuple[str, ...]:
@@ -583,6 +592,7 @@ class Pipeline:
             new.state.apply(Observation(value.key, value.fields, value.observed_at, value.source))
         new.contents = {p: c for p, c in self.contents.items() if p in config.panels}
         new._pushes = dict(self._pushes)
+        new._indexed = set(self._indexed)
         new.push_log = dict(self.push_log)
         outcome = Outcome()
         for alert in self.alerts.values():

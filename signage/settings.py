@@ -30,7 +30,9 @@ class Settings:
     ws_heartbeat_s: float = 25.0
     ws_max_per_address: int = 200  # kiosks behind one NAT share an address: generous, but bounded
     long_poll_max_s: float = 60.0
-    panel_offline_after_s: float = 90.0  # a panel not seen for this long is shown offline
+    panel_offline_after_s: float = 90.0
+    open_burst: int = 60  # open-data requests one address may make at once…
+    open_per_second: float = 2.0  # …and per second after that  # a panel not seen for this long is shown offline
     bus_history: int = 100
     config_poll_s: float = 2.0  # how often the configuration file is checked for changes (0: never)
     # Web Push. The private key is a secret: kept out of repr so that no log line can show it.

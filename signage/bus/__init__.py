@@ -43,6 +43,10 @@ class Bus(Protocol):
 
     async def latest(self, topic: str) -> Update | None: ...
 
+    async def history(self, topic: str) -> list[Update]:
+        """What the bus still holds of ``topic`` (its bounded history), oldest first."""
+        ...
+
     async def since(self, topic: str, offset: int, epoch: str) -> list[Update] | None:
         """Exactly what came after ``offset`` in ``epoch``, or None when that cannot be known any more."""
         ...

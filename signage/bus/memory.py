@@ -45,6 +45,9 @@ class MemoryBus:
         history = self._topics.get(topic)
         return history[-1] if history else None
 
+    async def history(self, topic: str) -> list[Update]:
+        return list(self._topics.get(topic, ()))
+
     async def since(self, topic: str, offset: int, epoch: str) -> list[Update] | None:
         if epoch != self.epoch:
             return None

@@ -98,6 +98,13 @@ class RedisBus:
         entry_id, fields = entries[0]
         return Update(topic, self._offset_of(entry_id), epoch, json.loads(fields["d"]))
 
+    async def history(self, topic: str) -> list[Update]:
+        current, _ = await self._epoch(topic)
+        if current is None:
+            return []
+        entries = await self._redis.xrange(self._stream(topic))
+        return [Update(topic, self._offset_of(i), current, json.loads(f["d"])) for i, f in entries]
+
     async def since(self, topic: str, offset: int, epoch: str) -> list[Update] | None:
         current, top = await self._epoch(topic)
         if current is None or current != epoch or offset > top:

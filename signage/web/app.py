@@ -48,6 +48,7 @@ from signage.web.keys import (
     INTAKE,
     JOBS,
     METRICS,
+    OPEN_LIMITS,
     PANEL_STATUS,
     PANEL_TOKENS,
     PUSH_WORKERS,
@@ -61,6 +62,8 @@ from signage.web.keys import (
 )
 from signage.web.live_config import LiveConfig
 from signage.web.open_alerts import routes as open_alert_routes
+from signage.web.open_data import routes as open_data_routes
+from signage.web.rate_limit import RateLimiter
 from signage.work_queue import open_work_queue
 
 __all__ = ["create_app"]
@@ -217,6 +220,8 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app[RENDERS] = RenderCache(max_entries=512)
         app.add_routes(panel_routes)
         app.add_routes(open_alert_routes)
+        app.add_routes(open_data_routes)
+        app[OPEN_LIMITS] = RateLimiter(settings.open_burst, settings.open_per_second)
         app.add_routes(push_routes)
         app.add_routes(sse_routes)
         app.router.add_get("/ws", websocket_handler)

@@ -22,6 +22,7 @@ from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import Store
 from signage.web.live_config import LiveConfig
+from signage.web.rate_limit import RateLimiter
 from signage.work_queue import WorkQueue
 
 __all__ = [
@@ -62,3 +63,4 @@ PUSH_WORKERS = web.AppKey("push_workers", list[PushWorker])
 ADDRESSES = web.AppKey("addresses", dict[str, int])  # open WebSocket and SSE connections per client address
 PANEL_TOKENS = web.AppKey("panel_tokens", PanelTokens)
 PANEL_STATUS = web.AppKey("panel_status", PanelStatus)
+OPEN_LIMITS = web.AppKey("open_limits", RateLimiter)

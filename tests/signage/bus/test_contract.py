@@ -109,3 +109,12 @@ async def test_the_frame_is_encoded_once_as_the_websocket_update(bus: Bus) -> No
     update = await bus.publish("parking/darcy", {"free": "dix"})
     assert update.frame() is update.frame()
     assert update.frame().startswith('{"type":"update","topic":"parking/darcy","offset":1')
+
+
+async def test_history_gives_what_is_retained_oldest_first(bus: Bus) -> None:
+    assert await bus.history("parking/hist") == []
+    for free in range(3):
+        await bus.publish("parking/hist", {"free": free})
+    history = await bus.history("parking/hist")
+    assert [u.data["free"] for u in history] == [0, 1, 2]
+    assert [u.offset for u in history] == [1, 2, 3] and len({u.epoch for u in history}) == 1
