@@ -63,6 +63,7 @@ from signage.web.keys import (
 from signage.web.live_config import LiveConfig
 from signage.web.open_alerts import routes as open_alert_routes
 from signage.web.open_data import routes as open_data_routes
+from signage.web.openapi import routes as openapi_routes
 from signage.web.rate_limit import RateLimiter
 from signage.work_queue import open_work_queue
 
@@ -221,6 +222,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(panel_routes)
         app.add_routes(open_alert_routes)
         app.add_routes(open_data_routes)
+        app.add_routes(openapi_routes)
         app[OPEN_LIMITS] = RateLimiter(settings.open_burst, settings.open_per_second)
         app.add_routes(push_routes)
         app.add_routes(sse_routes)

@@ -116,22 +116,20 @@ async def open_index(request: web.Request) -> web.Response:
     })
 
 
-@routes.get(r"/api/v1/open/{dataset:parking|air|traffic|transit|waste}{suffix:(\.csv)?}")
 async def open_dataset(request: web.Request) -> web.Response:
     _limited(request)
-    name = request.match_info["dataset"]
-    fmt = _fmt(request, request.match_info["suffix"])
+    name = request.path.removeprefix("/api/v1/open/").removesuffix(".csv")
+    fmt = _fmt(request, ".csv" if request.path.endswith(".csv") else "")
     items = await _dataset(request, name)
     if fmt == "csv":
         return _csv(request, items)
     return _json(request, {"dataset": name, "generated_at": format_instant(datetime.now(UTC)), "items": items})
 
 
-@routes.get(r"/api/v1/open/{dataset:parking|air|traffic|transit|waste}/{item_id}/history")
 async def open_history(request: web.Request) -> web.Response:
     """What the engine still holds of one value's history, within the last ``hours`` (at most 48)."""
     _limited(request)
-    name, item_id = request.match_info["dataset"], request.match_info["item_id"]
+    name, item_id = request.path.split("/")[4], request.match_info["item_id"]
     try:
         hours = float(request.query.get("hours", "24"))
     except ValueError:
@@ -173,10 +171,9 @@ async def _panels(request: web.Request) -> list[dict[str, Any]]:
     return panels
 
 
-@routes.get(r"/api/v1/open/panels{suffix:(\.csv)?}")
 async def open_panels(request: web.Request) -> web.Response:
     _limited(request)
-    fmt = _fmt(request, request.match_info["suffix"])
+    fmt = _fmt(request, ".csv" if request.path.endswith(".csv") else "")
     panels = await _panels(request)
     if fmt == "csv":
         return _csv(request, [{**{k: v for k, v in p.items() if k != "pages"},
@@ -209,3 +206,12 @@ async def open_feeds(request: web.Request) -> web.Response:
     _limited(request)
     update = await request.app[HUB].latest(FEEDS_TOPIC)
     return _json(request, {"feeds": update.data["feeds"] if update else []})
+
+
+# Plain paths, one per dataset, so that every route is what the OpenAPI document says it is.
+for _name in DATASETS:
+    routes.get(f"/api/v1/open/{_name}")(open_dataset)
+    routes.get(f"/api/v1/open/{_name}.csv")(open_dataset)
+    routes.get(f"/api/v1/open/{_name}/{{item_id}}/history")(open_history)
+routes.get("/api/v1/open/panels")(open_panels)
+routes.get("/api/v1/open/panels.csv")(open_panels)

@@ -76,12 +76,13 @@ async def test_the_panel_stream_pushes_content_and_takes_heartbeats_and_receipts
     first = await next_frame(ws, lambda f: f["type"] == "content")
     assert first["format"] == "multi" and first["content"].startswith("[jl3]")
     await post_central_parking(client, darcy=14)
-    changed = await next_frame(ws, lambda f: f["type"] == "content" and "14" in f["content"], timeout=10)
+    # Three car parks are delivered one after the other: wait for the content that shows all three.
+    changed = await next_frame(ws, lambda f: f["type"] == "content" and "14" in f["content"]
+                               and "Grangier 200" in f["content"], timeout=10)
     assert changed["etag"] != first["etag"]
     await ws.send_json({"type": "heartbeat"})
     assert (await next_frame(ws, lambda f: f["type"] == "heartbeat"))["type"] == "heartbeat"
-    latest = (await (await client.get("/api/v1/panels/darcy/content")).json())["etag"]
-    await ws.send_json({"type": "receipt", "etag": latest})
+    await ws.send_json({"type": "receipt", "etag": changed["etag"]})
     receipt = await next_frame(ws, lambda f: f["type"] == "receipt")
     assert receipt["state"] == "shown"
     status = await panel_status(client, "darcy")

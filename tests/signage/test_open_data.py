@@ -35,7 +35,7 @@ async def test_car_parks_as_json_and_csv_with_open_cors_and_caching(client) -> N
     sheet = await client.get("/api/v1/open/parking.csv")
     assert sheet.content_type == "text/csv"
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(await sheet.text()))}
-    assert rows["darcy"]["free"] == "88" and list(rows["darcy"])[0] == "id"
+    assert rows["darcy"]["free"] == "88" and next(iter(rows["darcy"])) == "id"
 
 
 async def test_a_history_window_of_one_car_park(client) -> None:  # type: ignore[no-untyped-def]

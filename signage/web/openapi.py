@@ -1,0 +1,182 @@
+"""The OpenAPI 3.1 document of the HTTP API, served at ``/api/v1/openapi.json``.
+
+It is kept true by tests: every route the application registers must be here with its methods, and a
+schemathesis run calls the documented operations and checks statuses, content types and JSON bodies against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from signage.web.open_data import DATASETS
+
+__all__ = ["openapi_document", "routes"]
+
+routes = web.RouteTableDef()
+
+OBJECT: dict[str, Any] = {"type": "object"}
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message"],
+    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}
+PANEL_ID = {"name": "panel_id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}
+FORMAT_JSON_CSV = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _media(media: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {media: {"schema": {"type": "string"}}}}
+
+
+def _json_or_csv(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": "OK (CSV with format=csv)", "content": {"application/json": {"schema": schema},
+                                                                  "text/csv": {"schema": {"type": "string"}}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(ERROR, description)
+
+
+def _get(summary: str, responses: dict[str, Any], parameters: list[dict[str, Any]] | None = None,
+         tags: tuple[str, ...] = ()) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "responses": responses, "tags": list(tags)}
+    if parameters:
+        operation["parameters"] = parameters
+    return {"get": operation}
+
+
+OPEN = {"304": {"description": "Not modified"}, "429": _error("Too many requests; see Retry-After")}
+ITEMS = {"type": "object", "required": ["items"], "properties": {"dataset": {"type": "string"},
+         "generated_at": {"type": "string"}, "items": {"type": "array", "items": OBJECT}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    paths: dict[str, Any] = {
+        "/": _get("A page listing the panels", {"200": _media("text/html")}),
+        "/healthz": _get("Alive", {"200": _json(OBJECT)}, tags=("ops",)),
+        "/readyz": _get("Ready: bus, store, engine", {"200": _json(OBJECT), "503": _json(OBJECT, "Not ready")},
+                        tags=("ops",)),
+        "/metrics": _get("Prometheus metrics", {"200": _media("text/plain")}, tags=("ops",)),
+        "/ws": _get("WebSocket: topics with offsets and epochs (upgrade required)",
+                    {"101": {"description": "Switching protocols"}, "400": _error("Not a WebSocket request")},
+                    tags=("live",)),
+        "/api/v1/events": _get("Server-Sent Events: the /ws stream, with Last-Event-ID replay", {
+            "200": _media("text/event-stream"), "400": _error("Bad topics"), "429": _error("Too many connections"),
+        }, [{"name": "topics", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "last_event_id", "in": "query", "schema": {"type": "string"}}], tags=("live",)),
+        "/static/{name}": _get("The kiosk page's script and style", {"200": _media("text/plain"),
+                                                                     "404": _error("No such file")},
+                               [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]),
+        "/kiosk/{panel_id}": _get("The live kiosk page of a panel", {"200": _media("text/html"),
+                                                                     "404": _error("Unknown panel")}, [PANEL_ID]),
+        "/api/v1/panels": _get("Every panel, with where its content is and its status", {
+            "200": _json({"type": "object", "required": ["panels"],
+                          "properties": {"panels": {"type": "array", "items": OBJECT}}})}, tags=("panels",)),
+        "/api/v1/panels/{panel_id}/content": _get("What the panel shows now (ETag, 304, long poll)", {
+            "200": {"description": "OK", "content": {"application/json": {"schema": OBJECT},
+                                                     "text/plain": {"schema": {"type": "string"}},
+                                                     "text/html": {"schema": {"type": "string"}},
+                                                     "image/png": {"schema": {"type": "string"}}}},
+            "304": {"description": "Not modified"}, "400": _error("Bad format or wait"),
+            "401": _error("Wrong panel token"), "404": _error("Unknown panel"),
+            "406": _error("No MULTI for a kiosk"),
+        }, [PANEL_ID, {"name": "format", "in": "query",
+                       "schema": {"type": "string", "enum": ["json", "multi", "html", "png"]}},
+            {"name": "wait", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 60}}],
+            tags=("panels",)),
+        "/api/v1/panels/{panel_id}/preview.png": _get("A picture of what the panel shows now", {
+            "200": _media("image/png"), "304": {"description": "Not modified"}, "404": _error("Unknown panel"),
+        }, [PANEL_ID], tags=("panels",)),
+        "/api/v1/panels/{panel_id}/explain": _get("Why the panel shows what it shows", {
+            "200": _json(OBJECT), "404": _error("Unknown panel"), "503": _error("Engine not ready"),
+        }, [PANEL_ID], tags=("panels",)),
+        "/api/v1/panels/{panel_id}/stream": _get("A WebSocket for one panel (its token required)", {
+            "101": {"description": "Switching protocols"}, "400": _error("Bad request"),
+            "401": _error("Token required"), "404": _error("Unknown panel"),
+        }, [PANEL_ID, {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "multi"]}},
+            {"name": "token", "in": "query", "schema": {"type": "string"}}], tags=("panels",)),
+        "/api/v1/panels/{panel_id}/receipts": {"post": {
+            "summary": "Proof of display: what the panel displays (its token required)", "tags": ["panels"],
+            "parameters": [PANEL_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["etag"], "properties": {"etag": {"type": "string"}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["state", "drift", "expected"]}),
+                          "400": _error("Bad receipt"), "401": _error("Token required"),
+                          "404": _error("Unknown panel"), "413": _error("Too large")}}},
+        "/feeds/{feed_id}": {"post": {
+            "summary": "A feed delivery (NGSI, CAP, GTFS-RT, SIRI, DATEX II, webhook…)", "tags": ["feeds"],
+            "parameters": [{"name": "feed_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string"}}}},
+            "responses": {"202": _json(OBJECT, "Accepted"), "400": _error("Bad payload"),
+                          "401": _error("Bad signature"), "404": _error("Unknown feed"),
+                          "405": _error("Not a push-style feed"), "413": _error("Too large")}}},
+        "/api/v1/feeds": _get("Feed health", {"200": _json(OBJECT), "503": _error("Engine not ready")},
+                              tags=("feeds",)),
+        "/api/v1/push/vapid-public-key": _get("The VAPID public key to subscribe with", {
+            "200": _json({"type": "object", "required": ["public_key"]}), "503": _error("Push not configured"),
+        }, tags=("push",)),
+        "/api/v1/push/subscriptions": {
+            "post": {"summary": "Subscribe a phone to topics", "tags": ["push"],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["endpoint", "keys", "topics"], "properties": {
+                             "endpoint": {"type": "string"}, "keys": OBJECT,
+                             "topics": {"type": "array", "items": {"type": "string"}},
+                             "language": {"type": "string"}, "quiet_hours": {"type": ["string", "null"]}}}}}},
+                     "responses": {"201": _json({"type": "object", "required": ["id", "topics"]}),
+                                   "400": _error("Bad subscription"), "413": _error("Too large"),
+                                   "503": _error("Push not configured")}},
+            "delete": {"summary": "Unsubscribe", "tags": ["push"],
+                       "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                           "type": "object", "required": ["endpoint"]}}}},
+                       "responses": {"204": {"description": "Unsubscribed"}, "400": _error("No endpoint"),
+                                     "404": _error("Unknown subscription"), "413": _error("Too large")}}},
+        "/api/v1/openapi.json": _get("This document", {"200": _json(OBJECT)}),
+        "/api/v1/open": _get("Open data: the datasets", {"200": _json(OBJECT), **OPEN}, tags=("open data",)),
+        "/api/v1/open/panels": _get("What every panel shows now", {
+            "200": _json_or_csv({"type": "object", "required": ["panels"]}), "400": _error("Bad format"), **OPEN,
+        }, [FORMAT_JSON_CSV], tags=("open data",)),
+        "/api/v1/open/panels.csv": _get("What every panel shows now, as CSV", {"200": _media("text/csv"), **OPEN},
+                                        tags=("open data",)),
+        "/api/v1/open/messages": _get("Messages on panels now, and active alerts", {
+            "200": _json({"type": "object", "required": ["messages", "alerts"]}), **OPEN}, tags=("open data",)),
+        "/api/v1/open/alerts": _get("Active alerts", {"200": _json({"type": "object", "required": ["alerts"]}),
+                                                      **OPEN}, tags=("open data",)),
+        "/api/v1/open/alerts.atom": _get("Active alerts as Atom, linking CAP 1.2 documents", {
+            "200": _media("application/atom+xml"), "304": {"description": "Not modified"}}, tags=("open data",)),
+        "/api/v1/open/alerts/{alert_id}.xml": _get("One active alert as CAP 1.2", {
+            "200": _media("application/cap+xml"), "304": {"description": "Not modified"},
+            "404": _error("No such active alert")},
+            [{"name": "alert_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            tags=("open data",)),
+        "/api/v1/open/feeds": _get("Health of every data feed", {
+            "200": _json({"type": "object", "required": ["feeds"]}), **OPEN}, tags=("open data",)),
+    }
+    for name, description in DATASETS.items():
+        paths[f"/api/v1/open/{name}"] = _get(description, {"200": _json_or_csv(ITEMS), "400": _error("Bad format"),
+                                                           **OPEN}, [FORMAT_JSON_CSV], tags=("open data",))
+        paths[f"/api/v1/open/{name}.csv"] = _get(f"{description}, as CSV", {"200": _media("text/csv"), **OPEN},
+                                                 tags=("open data",))
+        paths[f"/api/v1/open/{name}/{{item_id}}/history"] = _get(f"{description}: one value's recent history", {
+            "200": {"description": "OK", "content": {
+                "application/json": {"schema": {"type": "object", "required": ["topic", "points"]}},
+                "text/csv": {"schema": {"type": "string"}}}},
+            "400": _error("Bad hours or format"), "404": _error("Unknown item"), **OPEN,
+        }, [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "hours", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 48}},
+            FORMAT_JSON_CSV], tags=("open data",))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Signage engine", "version": "1",
+                 "description": "Real-time signage and citizen notification: panels, live data, push, open data."},
+        "paths": paths,
+    }
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(), headers={"Access-Control-Allow-Origin": "*",
+                                                          "Cache-Control": "public, max-age=300"})
