@@ -13,7 +13,7 @@ import fnmatch
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,16 +21,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from signage.schedule import TimeWindow
 from signage.store import Store
-from signage.timeutil import format_instant
+from signage.timeutil import format_instant, parse_instant
 
-__all__ = ["DEFAULT_PUSH_SERVICES", "MAX_TOPICS", "Subscription", "SubscriptionProblem", "SubscriptionStore",
-           "parse_subscription", "subscription_id"]
+__all__ = ["DEFAULT_PUSH_SERVICES", "MAX_TOPICS", "SUBSCRIPTION_LIFETIME", "Subscription", "SubscriptionProblem",
+           "SubscriptionStore", "parse_subscription", "subscription_id"]
 
 # The push services of the major browsers: Chrome/Edge (FCM), Firefox (Mozilla autopush), Safari (Apple),
 # legacy Edge (WNS). Patterns on scheme://host[:port].
 DEFAULT_PUSH_SERVICES = ("https://fcm.googleapis.com", "https://*.googleapis.com", "https://*.push.services.mozilla.com",
                          "https://*.mozaws.net", "https://*.push.apple.com", "https://*.notify.windows.com")
 MAX_TOPICS = 50
+SUBSCRIPTION_LIFETIME = timedelta(days=60)  # without renewal, a subscription is deleted after this
 SUBSCRIPTIONS = "push_subscriptions"
 TOPIC_INDEX = "push_topic/"
 
@@ -174,3 +175,12 @@ class SubscriptionStore:
 
     async def count(self) -> int:
         return await self._store.count(SUBSCRIPTIONS)
+
+    async def expire(self, now: datetime, max_age: timedelta = SUBSCRIPTION_LIFETIME) -> int:
+        """Delete the subscriptions not renewed within ``max_age`` (a phone renews by subscribing again);
+        returns how many went."""
+        gone = 0
+        for doc in await self._store.documents(SUBSCRIPTIONS):
+            if now - parse_instant(str(doc["updated_at"])) > max_age and await self.delete(str(doc["id"])):
+                gone += 1
+        return gone

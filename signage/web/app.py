@@ -7,6 +7,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,16 @@ async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _expire_subscriptions(app: web.Application) -> None:
+    """Hourly: forget the phones that have not renewed their subscription in 60 days."""
+    while True:
+        gone = await app[SUBSCRIPTIONS].expire(datetime.now(UTC))
+        if gone:
+            log.info("%d push subscription(s) expired after 60 days without renewal", gone)
+            app[METRICS].push_subscriptions.set(await app[SUBSCRIPTIONS].count())
+        await asyncio.sleep(3600)
+
+
 async def _push_workers(app: web.Application) -> AsyncIterator[None]:
     """Workers that send Web Push, over one aiohttp session of their own (its connection pool sized for them)."""
     settings = app[SETTINGS]
@@ -155,6 +166,7 @@ async def _push_workers(app: web.Application) -> AsyncIterator[None]:
     connector = aiohttp.TCPConnector(limit=0, limit_per_host=settings.push_per_service)
     async with aiohttp.ClientSession(connector=connector) as session, contextlib.AsyncExitStack() as stack:
         sender = PushSender(session, keys, per_service=settings.push_per_service)
+        await stack.enter_async_context(_background("push-expiry", lambda: _expire_subscriptions(app)))
         for _ in range(settings.push_workers):
             worker = PushWorker(app[JOBS], app[SUBSCRIPTIONS], sender, app[METRICS],
                                 timezone=app[CONFIG].current.timezone)

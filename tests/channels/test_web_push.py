@@ -187,3 +187,28 @@ async def test_bad_subscriptions_get_a_clear_error(push_setup, change: dict[str,
     too_big = await client.post("/api/v1/push/subscriptions", data=b"{" + b" " * 20_000 + b"}",
                                 headers={"Content-Type": "application/json"})
     assert too_big.status == 413
+
+
+async def test_subscriptions_not_renewed_in_60_days_expire(tmp_path: Path) -> None:
+    from channels.push_subscriptions import SubscriptionStore, parse_subscription
+    from signage.store.sqlite import SqliteStore
+
+    store = SqliteStore(str(tmp_path / "s.sqlite3"))
+    subscriptions = SubscriptionStore(store)
+    base = "http://127.0.0.1:9"
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for name, at in (("old", start), ("renewed", start + timedelta(days=30))):
+        subscription = parse_subscription({**subscriber_info(base, name), "topics": ["alerts/cote-d-or"]},
+                                          services=("http://127.0.0.1:*",), languages=("fr",),
+                                          topic_ok=lambda t: True)
+        await subscriptions.save(subscription, at)
+    assert await subscriptions.expire(start + timedelta(days=61)) == 1
+    assert await subscriptions.count() == 1
+    assert await subscriptions.ids_for("alerts/cote-d-or") == [subscriptions_id(base, "renewed")]
+    await store.close()
+
+
+def subscriptions_id(base: str, name: str) -> str:
+    from channels.push_subscriptions import subscription_id
+
+    return subscription_id(f"{base}/push/{name}")
