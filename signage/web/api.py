@@ -86,7 +86,7 @@ async def feeds(request: web.Request) -> web.Response:
     return web.json_response(update.data)
 
 
-@routes.get("/")
+@routes.get("/about")
 async def index(request: web.Request) -> web.Response:
     """A plain page listing the panels and the endpoints, for people who open the server's address."""
     config = request.app[CONFIG].current

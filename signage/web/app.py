@@ -38,6 +38,7 @@ from signage.settings import Settings
 from signage.store import open_store
 from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
+from signage.web.citizen_app import routes as citizen_app_routes
 from signage.web.errors import error_middleware, json_error
 from signage.web.keys import (
     ADDRESSES,
@@ -71,7 +72,9 @@ from signage.work_queue import open_work_queue
 __all__ = ["create_app"]
 
 log = logging.getLogger("signage.app")
-STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript"}
+STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript", "app.css": "text/css",
+                "app.js": "text/javascript", "icon.svg": "image/svg+xml", "icon-192.png": "image/png",
+                "icon-512.png": "image/png"}
 
 
 async def _supervised(name: str, work: Callable[[], Awaitable[None]]) -> None:
@@ -211,7 +214,9 @@ async def _static(request: web.Request) -> web.Response:
     if name not in STATIC_FILES:
         raise json_error(web.HTTPNotFound, "not_found", "no such file")
     path = Path(str(resources.files("content").joinpath("pages", name)))
-    return web.Response(body=path.read_bytes(), content_type=STATIC_FILES[name], charset="utf-8",
+    media = STATIC_FILES[name]
+    return web.Response(body=path.read_bytes(), content_type=media,
+                        charset=None if media == "image/png" else "utf-8",
                         headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -235,6 +240,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(open_alert_routes)
         app.add_routes(open_data_routes)
         app.add_routes(openapi_routes)
+        app.add_routes(citizen_app_routes)
         app[OPEN_LIMITS] = RateLimiter(settings.open_burst, settings.open_per_second)
         app.add_routes(push_routes)
         app.add_routes(sse_routes)

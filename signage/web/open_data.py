@@ -112,6 +112,8 @@ async def open_index(request: web.Request) -> web.Response:
            {"name": "alerts", "description": "Active alerts (CAP 1.2 in Atom)", "json": f"{base}/alerts",
             "atom": f"{base}/alerts.atom"},
            {"name": "feeds", "description": "Health of every data feed", "json": f"{base}/feeds"}],
+        "zones": [{"id": z.id, "name": z.name, "parent": z.parent}
+                  for z in request.app[CONFIG].current.zones.values()],
         "licence": "Licence Ouverte / Open Licence 2.0",
     })
 

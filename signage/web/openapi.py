@@ -56,7 +56,11 @@ ITEMS = {"type": "object", "required": ["items"], "properties": {"dataset": {"ty
 
 def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {
-        "/": _get("A page listing the panels", {"200": _media("text/html")}),
+        "/": _get("The citizens' phone app", {"200": _media("text/html")}, tags=("app",)),
+        "/about": _get("A page listing the panels", {"200": _media("text/html")}),
+        "/sw.js": _get("The app's service worker", {"200": _media("text/javascript")}, tags=("app",)),
+        "/manifest.webmanifest": _get("The app's manifest (installable)", {"200": {"description": "OK", "content": {
+            "application/manifest+json": {"schema": OBJECT}}}}, tags=("app",)),
         "/healthz": _get("Alive", {"200": _json(OBJECT)}, tags=("ops",)),
         "/readyz": _get("Ready: bus, store, engine", {"200": _json(OBJECT), "503": _json(OBJECT, "Not ready")},
                         tags=("ops",)),
@@ -68,7 +72,8 @@ def openapi_document() -> dict[str, Any]:
             "200": _media("text/event-stream"), "400": _error("Bad topics"), "429": _error("Too many connections"),
         }, [{"name": "topics", "in": "query", "required": True, "schema": {"type": "string"}},
             {"name": "last_event_id", "in": "query", "schema": {"type": "string"}}], tags=("live",)),
-        "/static/{name}": _get("The kiosk page's script and style", {"200": _media("text/plain"),
+        "/static/{name}": _get("The pages' scripts, styles and icons", {"200": {"description": "OK", "content": {
+            m: {"schema": {"type": "string"}} for m in ("text/css", "text/javascript", "image/svg+xml", "image/png")}},
                                                                      "404": _error("No such file")},
                                [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]),
         "/kiosk/{panel_id}": _get("The live kiosk page of a panel", {"200": _media("text/html"),
