@@ -75,6 +75,10 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     assert colours and all(_contrast(c, "rgb(255, 255, 255)") >= 4.5 for c in colours)
     await page.screenshot(path=str(DOCS / "app-phone-fr.png"), full_page=True)
 
+    # Only what the city actually notifies is offered: Darcy has a "nearly full" rule, Dauphine has none.
+    offered = await page.eval_on_selector_all("#topic-choices input", "boxes => boxes.map(b => b.value)")
+    assert "parking/darcy" in offered and "parking/dauphine" not in offered and "air/dijon-metropole" in offered
+
     # Push opt-in: my zone's alerts, then an alert reaches the phone, decrypted to the right text.
     await page.select_option("#zone", "cote-d-or")
     await page.check("input[value='alerts/cote-d-or']")

@@ -41,7 +41,8 @@
     set: function (k, v) { try { localStorage.setItem("dijon." + k, JSON.stringify(v)); } catch (e) { /* private mode */ } },
   };
   let lang = store.get("lang", (navigator.language || "fr").slice(0, 2) === "en" ? "en" : "fr");
-  const data = store.get("data", { parking: {}, air: {}, waste: {}, transit: {}, alerts: [], zones: [], at: null });
+  const data = store.get("data", { parking: {}, air: {}, waste: {}, transit: {}, alerts: [], zones: [],
+    pushTopics: [], at: null });
   const history = {};
   let socket = null, retry = 500, positions = store.get("positions", {});
   let online = navigator.onLine, notifyKey = "";
@@ -170,7 +171,8 @@
     if (street) choices.push(["waste/" + street, t("wasteEve")]);
     Object.keys(data.parking).sort().forEach(function (id) {
       choices.push(["parking/" + id, t("parkFull") + (data.parking[id].name || id)]); });
-    choices.forEach(function (c) {
+    const pushable = data.pushTopics || [];
+    choices.filter(function (c) { return !pushable.length || pushable.indexOf(c[0]) >= 0; }).forEach(function (c) {
       const label = el("label"), box2 = document.createElement("input");
       box2.type = "checkbox"; box2.value = c[0]; box2.checked = chosen.indexOf(c[0]) >= 0;
       box2.addEventListener("change", function () {
@@ -220,6 +222,7 @@
             return r.json();
           }); }));
       data.zones = index.zones;
+      data.pushTopics = index.push_topics || [];
       [["parking", parking], ["air", air], ["waste", waste], ["transit", transit]].forEach(function (pair) {
         data[pair[0]] = {}; pair[1].items.forEach(function (item) { data[pair[0]][item.id] = item; }); });
       data.alerts = alerts.alerts;

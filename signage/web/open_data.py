@@ -114,6 +114,10 @@ async def open_index(request: web.Request) -> web.Response:
            {"name": "feeds", "description": "Health of every data feed", "json": f"{base}/feeds"}],
         "zones": [{"id": z.id, "name": z.name, "parent": z.parent}
                   for z in request.app[CONFIG].current.zones.values()],
+        # Topics a phone can be notified on: what the rules push to, and every zone's alerts.
+        "push_topics": sorted({t for rule in request.app[CONFIG].current.rules if "push" in rule.channels
+                               for t in rule.targets.topics}
+                              | {f"alerts/{z}" for z in request.app[CONFIG].current.zones}),
         "licence": "Licence Ouverte / Open Licence 2.0",
     })
 
