@@ -56,7 +56,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     base = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.port}"
     config = load_config(settings.config_path)
     lines = [f"Signage demo for {config.city} on {base}/ (stop with Ctrl+C)",
-             f"  panels:  {base}/api/v1/panels"]
+             f"  app:     {base}/  (the citizens' phone app)",
+             f"  panels:  {base}/api/v1/panels",
+             f"  open:    {base}/api/v1/open  (open data; API: {base}/api/v1/openapi.json)"]
     lines += [f"  kiosk:   {base}/kiosk/{p.id}" for p in config.panels.values()
               if config.profiles[p.profile].kind.value == "kiosk"]
     lines += [f"  LED:     {base}/api/v1/panels/{p.id}/content?format=multi" for p in config.panels.values()

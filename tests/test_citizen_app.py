@@ -73,6 +73,12 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     colours = await page.evaluate("""() => [...document.querySelectorAll('main h2, main li, main p, label')]
         .filter(e => e.offsetParent && e.innerText.trim()).map(e => getComputedStyle(e).color)""")
     assert colours and all(_contrast(c, "rgb(255, 255, 255)") >= 4.5 for c in colours)
+    # Keyboard: every control is reached with Tab, in reading order, the language switch first.
+    reached = []
+    for _ in range(40):
+        await page.keyboard.press("Tab")
+        reached.append(await page.evaluate("document.activeElement.id || document.activeElement.value || ''"))
+    assert reached[0] == "language" and "zone" in reached and "street" in reached and "subscribe" in reached
     await page.screenshot(path=str(DOCS / "app-phone-fr.png"), full_page=True)
 
     # Only what the city actually notifies is offered: Darcy has a "nearly full" rule, Dauphine has none.
