@@ -16,8 +16,9 @@ from renderers.kiosk import render_kiosk_page, render_static_page
 from renderers.panel_content import render_panel_content
 from renderers.preview import panel_preview_png
 from signage.board import Decision
+from signage.config import Config
 from signage.engine import EXPLAIN_PREFIX
-from signage.model import Lane, ProfileKind
+from signage.model import Lane, Panel, ProfileKind
 from signage.pipeline import Pipeline
 from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant, parse_instant
@@ -151,6 +152,12 @@ async def panel_content(request: web.Request) -> web.StreamResponse:
     return web.json_response(content, headers=headers)
 
 
+def panel_facts(config: Config, panel: Panel) -> dict[str, Any]:
+    """What anyone may know of a panel: where it is and what kind of sign it is."""
+    return {"id": panel.id, "name": panel.name, "place": panel.place, "lat": panel.lat, "lon": panel.lon,
+            "zone": panel.zone, "kind": config.profiles[panel.profile].kind.value, "language": panel.language}
+
+
 @routes.get("/api/v1/panels")
 async def list_panels(request: web.Request) -> web.Response:
     config = request.app[CONFIG].current
@@ -158,9 +165,7 @@ async def list_panels(request: web.Request) -> web.Response:
     for panel in config.panels.values():
         content = await current_content(request, panel.id)
         panels.append({
-            "id": panel.id, "name": panel.name, "place": panel.place, "lat": panel.lat, "lon": panel.lon,
-            "zone": panel.zone, "tags": list(panel.tags), "profile": panel.profile,
-            "kind": config.profiles[panel.profile].kind.value, "language": panel.language,
+            **panel_facts(config, panel), "tags": list(panel.tags), "profile": panel.profile,
             "content": {"etag": content["etag"], "lane": content["lane"], "updated_at": content.get("updated_at"),
                         "url": f"/api/v1/panels/{panel.id}/content"},
             "status": await request.app[PANEL_STATUS].status(panel.id),

@@ -16,7 +16,7 @@ from signage.model import Alert
 from signage.web.errors import json_error
 from signage.web.keys import CONFIG, HUB
 
-__all__ = ["routes"]
+__all__ = ["OPEN_HEADERS", "active_alerts", "open_response", "routes"]
 
 routes = web.RouteTableDef()
 STARTED = datetime.now(UTC).replace(microsecond=0)  # an empty feed was last updated when this process began
@@ -36,7 +36,8 @@ async def active_alerts(request: web.Request) -> list[Alert]:
     return sorted(found.values(), key=lambda a: (a.sent, a.id), reverse=True)
 
 
-def _xml_response(request: web.Request, body: bytes, content_type: str) -> web.Response:
+def open_response(request: web.Request, body: bytes, content_type: str) -> web.Response:
+    """An open-data answer: CORS open, cacheable, with an ETag of its body and 304 when it matches."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
     headers = {**OPEN_HEADERS, "ETag": etag}
     if request.headers.get("If-None-Match") == etag:
@@ -60,7 +61,7 @@ async def alerts_atom(request: web.Request) -> web.Response:
     body = render_atom(entries, feed_id=f"{base}/api/v1/open/alerts.atom", title=f"{config.city}: alertes en cours",
                        self_link=f"{base}/api/v1/open/alerts.atom", author=config.city, updated=updated,
                        timezone=config.timezone)
-    return _xml_response(request, body, "application/atom+xml")
+    return open_response(request, body, "application/atom+xml")
 
 
 @routes.get("/api/v1/open/alerts/{alert_id}.xml")
@@ -74,4 +75,4 @@ async def alert_cap(request: web.Request) -> web.Response:
                 for zone in ([code] if code in config.zones else config.zones_for_code(code))}
     body = render_cap(alert, sender=config.cap_sender, sender_name=config.city,
                       zones=[config.zones[z] for z in sorted(zone_ids)], sent=alert.sent, timezone=config.timezone)
-    return _xml_response(request, body, "application/cap+xml")
+    return open_response(request, body, "application/cap+xml")

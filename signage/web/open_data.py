@@ -8,7 +8,6 @@ Nothing personal is ever here: push subscriptions live elsewhere and no endpoint
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from signage.pipeline import INDEX_TOPIC
 from signage.timeutil import format_instant, parse_instant
 from signage.web.errors import json_error
 from signage.web.keys import BUS, CONFIG, HUB, OPEN_LIMITS
-from signage.web.open_alerts import OPEN_HEADERS, active_alerts
+from signage.web.open_alerts import OPEN_HEADERS, active_alerts, open_response
 
 __all__ = ["DATASETS", "routes"]
 
@@ -46,16 +45,8 @@ def _limited(request: web.Request) -> None:
         raise error
 
 
-def _respond(request: web.Request, body: bytes, content_type: str) -> web.Response:
-    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-    headers = {**OPEN_HEADERS, "ETag": etag}
-    if request.headers.get("If-None-Match") == etag:
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
-
-
 def _json(request: web.Request, document: Any) -> web.Response:
-    return _respond(request, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
+    return open_response(request, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
                     "application/json")
 
 
@@ -67,7 +58,7 @@ def _csv(request: web.Request, rows: list[dict[str, Any]], first: tuple[str, ...
     for row in rows:
         writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
                          for k, v in row.items()})
-    return _respond(request, out.getvalue().encode(), "text/csv")
+    return open_response(request, out.getvalue().encode(), "text/csv")
 
 
 def _fmt(request: web.Request, suffix: str) -> str:
@@ -161,16 +152,14 @@ async def open_history(request: web.Request) -> web.Response:
 
 
 async def _panels(request: web.Request) -> list[dict[str, Any]]:
-    from channels.panels import current_content
+    from channels.panels import current_content, panel_facts
 
     config = request.app[CONFIG].current
     panels = []
     for panel in config.panels.values():
         content = await current_content(request, panel.id)
         panels.append({
-            "id": panel.id, "name": panel.name, "place": panel.place, "lat": panel.lat, "lon": panel.lon,
-            "zone": panel.zone, "kind": config.profiles[panel.profile].kind.value, "language": panel.language,
-            "lane": content["lane"], "updated_at": content.get("updated_at"),
+            **panel_facts(config, panel), "lane": content["lane"], "updated_at": content.get("updated_at"),
             "pages": [{"message": p["message"], "title": p["title"], "lines": p["lines"],
                        "severity": p["severity"]} for p in content["pages"]],
         })
