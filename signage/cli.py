@@ -178,6 +178,43 @@ def cmd_panels(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_staff(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    from signage.passwords import PasswordProblem
+    from signage.store import open_store
+    from signage.web.staff_auth import StaffAccounts, StaffProblem
+
+    settings = Settings.from_env(_config_path(args.config))
+
+    async def run() -> int:
+        store = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
+        try:
+            accounts = StaffAccounts(store)
+            if args.action == "list":
+                for staff in await accounts.accounts():
+                    print(f"{staff.username}\t{staff.role}")
+                return 0
+            if args.action == "token":
+                print(await accounts.issue_token(args.username))
+                print(f"an API token for {args.username}, shown only now; it is stored as a digest", file=sys.stderr)
+                return 0
+            # The password comes from the terminal, or from SIGNAGE_STAFF_PASSWORD for scripts: never an argument,
+            # which other users could read in the process list.
+            password = os.environ.get("SIGNAGE_STAFF_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
+            await accounts.add(args.username, args.role, password)
+            print(f"account {args.username} ({args.role}) saved", file=sys.stderr)
+            return 0
+        except (StaffProblem, PasswordProblem) as exc:
+            print(f"signage staff: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
 def _new_vapid_private_key() -> str:
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -287,6 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with token: the previous token stays valid until the next rotation")
     panels.add_argument("--config", default="demo", help="configuration file, or 'demo'")
     panels.set_defaults(func=cmd_panels)
+
+    staff = sub.add_parser("staff", help="staff accounts of the console: add (or change), list, API token")
+    staff.add_argument("action", choices=["add", "list", "token"])
+    staff.add_argument("username", nargs="?", default="")
+    staff.add_argument("--role", choices=["viewer", "editor", "approver", "admin"], default="viewer")
+    staff.add_argument("--config", default="demo", help="configuration file, or 'demo'")
+    staff.set_defaults(func=cmd_staff)
 
     render = sub.add_parser("render", help="render a message for a profile: MULTI, PNG, kiosk HTML, push or CAP")
     render.add_argument("--profile", required=True, help="a built-in profile or one of the configuration's")

@@ -31,6 +31,7 @@ class Settings:
     ws_max_per_address: int = 200  # kiosks behind one NAT share an address: generous, but bounded
     long_poll_max_s: float = 60.0
     panel_offline_after_s: float = 90.0
+    cookie_secure: bool = True  # staff session cookies only over HTTPS (browsers allow it on localhost too)
     open_burst: int = 60  # open-data requests one address may make at once…
     open_per_second: float = 2.0  # …and per second after that  # a panel not seen for this long is shown offline
     bus_history: int = 100

@@ -39,6 +39,7 @@ from signage.store import open_store
 from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
 from signage.web.citizen_app import routes as citizen_app_routes
+from signage.web.console import routes as console_routes
 from signage.web.errors import error_middleware, json_error
 from signage.web.keys import (
     ADDRESSES,
@@ -49,6 +50,7 @@ from signage.web.keys import (
     HUB,
     INTAKE,
     JOBS,
+    LOGIN_LIMITS,
     METRICS,
     OPEN_LIMITS,
     PANEL_STATUS,
@@ -58,6 +60,7 @@ from signage.web.keys import (
     RUNNERS,
     SETTINGS,
     SOCKETS,
+    STAFF,
     STORE,
     STREAMER,
     SUBSCRIPTIONS,
@@ -67,12 +70,13 @@ from signage.web.open_alerts import routes as open_alert_routes
 from signage.web.open_data import routes as open_data_routes
 from signage.web.openapi import routes as openapi_routes
 from signage.web.rate_limit import RateLimiter
+from signage.web.staff_auth import LoginLimiter, StaffAccounts
 from signage.work_queue import open_work_queue
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("signage.app")
-STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript", "app.css": "text/css",
+STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript", "app.css": "text/css", "admin.css": "text/css",
                 "app.js": "text/javascript", "icon.svg": "image/svg+xml", "icon-192.png": "image/png",
                 "icon-512.png": "image/png"}
 
@@ -111,6 +115,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[SUBSCRIPTIONS] = SubscriptionStore(app[STORE])
     app[PANEL_TOKENS] = PanelTokens(app[STORE])
     app[PANEL_STATUS] = PanelStatus(app[STORE], offline_after_s=settings.panel_offline_after_s)
+    app[STAFF] = StaffAccounts(app[STORE])
     try:
         yield
     finally:
@@ -241,6 +246,8 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(open_data_routes)
         app.add_routes(openapi_routes)
         app.add_routes(citizen_app_routes)
+        app.add_routes(console_routes)
+        app[LOGIN_LIMITS] = LoginLimiter()
         app[OPEN_LIMITS] = RateLimiter(settings.open_burst, settings.open_per_second)
         app.add_routes(push_routes)
         app.add_routes(sse_routes)

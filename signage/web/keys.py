@@ -23,6 +23,7 @@ from signage.settings import Settings
 from signage.store import Store
 from signage.web.live_config import LiveConfig
 from signage.web.rate_limit import RateLimiter
+from signage.web.staff_auth import LoginLimiter, StaffAccounts
 from signage.work_queue import WorkQueue
 
 __all__ = [
@@ -64,3 +65,5 @@ ADDRESSES = web.AppKey("addresses", dict[str, int])  # open WebSocket and SSE co
 PANEL_TOKENS = web.AppKey("panel_tokens", PanelTokens)
 PANEL_STATUS = web.AppKey("panel_status", PanelStatus)
 OPEN_LIMITS = web.AppKey("open_limits", RateLimiter)
+STAFF = web.AppKey("staff", StaffAccounts)
+LOGIN_LIMITS = web.AppKey("login_limits", LoginLimiter)

@@ -140,6 +140,27 @@ def openapi_document() -> dict[str, Any]:
                        "responses": {"204": {"description": "Unsubscribed"}, "400": _error("No endpoint"),
                                      "404": _error("Unknown subscription"), "413": _error("Too large")}}},
         "/api/v1/openapi.json": _get("This document", {"200": _json(OBJECT)}),
+        "/admin": _get("The control room (signed-in staff)", {"200": _media("text/html"),
+                                                               "303": {"description": "Sign in first"}},
+                       tags=("console",)),
+        "/admin/login": {
+            "get": {"summary": "The sign-in page", "tags": ["console"], "responses": {"200": _media("text/html")}},
+            "post": {"summary": "Sign in", "tags": ["console"],
+                     "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+                         "schema": {"type": "object", "properties": {"username": {"type": "string"},
+                                                                     "password": {"type": "string"}}}}}},
+                     "responses": {"303": {"description": "Signed in"}, "401": _media("text/html", "Wrong"),
+                                   "403": _error("Cross-origin"), "413": _error("Too large"),
+                                   "429": _media("text/html", "Too many attempts")}}},
+        "/admin/logout": {"post": {"summary": "Sign out (CSRF token required)", "tags": ["console"],
+                                   "responses": {"303": {"description": "Signed out"}, "403": _error("Bad CSRF"),
+                                                 "413": _error("Too large")}}},
+        "/api/v1/admin/whoami": _get("Who the token or session is", {
+            "200": _json({"type": "object", "required": ["username", "role"]}), "401": _error("Sign in")},
+            tags=("console",)),
+        "/api/v1/admin/accounts": _get("Staff accounts (admin)", {
+            "200": _json({"type": "object", "required": ["accounts"]}), "401": _error("Sign in"),
+            "403": _error("Admins only")}, tags=("console",)),
         "/api/v1/open": _get("Open data: the datasets", {"200": _json(OBJECT), **OPEN}, tags=("open data",)),
         "/api/v1/open/panels": _get("What every panel shows now", {
             "200": _json_or_csv({"type": "object", "required": ["panels"]}), "400": _error("Bad format"), **OPEN,

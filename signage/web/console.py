@@ -1,0 +1,142 @@
+"""The staff console: sign-in and the control room (every panel, what it shows, whether it confirms it),
+plus the console's API for automation with tokens. Pages are server-rendered with autoescaping."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from signage.web.errors import json_error
+from signage.web.keys import CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, SETTINGS, STAFF, STORE
+from signage.web.staff_auth import SESSION_COOKIE, SESSION_LIFETIME, Staff, csrf_ok, same_origin
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+MAX_FORM_BYTES = 8192
+
+
+@lru_cache(maxsize=1)
+def _pages() -> Environment:
+    return Environment(loader=FileSystemLoader(str(resources.files("content").joinpath("pages"))),
+                       autoescape=select_autoescape(default=True))
+
+
+def _page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    html = _pages().get_template(template).render(city=request.app[CONFIG].current.city, **context)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                                 "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"})
+
+
+async def _session(request: web.Request) -> tuple[Staff, str] | None:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    return await request.app[STAFF].session(token) if token else None
+
+
+async def staff_for_api(request: web.Request, role: str) -> Staff:
+    """The staff member behind an API call (a token, or a signed-in browser); 401 or 403 otherwise."""
+    header = request.headers.get("Authorization", "")
+    staff = await request.app[STAFF].by_token(header[7:]) if header.startswith("Bearer ") else None
+    if staff is None:
+        session = await _session(request)
+        staff = session[0] if session else None
+    if staff is None:
+        raise json_error(web.HTTPUnauthorized, "sign_in_required", "a staff token or session is needed")
+    if not staff.can(role):
+        raise json_error(web.HTTPForbidden, "forbidden", f"this needs the {role} role")
+    return staff
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    if (request.content_length or 0) > MAX_FORM_BYTES:
+        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_FORM_BYTES} bytes")
+    data = await request.post()
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+@routes.get("/admin/login")
+async def login_page(request: web.Request) -> web.Response:
+    return _page(request, "admin/login.html.j2", title="Connexion", staff=None, username="", error="")
+
+
+@routes.post("/admin/login")
+async def login(request: web.Request) -> web.Response:
+    if not same_origin(request):
+        raise json_error(web.HTTPForbidden, "cross_origin", "sign in from this site's own page")
+    form = await _form(request)
+    username, password = form.get("username", "")[:64].strip().lower(), form.get("password", "")
+    address = request.remote or "?"
+    limits, store = request.app[LOGIN_LIMITS], request.app[STORE]
+    wait = limits.wait_s(username, address)
+    if wait:
+        response = _page(request, "admin/login.html.j2", status=429, title="Connexion", staff=None,
+                         username=username, error="Trop d'essais : réessayez plus tard.")
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
+    staff = await request.app[STAFF].authenticate(username, password)
+    if staff is None:
+        limits.failed(username, address)
+        await store.append_audit(username or "?", "staff.login.failed", username, {"address": address})
+        return _page(request, "admin/login.html.j2", status=401, title="Connexion", staff=None, username=username,
+                     error="Identifiant ou mot de passe incorrect.")
+    limits.succeeded(username)
+    token, _ = await request.app[STAFF].start_session(staff)
+    await store.append_audit(staff.username, "staff.login", staff.username, {})
+    response = web.HTTPSeeOther("/admin")
+    response.set_cookie(SESSION_COOKIE, token, secure=request.app[SETTINGS].cookie_secure, httponly=True,
+                        samesite="Strict", path="/", max_age=int(SESSION_LIFETIME.total_seconds()))
+    raise response
+
+
+@routes.post("/admin/logout")
+async def logout(request: web.Request) -> web.Response:
+    session = await _session(request)
+    form = await _form(request)
+    if session is None:
+        raise web.HTTPSeeOther("/admin/login")
+    if not same_origin(request) or not csrf_ok(form.get("csrf"), session[1]):
+        raise json_error(web.HTTPForbidden, "bad_csrf", "this form is not from this session's page")
+    await request.app[STAFF].end_session(request.cookies.get(SESSION_COOKIE, ""))
+    await request.app[STORE].append_audit(session[0].username, "staff.logout", session[0].username, {})
+    response = web.HTTPSeeOther("/admin/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+@routes.get("/admin")
+async def control_room(request: web.Request) -> web.Response:
+    session = await _session(request)
+    if session is None:
+        raise web.HTTPSeeOther("/admin/login")
+    staff, csrf = session
+    from channels.panels import current_content
+
+    config = request.app[CONFIG].current
+    panels = []
+    for panel in config.panels.values():
+        content = await current_content(request, panel.id)
+        shows = " | ".join(" / ".join([p["title"], *p["lines"]]) for p in content["pages"])
+        panels.append({"id": panel.id, "name": panel.name, "place": panel.place, "lane": content["lane"],
+                       "shows": shows, "status": await request.app[PANEL_STATUS].status(panel.id)})
+    feeds_update = await request.app[HUB].latest("_feeds")
+    feeds = feeds_update.data["feeds"] if feeds_update else []
+    return _page(request, "admin/control_room.html.j2", title="Salle de contrôle", staff=staff, csrf=csrf,
+                 panels=panels, feeds=feeds)
+
+
+@routes.get("/api/v1/admin/whoami")
+async def whoami(request: web.Request) -> web.Response:
+    staff = await staff_for_api(request, "viewer")
+    return web.json_response({"username": staff.username, "role": staff.role})
+
+
+@routes.get("/api/v1/admin/accounts")
+async def accounts(request: web.Request) -> web.Response:
+    await staff_for_api(request, "admin")
+    return web.json_response({"accounts": [{"username": s.username, "role": s.role}
+                                           for s in await request.app[STAFF].accounts()]})

@@ -1,0 +1,122 @@
+"""Staff accounts and the console's sign-in: memory-hard password hashes, session cookies that scripts and
+other sites cannot use, CSRF on every form, limited login attempts, API tokens with roles, escaped pages."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from signage.cli import main
+from signage.demo.payloads import cap_alert
+from signage.passwords import PasswordProblem, hash_password, verify_password
+from signage.web.keys import STAFF, STORE
+
+PASSWORD = "correct horse battery"
+
+
+def test_passwords_are_scrypt_hashes_that_verify_and_refuse() -> None:
+    encoded = hash_password(PASSWORD)
+    scheme, n, r, p, _salt, _digest = encoded.split("$")
+    assert (scheme, int(n), int(r), int(p)) == ("scrypt", 2**16, 8, 1)  # 64 MiB per try
+    assert verify_password(PASSWORD, encoded) and not verify_password("correct horse batterY", encoded)
+    assert hash_password(PASSWORD) != encoded  # salted
+    with pytest.raises(PasswordProblem):
+        hash_password("short")
+    assert not verify_password(PASSWORD, "not-a-hash")
+
+
+def session_cookie(response: Any) -> tuple[str, str]:
+    header = next(v for k, v in response.headers.items() if k.lower() == "set-cookie")
+    return header.split(";", 1)[0].split("=", 1)[1], header
+
+
+async def sign_in(client: Any, username: str, password: str = PASSWORD, **headers: str) -> Any:
+    return await client.post("/admin/login", data={"username": username, "password": password},
+                             allow_redirects=False, headers=headers)
+
+
+async def test_sign_in_sets_a_cookie_scripts_and_other_sites_cannot_use(client) -> None:  # type: ignore[no-untyped-def]
+    await client.app[STAFF].add("camille", "viewer", PASSWORD)
+    assert (await client.get("/admin", allow_redirects=False)).headers["Location"] == "/admin/login"
+    wrong = await sign_in(client, "camille", "wrong password here")
+    assert wrong.status == 401 and "incorrect" in await wrong.text()
+    right = await sign_in(client, "camille")
+    assert right.status == 303 and right.headers["Location"] == "/admin"
+    token, header = session_cookie(right)
+    assert "Secure" in header and "HttpOnly" in header and "SameSite=Strict" in header
+    page = await client.get("/admin", headers={"Cookie": f"signage_session={token}"})
+    assert page.status == 200 and "Salle de contrôle" in await page.text()
+    assert page.headers["X-Frame-Options"] == "DENY"
+    audit = await client.app[STORE].audit(10)
+    assert [e["action"] for e in audit][:2] == ["staff.login", "staff.login.failed"]
+    cross = await sign_in(client, "camille", Origin="https://evil.example")
+    assert cross.status == 403
+
+
+async def test_forms_need_the_sessions_csrf_token(client) -> None:  # type: ignore[no-untyped-def]
+    await client.app[STAFF].add("dominique", "editor", PASSWORD)
+    token, _ = session_cookie(await sign_in(client, "dominique"))
+    cookie = {"Cookie": f"signage_session={token}"}
+    forged = await client.post("/admin/logout", data={}, headers=cookie, allow_redirects=False)
+    assert forged.status == 403 and (await forged.json())["error"]["code"] == "bad_csrf"
+    assert (await client.get("/admin", headers=cookie)).status == 200  # still signed in
+    page = await (await client.get("/admin", headers=cookie)).text()
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    out = await client.post("/admin/logout", data={"csrf": csrf}, headers=cookie, allow_redirects=False)
+    assert out.status == 303
+    assert (await client.get("/admin", headers=cookie, allow_redirects=False)).status == 303  # signed out
+
+
+async def test_login_attempts_are_limited(client) -> None:  # type: ignore[no-untyped-def]
+    await client.app[STAFF].add("eve", "viewer", PASSWORD)
+    for _ in range(5):
+        assert (await sign_in(client, "eve", "not the password!")).status == 401
+    blocked = await sign_in(client, "eve")  # even the right password waits now
+    assert blocked.status == 429 and int(blocked.headers["Retry-After"]) > 0
+
+
+async def test_api_tokens_carry_roles(client) -> None:  # type: ignore[no-untyped-def]
+    staff = client.app[STAFF]
+    await staff.add("fanny", "viewer", PASSWORD)
+    await staff.add("gilles", "admin", PASSWORD)
+    viewer, admin = await staff.issue_token("fanny"), await staff.issue_token("gilles")
+    me = await client.get("/api/v1/admin/whoami", headers={"Authorization": f"Bearer {viewer}"})
+    assert await me.json() == {"username": "fanny", "role": "viewer"}
+    assert (await client.get("/api/v1/admin/accounts", headers={"Authorization": f"Bearer {viewer}"})).status == 403
+    listed = await client.get("/api/v1/admin/accounts", headers={"Authorization": f"Bearer {admin}"})
+    assert {a["username"] for a in (await listed.json())["accounts"]} >= {"fanny", "gilles"}
+    assert "password" not in await listed.text()
+    assert (await client.get("/api/v1/admin/whoami")).status == 401
+
+
+async def test_the_control_room_escapes_what_feeds_say(client) -> None:  # type: ignore[no-untyped-def]
+    await client.app[STAFF].add("hugo", "viewer", PASSWORD)
+    token, _ = session_cookie(await sign_in(client, "hugo"))
+    now = datetime.now(UTC)
+    hostile = cap_alert("X9", now, now + timedelta(hours=1), headline_fr='<script>alert(1)</script>Tempête')
+    assert (await client.post("/feeds/cap", data=hostile)).status == 202
+    for _ in range(100):
+        page = await (await client.get("/admin", headers={"Cookie": f"signage_session={token}"})).text()
+        if "Tempête" in page:
+            break
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+
+
+def test_staff_accounts_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.environ["SIGNAGE_SQLITE_PATH"] = str(tmp_path / "s.sqlite3")
+    os.environ["SIGNAGE_STAFF_PASSWORD"] = PASSWORD
+    try:
+        assert main(["staff", "add", "ines", "--role", "approver"]) == 0
+        assert main(["staff", "list"]) == 0
+        assert "ines\tapprover" in capsys.readouterr().out
+        assert main(["staff", "token", "ines"]) == 0
+        assert capsys.readouterr().out.startswith("st_")
+        os.environ["SIGNAGE_STAFF_PASSWORD"] = "short"
+        assert main(["staff", "add", "jo", "--role", "viewer"]) == 2
+        assert "at least 12 characters" in capsys.readouterr().err
+    finally:
+        del os.environ["SIGNAGE_SQLITE_PATH"], os.environ["SIGNAGE_STAFF_PASSWORD"]
