@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,11 +22,14 @@ async def test_no_subscription_detail_is_ever_public(push_setup, caplog: pytest.
     caplog.set_level(logging.DEBUG)
     client, state, base = push_setup
     secrets_seen: list[str] = []
-    for name, extra in (("privacy-anna", {"quiet_hours": "23:17-06:43"}), ("privacy-bob", {"language": "en"})):
+    # A distinctive quiet-hours window twelve hours away from now, so that it never holds this push back.
+    away = datetime.now(ZoneInfo("Europe/Paris")) + timedelta(hours=12)
+    quiet = f"{away:%H:%M}-{away + timedelta(minutes=7):%H:%M}"
+    for name, extra in (("privacy-anna", {"quiet_hours": quiet}), ("privacy-bob", {"language": "en"})):
         answer = await subscribe(client, base, name, **extra)
         info = subscriber_info(base, name)
         secrets_seen += [info["endpoint"], info["keys"]["p256dh"], info["keys"]["auth"], answer["id"], name]
-    secrets_seen.append("23:17-06:43")
+    secrets_seen.append(quiet)
     state.script("privacy-bob", (410, {}))  # pruning logs too
     await post_alert(client, "P1", "Inondation")
     await wait_for(lambda: len(state.received) >= 2)

@@ -120,3 +120,53 @@ def test_staff_accounts_from_the_command_line(tmp_path: Path, capsys: pytest.Cap
         assert "at least 12 characters" in capsys.readouterr().err
     finally:
         del os.environ["SIGNAGE_SQLITE_PATH"], os.environ["SIGNAGE_STAFF_PASSWORD"]
+
+
+async def test_a_template_preview_shows_every_sign_and_warns_where_it_does_not_fit(client) -> None:  # type: ignore[no-untyped-def]
+    staff = client.app[STAFF]
+    await staff.add("karim", "editor", PASSWORD)
+    await staff.add("lou", "viewer", PASSWORD)
+    editor, viewer = await staff.issue_token("karim"), await staff.issue_token("lou")
+    body = {"template": {"fr": {"title": "Marché de Noël", "lines": ["Place {{ place }}", "jusqu'au {{ end }}"]},
+                         "pictogram": "warning"},
+            "params": {"place": "François Rude", "end": "31/12"}}
+    answer = await client.post("/api/v1/admin/preview", json=body, headers={"Authorization": f"Bearer {editor}"})
+    assert answer.status == 200
+    preview = await answer.json()
+    assert preview["lines"] == ["Place François Rude", "jusqu'au 31/12"]
+    assert preview["signs"]["char-3x20"]["fits"] is True
+    assert preview["signs"]["full-96x32-amber"]["multi"].startswith("[g2,")
+    assert preview["signs"]["full-96x32-amber"]["png"].startswith("data:image/png;base64,")
+    long = {"template": {"fr": {"title": "x", "lines": ["Anticonstitutionnellement"]}}}
+    warned = await (await client.post("/api/v1/admin/preview", json=long,
+                                      headers={"Authorization": f"Bearer {editor}"})).json()
+    assert warned["signs"]["char-3x20"] == {
+        "fits": False, "warning": "the word 'Anticonstitutionnellement' is 25 characters wide; a line of "
+                                  "char-3x20 holds 20"}
+    assert (await client.post("/api/v1/admin/preview", json=body,
+                              headers={"Authorization": f"Bearer {viewer}"})).status == 403
+
+
+async def test_template_injection_is_refused_not_run(client) -> None:  # type: ignore[no-untyped-def]
+    await client.app[STAFF].add("mona", "editor", PASSWORD)
+    token = await client.app[STAFF].issue_token("mona")
+    for attack in ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ cycler.__init__.__globals__.os }}",
+                   "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}"):
+        body = {"template": {"fr": {"title": "x", "lines": [attack]}}}
+        answer = await client.post("/api/v1/admin/preview", json=body, headers={"Authorization": f"Bearer {token}"})
+        text = await answer.text()
+        assert answer.status == 400, attack  # refused by the sandbox…
+        assert (await answer.json())["error"]["code"] == "bad_template"
+        assert "<class" not in text and "os" not in text.split('"message"')[0]  # …and nothing was run
+
+
+async def test_a_browser_session_needs_its_csrf_token_to_preview(client) -> None:  # type: ignore[no-untyped-def]
+    await client.app[STAFF].add("nina", "editor", PASSWORD)
+    token, _ = session_cookie(await sign_in(client, "nina"))
+    cookie = {"Cookie": f"signage_session={token}"}
+    body = {"template": {"fr": {"title": "x", "lines": ["y"]}}}
+    assert (await client.post("/api/v1/admin/preview", json=body, headers=cookie)).status == 403
+    page = await (await client.get("/admin", headers=cookie)).text()
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    ok = await client.post("/api/v1/admin/preview", json=body, headers={**cookie, "X-CSRF-Token": csrf})
+    assert ok.status == 200

@@ -3,6 +3,8 @@ plus the console's API for automation with tokens. Pages are server-rendered wit
 
 from __future__ import annotations
 
+import asyncio
+import json
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -13,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from signage.web.errors import json_error
 from signage.web.keys import CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, SETTINGS, STAFF, STORE
 from signage.web.staff_auth import SESSION_COOKIE, SESSION_LIFETIME, Staff, csrf_ok, same_origin
+from signage.web.template_preview import PreviewProblem, render_preview
 
 __all__ = ["routes"]
 
@@ -140,3 +143,32 @@ async def accounts(request: web.Request) -> web.Response:
     await staff_for_api(request, "admin")
     return web.json_response({"accounts": [{"username": s.username, "role": s.role}
                                            for s in await request.app[STAFF].accounts()]})
+
+
+MAX_PREVIEW_BYTES = 32 * 1024
+
+
+@routes.post("/api/v1/admin/preview")
+async def preview(request: web.Request) -> web.Response:
+    """A template as every kind of panel and a phone would show it, with a warning for each sign it does not
+    fit: what the console shows while staff type. Nothing here reaches the street."""
+    staff = await staff_for_api(request, "editor")
+    session = await _session(request)
+    browser = session is not None and not request.headers.get("Authorization")
+    # A browser session: the page's CSRF token must come with it.
+    if browser and session is not None and (
+            not same_origin(request) or not csrf_ok(request.headers.get("X-CSRF-Token"), session[1])):
+        raise json_error(web.HTTPForbidden, "bad_csrf", "send the page's X-CSRF-Token")
+    raw = await request.content.read(MAX_PREVIEW_BYTES + 1)
+    if len(raw) > MAX_PREVIEW_BYTES:
+        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_PREVIEW_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise json_error(web.HTTPBadRequest, "bad_json", "the body is not JSON") from exc
+    config = request.app[CONFIG].current
+    try:
+        result = await asyncio.to_thread(render_preview, config, body)
+    except PreviewProblem as exc:
+        raise json_error(web.HTTPBadRequest, "bad_template", str(exc)) from exc
+    return web.json_response({**result, "by": staff.username})

@@ -158,6 +158,14 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/admin/whoami": _get("Who the token or session is", {
             "200": _json({"type": "object", "required": ["username", "role"]}), "401": _error("Sign in")},
             tags=("console",)),
+        "/api/v1/admin/preview": {"post": {
+            "summary": "Preview a template on every sign and a phone, with fit warnings (editor)",
+            "tags": ["console"], "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["template"], "properties": {
+                    "template": OBJECT, "params": OBJECT, "language": {"type": "string"}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["signs", "push"]}),
+                          "400": _error("Bad template"), "401": _error("Sign in"), "403": _error("Editors only"),
+                          "413": _error("Too large")}}},
         "/api/v1/admin/accounts": _get("Staff accounts (admin)", {
             "200": _json({"type": "object", "required": ["accounts"]}), "401": _error("Sign in"),
             "403": _error("Admins only")}, tags=("console",)),
