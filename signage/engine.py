@@ -20,7 +20,7 @@ from signage.bus import Bus
 from signage.config import Config
 from signage.feed_health import FeedHealth
 from signage.metrics import Metrics
-from signage.model import Alert, Observation
+from signage.model import Alert, Message, Observation
 from signage.pipeline import PUSH_TOPIC, Outcome, Pipeline
 from signage.store import Store
 from signage.tasks import cancel_and_wait
@@ -104,6 +104,9 @@ class Engine:
         return self.health.report(self._clock(), self.pipeline.state, {f.id: f.max_age for f in config.feeds.values()})
 
     async def _take(self, payload: Any) -> None:
+        if isinstance(payload, dict) and "command" in payload:
+            await self._command(payload)
+            return
         began = time.perf_counter()
         try:
             received_at = parse_instant(payload["received_at"])
@@ -124,6 +127,23 @@ class Engine:
             await self._publish(outcome)
         self._metrics.observations.labels(feed=str(payload.get("feed"))).inc(len(observations))
         self._metrics.pipeline_seconds.observe(time.perf_counter() - began)
+        self._wake.set()
+
+    async def _command(self, payload: dict[str, Any]) -> None:
+        """Staff commands travel on the same stream as deliveries: in order, and replayed after a restart."""
+        try:
+            if payload["command"] == "broadcast":
+                message = Message.from_json(payload["message"])
+                async with self._lock:
+                    await self._publish(self.pipeline.put_message(message, self._clock()))
+            elif payload["command"] == "stop":
+                async with self._lock:
+                    await self._publish(self.pipeline.remove_message(str(payload["id"]), self._clock(),
+                                                                     f"stopped by {payload.get('by', 'staff')}"))
+            else:
+                log.error("unknown staff command %r skipped", payload["command"])
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("staff command skipped: %s", exc)
         self._wake.set()
 
     async def _tick_forever(self) -> None:

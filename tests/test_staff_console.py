@@ -170,3 +170,41 @@ async def test_a_browser_session_needs_its_csrf_token_to_preview(client) -> None
     csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     ok = await client.post("/api/v1/admin/preview", json=body, headers={**cookie, "X-CSRF-Token": csrf})
     assert ok.status == 200
+
+
+async def test_a_broadcast_shows_on_its_zone_within_a_second_and_stop_clears_it(client) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    staff = client.app[STAFF]
+    await staff.add("olga", "editor", PASSWORD)
+    await staff.add("paul", "viewer", PASSWORD)
+    editor = {"Authorization": f"Bearer {await staff.issue_token('olga')}"}
+    body = {"title": "Marché de Noël", "lines": ["Place François Rude", "jusqu'au 31/12"],
+            "targets": {"zones": ["dijon-centre"]}, "priority": 60}
+    viewer = {"Authorization": f"Bearer {await staff.issue_token('paul')}"}
+    assert (await client.post("/api/v1/admin/broadcasts", json=body, headers=viewer)).status == 403
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    answer = await client.post("/api/v1/admin/broadcasts", json=body, headers=editor)
+    assert answer.status == 201
+    message_id = (await answer.json())["id"]
+
+    async def darcy_shows(text: str, present: bool) -> float:
+        while True:
+            multi = await (await client.get("/api/v1/panels/darcy/content?format=multi")).text()
+            if (text in multi) == present:
+                return loop.time()
+            await asyncio.sleep(0.02)
+
+    shown_at = await asyncio.wait_for(darcy_shows("Place François Rude", True), timeout=1.0)  # within a second
+    assert shown_at - started < 1.0
+    content = await (await client.get("/api/v1/panels/darcy/content")).json()
+    assert content["lane"] == "operator"
+    started = loop.time()
+    assert (await client.delete(f"/api/v1/admin/broadcasts/{message_id}", headers=editor)).status == 204
+    await asyncio.wait_for(darcy_shows("Place François Rude", False), timeout=1.0)  # stopped everywhere at once
+    actions = [entry["action"] for entry in await client.app[STORE].audit(10)]
+    assert actions[:2] == ["broadcast.stop", "broadcast.start"]
+    bad = await client.post("/api/v1/admin/broadcasts", json={"title": "x", "targets": {"zones": ["mars"]}},
+                            headers=editor)
+    assert bad.status == 400 and "unknown mars" in (await bad.json())["error"]["message"]

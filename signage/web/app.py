@@ -38,6 +38,7 @@ from signage.settings import Settings
 from signage.store import open_store
 from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
+from signage.web.broadcasts import routes as broadcast_routes
 from signage.web.citizen_app import routes as citizen_app_routes
 from signage.web.console import routes as console_routes
 from signage.web.errors import error_middleware, json_error
@@ -247,6 +248,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(openapi_routes)
         app.add_routes(citizen_app_routes)
         app.add_routes(console_routes)
+        app.add_routes(broadcast_routes)
         app[LOGIN_LIMITS] = LoginLimiter()
         app[OPEN_LIMITS] = RateLimiter(settings.open_burst, settings.open_per_second)
         app.add_routes(push_routes)

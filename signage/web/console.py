@@ -55,6 +55,17 @@ async def staff_for_api(request: web.Request, role: str) -> Staff:
     return staff
 
 
+async def browser_csrf(request: web.Request) -> None:
+    """A change made from a signed-in browser carries the page's CSRF token (``X-CSRF-Token``) and comes from
+    this site; a call with an API token needs neither."""
+    if request.headers.get("Authorization"):
+        return
+    session = await _session(request)
+    if session is not None and (
+            not same_origin(request) or not csrf_ok(request.headers.get("X-CSRF-Token"), session[1])):
+        raise json_error(web.HTTPForbidden, "bad_csrf", "send the page's X-CSRF-Token")
+
+
 async def _form(request: web.Request) -> dict[str, str]:
     if (request.content_length or 0) > MAX_FORM_BYTES:
         raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_FORM_BYTES} bytes")
@@ -153,12 +164,7 @@ async def preview(request: web.Request) -> web.Response:
     """A template as every kind of panel and a phone would show it, with a warning for each sign it does not
     fit: what the console shows while staff type. Nothing here reaches the street."""
     staff = await staff_for_api(request, "editor")
-    session = await _session(request)
-    browser = session is not None and not request.headers.get("Authorization")
-    # A browser session: the page's CSRF token must come with it.
-    if browser and session is not None and (
-            not same_origin(request) or not csrf_ok(request.headers.get("X-CSRF-Token"), session[1])):
-        raise json_error(web.HTTPForbidden, "bad_csrf", "send the page's X-CSRF-Token")
+    await browser_csrf(request)
     raw = await request.content.read(MAX_PREVIEW_BYTES + 1)
     if len(raw) > MAX_PREVIEW_BYTES:
         raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_PREVIEW_BYTES} bytes")

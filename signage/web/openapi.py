@@ -166,6 +166,20 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "required": ["signs", "push"]}),
                           "400": _error("Bad template"), "401": _error("Sign in"), "403": _error("Editors only"),
                           "413": _error("Too large")}}},
+        "/api/v1/admin/broadcasts": {"post": {
+            "summary": "Broadcast a message to zones, panel tags, panels or topics (editor)", "tags": ["console"],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["title", "targets"], "properties": {
+                    "title": {"type": "string"}, "lines": {"type": "array", "items": {"type": "string"}},
+                    "targets": OBJECT, "priority": {"type": "integer"}, "ends_at": {"type": "string"},
+                    "severity": {"type": "string"}}}}}},
+            "responses": {"201": _json({"type": "object", "required": ["id"]}), "400": _error("Bad broadcast"),
+                          "401": _error("Sign in"), "403": _error("Editors only"), "413": _error("Too large")}}},
+        "/api/v1/admin/broadcasts/{message_id}": {"delete": {
+            "summary": "Stop a broadcast everywhere now (editor)", "tags": ["console"],
+            "parameters": [{"name": "message_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "Stopped"}, "401": _error("Sign in"),
+                          "403": _error("Editors only"), "404": _error("No such broadcast")}}},
         "/api/v1/admin/accounts": _get("Staff accounts (admin)", {
             "200": _json({"type": "object", "required": ["accounts"]}), "401": _error("Sign in"),
             "403": _error("Admins only")}, tags=("console",)),

@@ -1,0 +1,90 @@
+"""Broadcasts from the console: staff compose a message, choose where it shows, how important it is and until
+when; "stop" clears it from every panel at once. Commands go to the engine on the delivery stream, and every
+broadcast and stop lands in the audit log."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from signage.engine import INGEST_TOPIC
+from signage.model import Lane, Message, Targets
+from signage.timeutil import format_instant, parse_instant
+from signage.web.console import browser_csrf, staff_for_api
+from signage.web.errors import json_error
+from signage.web.keys import BUS, CONFIG, STORE
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+MAX_BODY = 16 * 1024
+MAX_LINE = 120
+
+
+def _message(body: Any, config: Any, author: str, now: datetime) -> Message:
+    if not isinstance(body, dict):
+        raise ValueError("body: a JSON object")
+    title = body.get("title")
+    lines = body.get("lines") or []
+    if not isinstance(title, str) or not title.strip() or len(title) > MAX_LINE:
+        raise ValueError(f"title: 1 to {MAX_LINE} characters")
+    if not isinstance(lines, list) or len(lines) > 4 or not all(isinstance(x, str) and len(x) <= MAX_LINE
+                                                                for x in lines):
+        raise ValueError(f"lines: at most 4 lines of {MAX_LINE} characters")
+    targets = body.get("targets") or {}
+    zones, tags, panels, topics = (list(targets.get(k) or []) for k in ("zones", "tags", "panels", "topics"))
+    if not (zones or tags or panels or topics):
+        raise ValueError("targets: at least one zone, panel tag, panel or topic")
+    unknown = [z for z in zones if z not in config.zones] + [p for p in panels if p not in config.panels]
+    if unknown:
+        raise ValueError(f"targets: unknown {', '.join(unknown)}")
+    priority = body.get("priority", 50)
+    if not isinstance(priority, int) or not 1 <= priority <= 100:
+        raise ValueError("priority: 1 to 100")
+    ends = parse_instant(str(body["ends_at"])) if body.get("ends_at") else now + timedelta(hours=2)
+    if ends <= now:
+        raise ValueError("ends_at: in the future")
+    severity = body.get("severity")
+    if severity not in (None, "minor", "moderate", "severe", "extreme"):
+        raise ValueError("severity: minor, moderate, severe or extreme")
+    params = {"title": title.strip(), **{f"line{i + 1}": (lines[i] if i < len(lines) else "") for i in range(4)}}
+    return Message(f"broadcast:{secrets.token_hex(6)}", Lane.OPERATOR, priority, "operator", params,
+                   Targets(zones=tuple(zones), tags=tuple(tags), panels=tuple(panels), topics=tuple(topics)),
+                   ("panels", "kiosks", "websocket"), now, ends, f"console:{author}", severity)
+
+
+@routes.post("/api/v1/admin/broadcasts")
+async def broadcast(request: web.Request) -> web.Response:
+    staff = await staff_for_api(request, "editor")
+    await browser_csrf(request)
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_BODY} bytes")
+    now = datetime.now(UTC)
+    try:
+        message = _message(json.loads(raw), request.app[CONFIG].current, staff.username, now)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise json_error(web.HTTPBadRequest, "bad_broadcast", str(exc)) from exc
+    await request.app[BUS].publish(INGEST_TOPIC, {"command": "broadcast", "message": message.to_json(),
+                                                  "received_at": format_instant(now)})
+    await request.app[STORE].append_audit(staff.username, "broadcast.start", message.id, message.to_json())
+    return web.json_response({"id": message.id, "expires_at": format_instant(message.expires_at or now)},
+                             status=201)
+
+
+@routes.delete("/api/v1/admin/broadcasts/{message_id}")
+async def stop(request: web.Request) -> web.Response:
+    staff = await staff_for_api(request, "editor")
+    await browser_csrf(request)
+    message_id = request.match_info["message_id"]
+    if not message_id.startswith("broadcast:") or len(message_id) > 64:
+        raise json_error(web.HTTPNotFound, "unknown_broadcast", "no such broadcast")
+    now = datetime.now(UTC)
+    await request.app[BUS].publish(INGEST_TOPIC, {"command": "stop", "id": message_id, "by": staff.username,
+                                                  "received_at": format_instant(now)})
+    await request.app[STORE].append_audit(staff.username, "broadcast.stop", message_id, {})
+    return web.Response(status=204)
