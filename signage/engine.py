@@ -136,6 +136,10 @@ class Engine:
                 message = Message.from_json(payload["message"])
                 async with self._lock:
                     await self._publish(self.pipeline.put_message(message, self._clock()))
+            elif payload["command"] == "alert":  # an emergency from the console, or its cancellation
+                alert = Alert.from_json(payload["alert"])
+                async with self._lock:
+                    await self._publish(self.pipeline.ingest([], [alert], self._clock()))
             elif payload["command"] == "stop":
                 async with self._lock:
                     await self._publish(self.pipeline.remove_message(str(payload["id"]), self._clock(),

@@ -208,3 +208,37 @@ async def test_a_broadcast_shows_on_its_zone_within_a_second_and_stop_clears_it(
     bad = await client.post("/api/v1/admin/broadcasts", json={"title": "x", "targets": {"zones": ["mars"]}},
                             headers=editor)
     assert bad.status == 400 and "unknown mars" in (await bad.json())["error"]["message"]
+
+
+async def test_an_emergency_pre_empts_its_zone_is_published_as_cap_and_can_be_cancelled(client) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from tests.renderers.test_cap_out import assert_valid_cap
+
+    staff = client.app[STAFF]
+    await staff.add("quentin", "approver", PASSWORD)
+    await staff.add("rose", "editor", PASSWORD)
+    approver = {"Authorization": f"Bearer {await staff.issue_token('quentin')}"}
+    editor = {"Authorization": f"Bearer {await staff.issue_token('rose')}"}
+    body = {"headline": {"fr": "Évacuation quai Nicolas Rolin", "en": "Evacuation of quai Nicolas Rolin"},
+            "zones": ["dijon-centre"], "severity": "extreme", "event": "Crue"}
+    assert (await client.post("/api/v1/admin/emergency", json=body, headers=editor)).status == 403
+    answer = await client.post("/api/v1/admin/emergency", json=body, headers=approver)
+    assert answer.status == 201
+    issued = await answer.json()
+
+    async def darcy_lane(lane: str) -> None:
+        while (await (await client.get("/api/v1/panels/darcy/content")).json())["lane"] != lane:
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(darcy_lane("alert"), timeout=1.0)  # pre-empts the panels of its zone
+    cap = await client.get(issued["cap"])
+    assert cap.status == 200
+    assert_valid_cap(await cap.read())
+    atom = await (await client.get("/api/v1/open/alerts.atom")).text()
+    assert "Évacuation quai Nicolas Rolin" in atom
+    assert (await client.delete(f"/api/v1/admin/emergency/{issued['id']}", headers=approver)).status == 204
+    await asyncio.wait_for(darcy_lane("default"), timeout=2.0)  # cancelled: back to what it showed before
+    entries = (await (await client.get("/api/v1/admin/audit?q=emergency", headers=approver)).json())["entries"]
+    assert [e["action"] for e in entries][:2] == ["emergency.cancel", "emergency.issue"]
+    assert (await client.get("/api/v1/admin/audit", headers=editor)).status == 403

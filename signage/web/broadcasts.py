@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from signage.engine import INGEST_TOPIC
-from signage.model import Lane, Message, Targets
+from signage.model import Alert, Lane, Message, Targets
 from signage.timeutil import format_instant, parse_instant
 from signage.web.console import browser_csrf, staff_for_api
 from signage.web.errors import json_error
@@ -87,4 +87,66 @@ async def stop(request: web.Request) -> web.Response:
     await request.app[BUS].publish(INGEST_TOPIC, {"command": "stop", "id": message_id, "by": staff.username,
                                                   "received_at": format_instant(now)})
     await request.app[STORE].append_audit(staff.username, "broadcast.stop", message_id, {})
+    return web.Response(status=204)
+
+
+def _alert(body: Any, config: Any, author: str, now: datetime) -> Alert:
+    if not isinstance(body, dict):
+        raise ValueError("body: a JSON object")
+    headline = body.get("headline")
+    if not isinstance(headline, dict) or not headline.get("fr") or not all(
+            isinstance(v, str) and len(v) <= 200 for v in headline.values()):
+        raise ValueError("headline: {fr, en} texts of at most 200 characters, fr required")
+    description = body.get("description") or {}
+    if not isinstance(description, dict) or not all(isinstance(v, str) and len(v) <= 2000
+                                                    for v in description.values()):
+        raise ValueError("description: {fr, en} texts of at most 2,000 characters")
+    zones = body.get("zones") or []
+    if not zones or not all(isinstance(z, str) and z in config.zones for z in zones):
+        raise ValueError(f"zones: one or more of {', '.join(config.zones)}")
+    severity = body.get("severity", "severe")
+    if severity not in ("moderate", "severe", "extreme"):
+        raise ValueError("severity: moderate, severe or extreme")
+    ends = parse_instant(str(body["ends_at"])) if body.get("ends_at") else now + timedelta(hours=6)
+    if ends <= now:
+        raise ValueError("ends_at: in the future")
+    event = str(body.get("event") or headline["fr"])[:100]
+    identifier = f"{config.cap_sender.split('@')[-1]}.{now:%Y%m%dT%H%M%S}.{secrets.token_hex(3)}"
+    return Alert(identifier, f"console:{author}", now, "alert", severity, "immediate", event,
+                 {k: v for k, v in headline.items() if k in ("fr", "en")},
+                 {k: v for k, v in description.items() if k in ("fr", "en")}, tuple(zones), ends,
+                 events={"fr": event})
+
+
+@routes.post("/api/v1/admin/emergency")
+async def emergency(request: web.Request) -> web.Response:
+    """An emergency alert: pre-empts every panel of its zones, is pushed with high urgency across quiet hours
+    (severe and extreme), and is published as CAP 1.2 in the alerts feed. Approvers and admins only."""
+    staff = await staff_for_api(request, "approver")
+    await browser_csrf(request)
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_BODY} bytes")
+    now = datetime.now(UTC)
+    try:
+        alert = _alert(json.loads(raw), request.app[CONFIG].current, staff.username, now)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise json_error(web.HTTPBadRequest, "bad_emergency", str(exc)) from exc
+    await request.app[BUS].publish(INGEST_TOPIC, {"command": "alert", "alert": alert.to_json(),
+                                                  "received_at": format_instant(now)})
+    await request.app[STORE].append_audit(staff.username, "emergency.issue", alert.id, alert.to_json())
+    return web.json_response({"id": alert.id, "cap": f"/api/v1/open/alerts/{alert.id}.xml"}, status=201)
+
+
+@routes.delete("/api/v1/admin/emergency/{alert_id}")
+async def cancel_emergency(request: web.Request) -> web.Response:
+    staff = await staff_for_api(request, "approver")
+    await browser_csrf(request)
+    alert_id = request.match_info["alert_id"][:120]
+    now = datetime.now(UTC)
+    cancel = Alert(f"{alert_id}.cancel", f"console:{staff.username}", now, "cancel", "unknown", "past", "",
+                   {}, {}, (), None, (alert_id,))
+    await request.app[BUS].publish(INGEST_TOPIC, {"command": "alert", "alert": cancel.to_json(),
+                                                  "received_at": format_instant(now)})
+    await request.app[STORE].append_audit(staff.username, "emergency.cancel", alert_id, {})
     return web.Response(status=204)

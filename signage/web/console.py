@@ -178,3 +178,15 @@ async def preview(request: web.Request) -> web.Response:
     except PreviewProblem as exc:
         raise json_error(web.HTTPBadRequest, "bad_template", str(exc)) from exc
     return web.json_response({**result, "by": staff.username})
+
+
+@routes.get("/api/v1/admin/audit")
+async def audit(request: web.Request) -> web.Response:
+    """Every change and broadcast: who, when, what, newest first; ``q`` searches actor, action and target."""
+    await staff_for_api(request, "approver")
+    try:
+        limit = max(1, min(500, int(request.query.get("limit", "100"))))
+    except ValueError:
+        limit = 100
+    query = request.query.get("q") or None
+    return web.json_response({"entries": await request.app[STORE].audit(limit, query[:100] if query else None)})

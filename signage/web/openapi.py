@@ -180,6 +180,26 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [{"name": "message_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"204": {"description": "Stopped"}, "401": _error("Sign in"),
                           "403": _error("Editors only"), "404": _error("No such broadcast")}}},
+        "/api/v1/admin/emergency": {"post": {
+            "summary": "Issue an emergency alert: pre-empts panels, urgent push, CAP 1.2 (approver)",
+            "tags": ["console"], "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["headline", "zones"], "properties": {
+                    "headline": OBJECT, "description": OBJECT, "zones": {"type": "array", "items": {"type": "string"}},
+                    "severity": {"type": "string"}, "event": {"type": "string"}, "ends_at": {"type": "string"}}}}}},
+            "responses": {"201": _json({"type": "object", "required": ["id", "cap"]}),
+                          "400": _error("Bad emergency"), "401": _error("Sign in"), "403": _error("Approvers only"),
+                          "413": _error("Too large")}}},
+        "/api/v1/admin/emergency/{alert_id}": {"delete": {
+            "summary": "Cancel an emergency alert everywhere (approver)", "tags": ["console"],
+            "parameters": [{"name": "alert_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "Cancelled"}, "401": _error("Sign in"),
+                          "403": _error("Approvers only")}}},
+        "/api/v1/admin/audit": _get("The audit log: who did what, when; searchable (approver)", {
+            "200": _json({"type": "object", "required": ["entries"]}), "401": _error("Sign in"),
+            "403": _error("Approvers only")},
+            [{"name": "q", "in": "query", "schema": {"type": "string"}},
+             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            tags=("console",)),
         "/api/v1/admin/accounts": _get("Staff accounts (admin)", {
             "200": _json({"type": "object", "required": ["accounts"]}), "401": _error("Sign in"),
             "403": _error("Admins only")}, tags=("console",)),
