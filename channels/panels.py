@@ -22,7 +22,7 @@ from signage.model import Lane, Panel, ProfileKind
 from signage.pipeline import Pipeline
 from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant, parse_instant
-from signage.web.errors import json_error
+from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, ENGINE, HUB, METRICS, PANEL_STATUS, PANEL_TOKENS, RENDERS, SETTINGS, SOCKETS
 
 __all__ = ["routes"]
@@ -212,13 +212,7 @@ async def panel_receipt(request: web.Request) -> web.Response:
     """Proof of display: the panel says what it shows; the answer says whether that is what it was sent."""
     panel_id = _panel_or_404(request)
     await authenticated(request, panel_id, required=True)
-    raw = await request.content.read(MAX_RECEIPT_BYTES + 1)
-    if len(raw) > MAX_RECEIPT_BYTES:
-        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_RECEIPT_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise json_error(web.HTTPBadRequest, "bad_json", "the body is not JSON") from exc
+    body = await read_json(request, MAX_RECEIPT_BYTES)
     etag = body.get("etag") if isinstance(body, dict) else None
     return web.json_response(await _receipt(request, panel_id, etag, "receipt"))
 

@@ -4,7 +4,6 @@ broadcast and stop lands in the audit log."""
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from signage.engine import INGEST_TOPIC
 from signage.model import Alert, Lane, Message, Targets
 from signage.timeutil import format_instant, parse_instant
 from signage.web.console import browser_csrf, staff_for_api
-from signage.web.errors import json_error
+from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, STORE
 
 __all__ = ["routes"]
@@ -61,13 +60,11 @@ def _message(body: Any, config: Any, author: str, now: datetime) -> Message:
 async def broadcast(request: web.Request) -> web.Response:
     staff = await staff_for_api(request, "editor")
     await browser_csrf(request)
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_BODY} bytes")
+    body = await read_json(request, MAX_BODY)
     now = datetime.now(UTC)
     try:
-        message = _message(json.loads(raw), request.app[CONFIG].current, staff.username, now)
-    except (ValueError, UnicodeDecodeError) as exc:
+        message = _message(body, request.app[CONFIG].current, staff.username, now)
+    except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_broadcast", str(exc)) from exc
     await request.app[BUS].publish(INGEST_TOPIC, {"command": "broadcast", "message": message.to_json(),
                                                   "received_at": format_instant(now)})
@@ -124,13 +121,11 @@ async def emergency(request: web.Request) -> web.Response:
     (severe and extreme), and is published as CAP 1.2 in the alerts feed. Approvers and admins only."""
     staff = await staff_for_api(request, "approver")
     await browser_csrf(request)
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_BODY} bytes")
+    body = await read_json(request, MAX_BODY)
     now = datetime.now(UTC)
     try:
-        alert = _alert(json.loads(raw), request.app[CONFIG].current, staff.username, now)
-    except (ValueError, UnicodeDecodeError) as exc:
+        alert = _alert(body, request.app[CONFIG].current, staff.username, now)
+    except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_emergency", str(exc)) from exc
     await request.app[BUS].publish(INGEST_TOPIC, {"command": "alert", "alert": alert.to_json(),
                                                   "received_at": format_instant(now)})

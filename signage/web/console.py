@@ -4,7 +4,6 @@ plus the console's API for automation with tokens. Pages are server-rendered wit
 from __future__ import annotations
 
 import asyncio
-import json
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from signage.web.errors import json_error
+from signage.web.errors import json_error, read_json
 from signage.web.keys import CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, SETTINGS, STAFF, STORE
 from signage.web.staff_auth import SESSION_COOKIE, SESSION_LIFETIME, Staff, csrf_ok, same_origin
 from signage.web.template_preview import PreviewProblem, render_preview
@@ -165,13 +164,7 @@ async def preview(request: web.Request) -> web.Response:
     fit: what the console shows while staff type. Nothing here reaches the street."""
     staff = await staff_for_api(request, "editor")
     await browser_csrf(request)
-    raw = await request.content.read(MAX_PREVIEW_BYTES + 1)
-    if len(raw) > MAX_PREVIEW_BYTES:
-        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_PREVIEW_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise json_error(web.HTTPBadRequest, "bad_json", "the body is not JSON") from exc
+    body = await read_json(request, MAX_PREVIEW_BYTES)
     config = request.app[CONFIG].current
     try:
         result = await asyncio.to_thread(render_preview, config, body)

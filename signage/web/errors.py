@@ -42,3 +42,14 @@ async def error_middleware(request: web.Request,
         log.exception("unhandled error on %s %s", request.method, request.path)
         raise json_error(web.HTTPInternalServerError, "internal_error",
                          "the server failed; the error is logged") from None
+
+
+async def read_json(request: web.Request, max_bytes: int) -> Any:
+    """The request's JSON body: 413 beyond ``max_bytes`` (without reading more), 400 when it is not JSON."""
+    raw = await request.content.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {max_bytes} bytes")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise json_error(web.HTTPBadRequest, "bad_json", "the body is not JSON") from exc
