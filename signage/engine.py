@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import time
@@ -24,6 +25,7 @@ from signage.model import Alert, Message, Observation
 from signage.pipeline import PUSH_TOPIC, Outcome, Pipeline
 from signage.store import Store
 from signage.tasks import cancel_and_wait
+from signage.templates import TemplateSpec
 from signage.timeutil import format_instant, parse_instant
 from signage.work_queue import WorkQueue
 
@@ -66,6 +68,7 @@ class Engine:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), jobs: WorkQueue | None = None) -> None:
         # The engine reads records only to store messages; it publishes deliveries instead of recording them.
         self.pipeline = Pipeline(config, describe_messages=False, record_deliveries=False)
+        self._base_config = config  # as loaded, before published templates are applied
         self.health = FeedHealth(config.feeds)
         self._feeds_report = ""
         self._bus = bus
@@ -73,6 +76,7 @@ class Engine:
         self._metrics = metrics
         self._clock = clock
         self._jobs = jobs  # push decisions become jobs that push workers share
+        self._template_overrides: dict[str, TemplateSpec] = {}  # published from the console
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._explained: dict[str, str] = {}
@@ -92,10 +96,16 @@ class Engine:
         finally:
             await cancel_and_wait(ticker)
 
+    def _with_overrides(self, config: Config) -> Config:
+        if not self._template_overrides:
+            return config
+        return dataclasses.replace(config, templates=config.templates.with_overrides(self._template_overrides))
+
     async def reload(self, config: Config) -> None:
-        """Switch to a new configuration without a restart, keeping the live state."""
+        """Switch to a new configuration without a restart, keeping the live state (and published templates)."""
         async with self._lock:
-            self.pipeline, outcome = self.pipeline.with_config(config, self._clock())
+            self._base_config = config
+            self.pipeline, outcome = self.pipeline.with_config(self._with_overrides(config), self._clock())
             await self._publish(outcome)
             await self._publish_explanations()
 
@@ -140,6 +150,11 @@ class Engine:
                 alert = Alert.from_json(payload["alert"])
                 async with self._lock:
                     await self._publish(self.pipeline.ingest([], [alert], self._clock()))
+            elif payload["command"] == "template":  # a version published from the console
+                spec = payload["spec"]
+                self._template_overrides[str(payload["template"])] = TemplateSpec(
+                    str(payload["template"]), dict(spec["variants"]), "", str(spec.get("pictogram", "")))
+                await self.reload(self._base_config)
             elif payload["command"] == "stop":
                 async with self._lock:
                     await self._publish(self.pipeline.remove_message(str(payload["id"]), self._clock(),

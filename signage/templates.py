@@ -115,6 +115,10 @@ class TemplateLibrary:
     def ids(self) -> list[str]:
         return sorted(self._specs)
 
+    def with_overrides(self, overrides: Mapping[str, TemplateSpec]) -> TemplateLibrary:
+        """This library with some templates replaced (published versions from the console)."""
+        return TemplateLibrary({**self._specs, **overrides})
+
     def version(self, template_id: str) -> str:
         spec = self._specs.get(template_id)
         return spec.version if spec else ""

@@ -15,7 +15,8 @@ from signage.web.openapi import openapi_document
 from tests.channels.test_web_push import post_alert, push_setup, subscribe, wait_for  # noqa: F401 (fixture)
 from tests.push_service import subscriber_info
 
-PARAMETERS = {"panel_id": "darcy", "item_id": "darcy", "alert_id": "P1", "name": "kiosk.js", "feed_id": "ngsi"}
+PARAMETERS = {"panel_id": "darcy", "item_id": "darcy", "alert_id": "P1", "name": "kiosk.js", "feed_id": "ngsi",
+              "template_id": "parking-guidance"}
 
 
 async def test_no_subscription_detail_is_ever_public(push_setup, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

@@ -242,3 +242,51 @@ async def test_an_emergency_pre_empts_its_zone_is_published_as_cap_and_can_be_ca
     entries = (await (await client.get("/api/v1/admin/audit?q=emergency", headers=approver)).json())["entries"]
     assert [e["action"] for e in entries][:2] == ["emergency.cancel", "emergency.issue"]
     assert (await client.get("/api/v1/admin/audit", headers=editor)).status == 403
+
+
+async def test_template_versions_change_the_street_only_when_another_approver_publishes(client) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from tests.helpers import post_central_parking
+
+    staff = client.app[STAFF]
+    await staff.add("sam", "approver", PASSWORD)
+    await staff.add("tom", "approver", PASSWORD)
+    sam = {"Authorization": f"Bearer {await staff.issue_token('sam')}"}
+    tom = {"Authorization": f"Bearer {await staff.issue_token('tom')}"}
+    await post_central_parking(client, darcy=21)
+
+    async def darcy_says(text: str) -> str:
+        while True:
+            multi: str = await (await client.get("/api/v1/panels/darcy/content?format=multi")).text()
+            if text in multi:
+                return multi
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(darcy_says("Darcy 21 pl"), timeout=5)
+    base = "/api/v1/admin/templates/parking-guidance/versions"
+    lines = ["{{ a_name }}: {{ a_free }}", "{{ b_name }}: {{ b_free }}", "{{ c_name }}: {{ c_free }}"]
+    draft = await client.post(base, json={"variants": {"fr": {"title": "Parkings", "lines": lines}}}, headers=sam)
+    assert draft.status == 201 and (await draft.json())["state"] == "draft"
+    await asyncio.sleep(0.3)
+    assert "Darcy 21 pl" in await darcy_says("Darcy 21 pl")  # a draft changes nothing on the street
+    assert (await client.post(f"{base}/1/approve", headers=tom)).status == 409  # not submitted yet
+    assert (await (await client.post(f"{base}/1/submit", headers=sam)).json())["state"] == "review"
+    own = await client.post(f"{base}/1/approve", headers=sam)
+    assert own.status == 403 and "another approver" in (await own.json())["error"]["message"]
+    published = await client.post(f"{base}/1/approve", headers=tom)
+    assert (await published.json())["state"] == "published"
+    await asyncio.wait_for(darcy_says("Darcy: 21"), timeout=2)  # now the street shows it
+    second = await client.post(base, json={"variants": {"fr": {"title": "P",
+                                                                "lines": ["{{ a_name }} -> {{ a_free }}"]}}},
+                               headers=tom)
+    await client.post(f"{base}/{(await second.json())['number']}/submit", headers=tom)
+    await client.post(f"{base}/{(await second.json())['number']}/approve", headers=sam)
+    await asyncio.wait_for(darcy_says("Darcy -> 21"), timeout=2)
+    back = await client.post("/api/v1/admin/templates/parking-guidance/rollback", json={"version": 1}, headers=sam)
+    assert back.status == 201
+    await asyncio.wait_for(darcy_says("Darcy: 21"), timeout=2)  # rolled back
+    states = [v["state"] for v in (await (await client.get(base, headers=tom)).json())["versions"]]
+    assert states == ["superseded", "superseded", "published"]
+    actions = [e["action"] for e in await client.app[STORE].audit(20) if e["action"].startswith("template.")]
+    assert {"template.draft", "template.submit", "template.approve", "template.rollback"} <= set(actions)

@@ -72,6 +72,7 @@ from signage.web.open_data import routes as open_data_routes
 from signage.web.openapi import routes as openapi_routes
 from signage.web.rate_limit import RateLimiter
 from signage.web.staff_auth import LoginLimiter, StaffAccounts
+from signage.web.template_admin import routes as template_admin_routes
 from signage.work_queue import open_work_queue
 
 __all__ = ["create_app"]
@@ -249,6 +250,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(citizen_app_routes)
         app.add_routes(console_routes)
         app.add_routes(broadcast_routes)
+        app.add_routes(template_admin_routes)
         app[LOGIN_LIMITS] = LoginLimiter()
         app[OPEN_LIMITS] = RateLimiter(settings.open_burst, settings.open_per_second)
         app.add_routes(push_routes)

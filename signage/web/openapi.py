@@ -21,6 +21,7 @@ ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
     "type": "object", "required": ["code", "message"],
     "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}
 PANEL_ID = {"name": "panel_id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}
+TEMPLATE_ID = {"name": "template_id", "in": "path", "required": True, "schema": {"type": "string"}}
 FORMAT_JSON_CSV = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
 
 
@@ -200,6 +201,35 @@ def openapi_document() -> dict[str, Any]:
             [{"name": "q", "in": "query", "schema": {"type": "string"}},
              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
             tags=("console",)),
+        "/api/v1/admin/templates": _get("Templates and their published version (viewer)", {
+            "200": _json({"type": "object", "required": ["templates"]}), "401": _error("Sign in")},
+            tags=("console",)),
+        "/api/v1/admin/templates/{template_id}/versions": {
+            "get": {"summary": "A template's versions (viewer)", "tags": ["console"], "parameters": [TEMPLATE_ID],
+                    "responses": {"200": _json({"type": "object", "required": ["versions"]}),
+                                  "401": _error("Sign in"), "404": _error("Unknown template")}},
+            "post": {"summary": "Write a draft version (editor)", "tags": ["console"], "parameters": [TEMPLATE_ID],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["variants"]}}}},
+                     "responses": {"201": _json(OBJECT), "400": _error("Bad template"), "401": _error("Sign in"),
+                                   "403": _error("Editors only"), "404": _error("Unknown template"),
+                                   "413": _error("Too large")}}},
+        "/api/v1/admin/templates/{template_id}/versions/{number}/{action}": {"post": {
+            "summary": "submit (editor), approve or reject (approver other than the author)", "tags": ["console"],
+            "parameters": [TEMPLATE_ID, {"name": "number", "in": "path", "required": True,
+                                         "schema": {"type": "integer"}},
+                           {"name": "action", "in": "path", "required": True,
+                            "schema": {"type": "string", "enum": ["submit", "approve", "reject"]}}],
+            "responses": {"200": _json(OBJECT), "401": _error("Sign in"), "403": _error("Not allowed"),
+                          "404": _error("Unknown"), "409": _error("Not in a state for that")}}},
+        "/api/v1/admin/templates/{template_id}/rollback": {"post": {
+            "summary": "Publish an earlier version again (approver)", "tags": ["console"],
+            "parameters": [TEMPLATE_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}}}}},
+            "responses": {"201": _json(OBJECT), "400": _error("Bad version"), "401": _error("Sign in"),
+                          "403": _error("Approvers only"), "404": _error("Unknown template"),
+                          "413": _error("Too large")}}},
         "/api/v1/admin/accounts": _get("Staff accounts (admin)", {
             "200": _json({"type": "object", "required": ["accounts"]}), "401": _error("Sign in"),
             "403": _error("Admins only")}, tags=("console",)),

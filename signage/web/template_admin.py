@@ -1,0 +1,139 @@
+"""Template versions over the console API: write a draft, submit it, have another approver publish it, roll
+back to any earlier version. Only publishing changes the street; every move is in the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from signage.engine import INGEST_TOPIC
+from signage.template_versions import IllegalMove, TemplateVersion, check_spec, move
+from signage.templates import TemplateProblem
+from signage.timeutil import format_instant
+from signage.web.console import browser_csrf, staff_for_api
+from signage.web.errors import json_error, read_json
+from signage.web.keys import BUS, CONFIG, STORE
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+VERSIONS = "template_versions"
+MAX_BODY = 32 * 1024
+ROLE_FOR = {"submit": "editor", "approve": "approver", "reject": "approver"}
+
+
+def _template_id(request: web.Request) -> str:
+    template_id = request.match_info["template_id"]
+    if template_id not in request.app[CONFIG].current.templates:
+        raise json_error(web.HTTPNotFound, "unknown_template", f"no template {template_id[:100]!r}")
+    return template_id
+
+
+async def _versions(request: web.Request, template_id: str) -> list[TemplateVersion]:
+    docs = await request.app[STORE].documents(VERSIONS)
+    return sorted((TemplateVersion.from_json(d) for d in docs if d["template"] == template_id),
+                  key=lambda v: v.number)
+
+
+async def _save(request: web.Request, version: TemplateVersion) -> None:
+    await request.app[STORE].put(VERSIONS, version.key, version.to_json())
+
+
+async def _publish(request: web.Request, version: TemplateVersion, actor: str, now: datetime) -> None:
+    """Supersede what was published, and tell the engine: from now on the street shows this version."""
+    for other in await _versions(request, version.template):
+        if other.state == "published" and other.number != version.number:
+            await _save(request, move(other, "supersede", actor, True, now))
+    await request.app[BUS].publish(INGEST_TOPIC, {"command": "template", "template": version.template,
+                                                  "spec": dict(version.spec), "received_at": format_instant(now)})
+
+
+@routes.get("/api/v1/admin/templates")
+async def list_templates(request: web.Request) -> web.Response:
+    await staff_for_api(request, "viewer")
+    docs = await request.app[STORE].documents(VERSIONS)
+    published = {d["template"]: d["number"] for d in docs if d["state"] == "published"}
+    return web.json_response({"templates": [{"id": t, "published_version": published.get(t)}
+                                            for t in request.app[CONFIG].current.templates.ids()]})
+
+
+@routes.get("/api/v1/admin/templates/{template_id}/versions")
+async def list_versions(request: web.Request) -> web.Response:
+    await staff_for_api(request, "viewer")
+    versions = await _versions(request, _template_id(request))
+    return web.json_response({"versions": [v.to_json() for v in versions]})
+
+
+@routes.post("/api/v1/admin/templates/{template_id}/versions")
+async def new_version(request: web.Request) -> web.Response:
+    staff = await staff_for_api(request, "editor")
+    await browser_csrf(request)
+    template_id = _template_id(request)
+    try:
+        spec = check_spec(template_id, await read_json(request, MAX_BODY))
+    except TemplateProblem as exc:
+        raise json_error(web.HTTPBadRequest, "bad_template", str(exc)) from exc
+    now = datetime.now(UTC)
+    number = max((v.number for v in await _versions(request, template_id)), default=0) + 1
+    version = TemplateVersion(template_id, number, spec, "draft", staff.username,
+                              ({"action": "write", "by": staff.username, "at": format_instant(now)},))
+    await _save(request, version)
+    await request.app[STORE].append_audit(staff.username, "template.draft", version.key, spec)
+    return web.json_response(version.to_json(), status=201)
+
+
+async def _version(request: web.Request, template_id: str) -> TemplateVersion:
+    try:
+        number = int(request.match_info["number"])
+    except ValueError:
+        number = -1
+    doc = await request.app[STORE].get(VERSIONS, f"{template_id}:{number:06d}") if number > 0 else None
+    if doc is None:
+        raise json_error(web.HTTPNotFound, "unknown_version", "no such version")
+    return TemplateVersion.from_json(doc)
+
+
+@routes.post("/api/v1/admin/templates/{template_id}/versions/{number}/{action}")
+async def act(request: web.Request) -> web.Response:
+    action = request.match_info["action"]
+    if action not in ROLE_FOR:
+        raise json_error(web.HTTPNotFound, "unknown_action", "action must be submit, approve or reject")
+    staff = await staff_for_api(request, "editor")
+    await browser_csrf(request)
+    template_id = _template_id(request)
+    version = await _version(request, template_id)
+    now = datetime.now(UTC)
+    try:
+        moved = move(version, action, staff.username, staff.can(ROLE_FOR[action]), now)
+    except IllegalMove as exc:
+        raise json_error(web.HTTPConflict if "cannot" in str(exc) else web.HTTPForbidden, "refused",
+                         str(exc)) from exc
+    await _save(request, moved)
+    if moved.state == "published":
+        await _publish(request, moved, staff.username, now)
+    await request.app[STORE].append_audit(staff.username, f"template.{action}", moved.key, {"state": moved.state})
+    return web.json_response(moved.to_json())
+
+
+@routes.post("/api/v1/admin/templates/{template_id}/rollback")
+async def rollback(request: web.Request) -> web.Response:
+    """Publish an earlier version again, as a new version (so the history keeps every step)."""
+    staff = await staff_for_api(request, "approver")
+    await browser_csrf(request)
+    template_id = _template_id(request)
+    body: Any = await read_json(request, 1024)
+    number = body.get("version") if isinstance(body, dict) else None
+    earlier = next((v for v in await _versions(request, template_id) if v.number == number), None)
+    if earlier is None or earlier.state == "draft":
+        raise json_error(web.HTTPBadRequest, "bad_rollback", "version: the number of a reviewed version")
+    now = datetime.now(UTC)
+    number = max(v.number for v in await _versions(request, template_id)) + 1
+    version = TemplateVersion(template_id, number, earlier.spec, "published", earlier.author, (
+        {"action": f"rollback to {earlier.number}", "by": staff.username, "at": format_instant(now)},))
+    await _save(request, version)
+    await _publish(request, version, staff.username, now)
+    await request.app[STORE].append_audit(staff.username, "template.rollback", version.key,
+                                          {"to": earlier.number})
+    return web.json_response(version.to_json(), status=201)
