@@ -115,6 +115,9 @@ class TemplateLibrary:
     def ids(self) -> list[str]:
         return sorted(self._specs)
 
+    def spec(self, template_id: str) -> TemplateSpec | None:
+        return self._specs.get(template_id)
+
     def with_overrides(self, overrides: Mapping[str, TemplateSpec]) -> TemplateLibrary:
         """This library with some templates replaced (published versions from the console)."""
         return TemplateLibrary({**self._specs, **overrides})

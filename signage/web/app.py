@@ -79,6 +79,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("signage.app")
 STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript", "app.css": "text/css", "admin.css": "text/css",
+                "admin.js": "text/javascript",
                 "app.js": "text/javascript", "icon.svg": "image/svg+xml", "icon-192.png": "image/png",
                 "icon-512.png": "image/png"}
 

@@ -4,6 +4,7 @@ plus the console's API for automation with tokens. Pages are server-rendered wit
 from __future__ import annotations
 
 import asyncio
+import json
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -183,3 +184,48 @@ async def audit(request: web.Request) -> web.Response:
         limit = 100
     query = request.query.get("q") or None
     return web.json_response({"entries": await request.app[STORE].audit(limit, query[:100] if query else None)})
+
+
+# Sample values so that a preview renders while staff type (a template's parameters come from live data).
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "parking-guidance": {"a_name": "Darcy", "a_free": 120, "b_name": "Dauphine", "b_free": 0, "c_name": "Grangier",
+                         "c_free": None},
+    "parking-single": {"name": "Darcy", "free": 42},
+    "air-quality": {"index": 4, "label": "Mauvais"},
+    "alert": {"event": "Vent violent", "events": {}, "headline": {"fr": "Vigilance orange vent"}},
+    "operator": {"title": "Marché de Noël", "line1": "Place François Rude", "line2": "", "line3": "", "line4": ""},
+}
+
+
+async def _signed_in(request: web.Request, role: str) -> tuple[Staff, str]:
+    session = await _session(request)
+    if session is None:
+        raise web.HTTPSeeOther("/admin/login")
+    if not session[0].can(role):
+        raise json_error(web.HTTPForbidden, "forbidden", f"this page needs the {role} role")
+    return session
+
+
+@routes.get("/admin/templates/{template_id}")
+async def template_page(request: web.Request) -> web.Response:
+    staff, csrf = await _signed_in(request, "editor")
+    template_id = request.match_info["template_id"]
+    config = request.app[CONFIG].current
+    spec = config.templates.spec(template_id)
+    if spec is None:
+        raise json_error(web.HTTPNotFound, "unknown_template", f"no template {template_id[:100]!r}")
+    docs = [d for d in await request.app[STORE].documents("template_versions") if d["template"] == template_id]
+    docs.sort(key=lambda d: d["number"])
+    variant = dict(docs[-1]["spec"]["variants"]["fr"]) if docs else dict(spec.variants.get("fr", {}))
+    lines = list(variant.get("lines", []))
+    lines += [""] * (4 - len(lines))
+    return _page(request, "admin/templates.html.j2", title="Modèles", staff=staff, csrf=csrf,
+                 template_id=template_id, variant=variant, lines=lines[:8],
+                 example=json.dumps(EXAMPLES.get(template_id, {}), ensure_ascii=False), versions=docs)
+
+
+@routes.get("/admin/broadcast")
+async def broadcast_page(request: web.Request) -> web.Response:
+    staff, csrf = await _signed_in(request, "editor")
+    zones = list(request.app[CONFIG].current.zones.values())
+    return _page(request, "admin/broadcast.html.j2", title="Diffusion", staff=staff, csrf=csrf, zones=zones)

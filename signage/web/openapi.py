@@ -153,6 +153,12 @@ def openapi_document() -> dict[str, Any]:
                      "responses": {"303": {"description": "Signed in"}, "401": _media("text/html", "Wrong"),
                                    "403": _error("Cross-origin"), "413": _error("Too large"),
                                    "429": _media("text/html", "Too many attempts")}}},
+        "/admin/templates/{template_id}": _get("Edit a template with live preview (editor)", {
+            "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Editors only"),
+            "404": _error("Unknown template")}, [TEMPLATE_ID], tags=("console",)),
+        "/admin/broadcast": _get("Broadcast a message (editor)", {
+            "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Editors only")},
+            tags=("console",)),
         "/admin/logout": {"post": {"summary": "Sign out (CSRF token required)", "tags": ["console"],
                                    "responses": {"303": {"description": "Signed out"}, "403": _error("Bad CSRF"),
                                                  "413": _error("Too large")}}},
