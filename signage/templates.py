@@ -18,6 +18,8 @@ from jinja2 import StrictUndefined, TemplateError, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from renderers.abbreviations import abbreviate_word
+
 __all__ = ["RenderedText", "TemplateLibrary", "TemplateProblem", "TemplateSpec"]
 
 
@@ -79,12 +81,27 @@ def _local_time(value: Any, timezone: str = "Europe/Paris") -> str:
     return instant.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
 
 
+def _plural(count: Any, singular: str, plural: str | None = None) -> str:
+    """``{{ n | plural("place", "places") }}`` → "1 place", "12 places" (French: 0 and 1 are singular)."""
+    if isinstance(count, bool) or not isinstance(count, int | float):
+        return f"{count} {plural or singular + 's'}"
+    word = singular if abs(count) < 2 else (plural or singular + "s")
+    return f"{_number(count)} {word}"
+
+
+def _abbreviate(text: Any) -> str:
+    """Every word the French sign table abbreviates, abbreviated: for lines that must be short everywhere."""
+    return " ".join(abbreviate_word(word) or word for word in str(text).split(" "))
+
+
 def _make_environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
     env.filters["number"] = _number
     env.filters["upper"] = str.upper
     env.filters["tr"] = _translated
     env.filters["local_time"] = _local_time
+    env.filters["plural"] = _plural
+    env.filters["abbr"] = _abbreviate
     return env
 
 
