@@ -75,6 +75,3 @@ class PanelTokens:
         else:
             self._good.pop((panel_id, digest), None)
         return matched
-
-    async def issued(self, panel_id: str) -> bool:
-        return await self._store.get(TOKENS, panel_id) is not None

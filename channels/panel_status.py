@@ -73,6 +73,3 @@ class PanelStatus:
         return {"online": online, "last_seen": doc.get("last_seen"), "via": doc.get("via"),
                 "last_receipt": receipts[0] if receipts else None, "drift": "drift_since" in doc,
                 "drift_since": doc.get("drift_since")}
-
-    async def receipts(self, panel_id: str) -> list[dict[str, Any]]:
-        return list((await self._doc(panel_id)).get("receipts", []))

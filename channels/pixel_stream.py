@@ -37,7 +37,6 @@ class _Wall:
         self.frames: list[Frame] = []
         self.changed = asyncio.Event()
         self.cid = uuid.uuid5(uuid.NAMESPACE_URL, f"signage:panel:{panel.id}")
-        self.sent_frames = 0
 
     def packets(self, frame: Frame) -> list[bytes]:
         self.sequence = (self.sequence + 1) % 256
@@ -54,7 +53,6 @@ class _Wall:
             for frame in list(self.frames):
                 for packet in self.packets(frame):
                     self.send(packet, (self.target.host, self.target.port))
-                self.sent_frames += 1
                 hold = frame.duration_ms / 1000 if frame.duration_ms else HOLD_RESEND_S
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.changed.wait(), timeout=hold)

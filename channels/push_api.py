@@ -5,7 +5,6 @@ Nothing here echoes an endpoint or a key back: the answer to a subscription is i
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -13,7 +12,7 @@ from aiohttp import web
 from channels.push_sender import VapidKeys
 from channels.push_subscriptions import DEFAULT_PUSH_SERVICES, SubscriptionProblem, parse_subscription, subscription_id
 from channels.websocket import TOPIC_PATTERN
-from signage.web.errors import json_error
+from signage.web.errors import json_error, read_json
 from signage.web.keys import CONFIG, METRICS, SETTINGS, SUBSCRIPTIONS
 
 __all__ = ["MAX_SUBSCRIPTION_BYTES", "routes", "vapid_keys"]
@@ -27,20 +26,6 @@ def vapid_keys(app: web.Application) -> VapidKeys | None:
     if not settings.vapid_private_key:
         return None
     return VapidKeys(settings.vapid_private_key, settings.vapid_subject)
-
-
-async def _json_body(request: web.Request) -> object:
-    if request.content_length is not None and request.content_length > MAX_SUBSCRIPTION_BYTES:
-        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_SUBSCRIPTION_BYTES} bytes",
-                         max_size=MAX_SUBSCRIPTION_BYTES, actual_size=request.content_length)
-    raw = await request.content.read(MAX_SUBSCRIPTION_BYTES + 1)
-    if len(raw) > MAX_SUBSCRIPTION_BYTES:
-        raise json_error(web.HTTPRequestEntityTooLarge, "too_large", f"at most {MAX_SUBSCRIPTION_BYTES} bytes",
-                         max_size=MAX_SUBSCRIPTION_BYTES, actual_size=len(raw))
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise json_error(web.HTTPBadRequest, "bad_json", "the body is not JSON") from exc
 
 
 @routes.get("/api/v1/push/vapid-public-key")
@@ -58,7 +43,7 @@ async def subscribe(request: web.Request) -> web.Response:
         raise json_error(web.HTTPServiceUnavailable, "push_not_configured", "Web Push is not configured")
     config, settings = request.app[CONFIG].current, request.app[SETTINGS]
     try:
-        subscription = parse_subscription(await _json_body(request),
+        subscription = parse_subscription(await read_json(request, MAX_SUBSCRIPTION_BYTES),
                                           services=settings.push_services or DEFAULT_PUSH_SERVICES,
                                           languages=config.languages, topic_ok=TOPIC_PATTERN.match)
     except SubscriptionProblem as exc:
@@ -75,7 +60,7 @@ async def subscribe(request: web.Request) -> web.Response:
 
 @routes.delete("/api/v1/push/subscriptions")
 async def unsubscribe(request: web.Request) -> web.Response:
-    body = await _json_body(request)
+    body = await read_json(request, MAX_SUBSCRIPTION_BYTES)
     endpoint = body.get("endpoint") if isinstance(body, dict) else None
     if not isinstance(endpoint, str) or not endpoint:
         raise json_error(web.HTTPBadRequest, "bad_subscription", "endpoint: the subscription's endpoint is needed",

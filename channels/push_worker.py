@@ -39,15 +39,12 @@ class PushWorker:
         self._batch_size = batch_size
         self.name = name or worker_name()
         self._clock = clock
-        self.idle = asyncio.Event()
 
     async def run(self) -> None:
         while True:
             job = await self._queue.take(self.name)
             if job is None:
-                self.idle.set()
                 continue
-            self.idle.clear()
             if job.attempts > MAX_ATTEMPTS:
                 log.error("push job %s dropped after %d attempts", job.id, job.attempts)
                 await self._queue.done(job)

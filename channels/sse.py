@@ -55,16 +55,19 @@ async def events(request: web.Request) -> web.StreamResponse:
     if len(set(topics)) > settings.ws_max_topics:
         raise json_error(web.HTTPBadRequest, "too_many_topics", f"at most {settings.ws_max_topics} topics")
     address = request.remote or "?"
-    held = app[ADDRESSES]
-    if held.get(address, 0) >= settings.ws_max_per_address:
-        raise json_error(web.HTTPTooManyRequests, "too_many_connections",
-                         f"at most {settings.ws_max_per_address} connections per address")
     last = request.headers.get("Last-Event-ID") or request.query.get("last_event_id", "")
     since = parse_last_event_id(last[:8192])
+    slots = app[ADDRESSES]
+    if not slots.take(address, settings.ws_max_per_address):
+        raise json_error(web.HTTPTooManyRequests, "too_many_connections",
+                         f"at most {settings.ws_max_per_address} connections per address")
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                            "X-Accel-Buffering": "no"})
-    await response.prepare(request)
-    held[address] = held.get(address, 0) + 1
+    try:
+        await response.prepare(request)
+    except BaseException:
+        slots.release(address)
+        raise
     connection = Connection(settings.ws_backlog)
     positions: dict[str, tuple[str, int]] = {t: (p["epoch"], p["offset"]) for t, p in since.items() if t in topics}
     try:
@@ -92,9 +95,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         connection.close()
         for topic in list(connection.topics):
             connection.unsubscribe(app[HUB], topic)
-        held[address] -= 1
-        if not held[address]:
-            del held[address]
+        slots.release(address)
     with contextlib.suppress(ConnectionResetError):
         await response.write_eof()
     return response

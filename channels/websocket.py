@@ -104,10 +104,6 @@ class Connection:
         self._ready.set()
         self._on_backlog()
 
-    @property
-    def waiting(self) -> bool:
-        return bool(self._backlog)
-
     def take(self) -> str | None:
         """The next frame waiting, or None."""
         if not self._backlog:
@@ -238,18 +234,15 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                                compress=False)
     await ws.prepare(request)
     address = request.remote or "?"
-    held = app[ADDRESSES]
-    if held.get(address, 0) >= settings.ws_max_per_address:
+    slots = app[ADDRESSES]
+    if not slots.take(address, settings.ws_max_per_address):
         await ws.close(code=CLOSE_TOO_MANY_CONNECTIONS,
                        message=f"at most {settings.ws_max_per_address} connections per address".encode())
         return ws
-    held[address] = held.get(address, 0) + 1
     try:
         return await _serve(request, ws)
     finally:
-        held[address] -= 1
-        if not held[address]:
-            del held[address]
+        slots.release(address)
 
 
 async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSocketResponse:

@@ -16,7 +16,7 @@ from renderers.abbreviations import FRENCH, abbreviate_word
 from renderers.fonts import BitmapFont, load_font
 from renderers.multi_render import render_multi
 from renderers.multi_syntax import escape
-from renderers.pictograms import pictogram_by_name
+from renderers.pictograms import PICTOGRAMS, pictogram_by_name
 from signage.model import Profile, ProfileKind
 
 __all__ = ["DoesNotFit", "LedText", "compose_multi", "escape", "fit_pages", "sign_text"]
@@ -86,7 +86,7 @@ class _Fitter:
             return self.profile.chars_per_line
         if pictogram is None:
             return self.profile.width_px
-        return self.profile.width_px - _pictogram_width(pictogram) - PICTOGRAM_GAP
+        return self.profile.width_px - PICTOGRAMS[pictogram].width - PICTOGRAM_GAP
 
     def unit(self) -> str:
         return "characters" if self.profile.kind is ProfileKind.CHARACTER else "pixels"
@@ -136,12 +136,6 @@ class _Fitter:
         return [_Page(tuple(lines[i : i + n]), number) for i in range(0, len(lines), n)] or [_Page((), number)]
 
 
-def _pictogram_width(number: int) -> int:
-    from renderers.pictograms import PICTOGRAMS
-
-    return PICTOGRAMS[number].width
-
-
 def fit_pages(text: LedText, profile: Profile, abbreviations: dict[str, str] = FRENCH) -> int:
     """How many pages ``text`` takes on ``profile``; raises ``DoesNotFit``."""
     return len(_Fitter(profile, abbreviations).pages(text))
@@ -167,11 +161,9 @@ def _page_multi(page: _Page, fitter: _Fitter) -> str:
     profile = fitter.profile
     if page.pictogram is None:
         return f"[jl3]{text}"
-    width = _pictogram_width(page.pictogram)
-    from renderers.pictograms import PICTOGRAMS
-
-    y = (profile.height_px - PICTOGRAMS[page.pictogram].height) // 2 + 1
-    left = width + PICTOGRAM_GAP + 1
+    picture = PICTOGRAMS[page.pictogram]
+    y = (profile.height_px - picture.height) // 2 + 1
+    left = picture.width + PICTOGRAM_GAP + 1
     block = len(page.lines) * fitter.font.height + (len(page.lines) - 1) * fitter.font.line_spacing
     top = max(1, (profile.height_px - block) // 2 + 1)
     return (f"[g{page.pictogram},1,{y}][tr{left},{top},{profile.width_px - left + 1},0]"

@@ -263,7 +263,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_multi(args: argparse.Namespace) -> int:
-    from signage.render_command import RenderProblem, dumps, multi_report
+    from signage.render_command import RenderProblem, multi_report
 
     try:
         report = multi_report(load_config(_config_path(args.config)), args.profile, args.multi)
@@ -273,7 +273,7 @@ def cmd_multi(args: argparse.Namespace) -> int:
     except RenderProblem as exc:
         print(f"signage multi: {exc}", file=sys.stderr)
         return 2
-    print(dumps(report))
+    print(json.dumps(report, ensure_ascii=False))
     return 0 if report["valid"] else 1
 
 

@@ -11,7 +11,6 @@ For ``--format cap`` it may add ``id``, ``event``, ``zones`` (zone ids of the co
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -133,6 +132,3 @@ def multi_report(config: Config, profile_name: str, multi: str) -> dict[str, Any
         raise RenderProblem(f"{profile.name} is a kiosk, not a LED sign")
     return render_multi(multi, profile).to_json()
 
-
-def dumps(report: dict[str, Any]) -> str:
-    return json.dumps(report, ensure_ascii=False)

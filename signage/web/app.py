@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 from aiohttp import WSCloseCode, web
 
+from channels.address_slots import AddressSlots
 from channels.hub import Hub
 from channels.panel_auth import PanelTokens
 from channels.panel_status import PanelStatus
@@ -237,7 +238,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
     app[METRICS] = Metrics()
     sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
     app[SOCKETS] = sockets
-    app[ADDRESSES] = {}
+    app[ADDRESSES] = AddressSlots()
     app.cleanup_ctx.append(_resources)
     if settings.config_poll_s > 0:
         app.cleanup_ctx.append(_config_watcher)

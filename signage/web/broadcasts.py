@@ -10,12 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from signage.engine import INGEST_TOPIC
 from signage.model import Alert, Lane, Message, Targets
 from signage.timeutil import format_instant, parse_instant
-from signage.web.console import browser_csrf, staff_for_api
+from signage.web.console import browser_csrf, engine_command, staff_for_api
 from signage.web.errors import json_error, read_json
-from signage.web.keys import BUS, CONFIG, STORE
+from signage.web.keys import CONFIG, STORE
 
 __all__ = ["routes"]
 
@@ -66,8 +65,7 @@ async def broadcast(request: web.Request) -> web.Response:
         message = _message(body, request.app[CONFIG].current, staff.username, now)
     except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_broadcast", str(exc)) from exc
-    await request.app[BUS].publish(INGEST_TOPIC, {"command": "broadcast", "message": message.to_json(),
-                                                  "received_at": format_instant(now)})
+    await engine_command(request, "broadcast", now, message=message.to_json())
     await request.app[STORE].append_audit(staff.username, "broadcast.start", message.id, message.to_json())
     return web.json_response({"id": message.id, "expires_at": format_instant(message.expires_at or now)},
                              status=201)
@@ -81,8 +79,7 @@ async def stop(request: web.Request) -> web.Response:
     if not message_id.startswith("broadcast:") or len(message_id) > 64:
         raise json_error(web.HTTPNotFound, "unknown_broadcast", "no such broadcast")
     now = datetime.now(UTC)
-    await request.app[BUS].publish(INGEST_TOPIC, {"command": "stop", "id": message_id, "by": staff.username,
-                                                  "received_at": format_instant(now)})
+    await engine_command(request, "stop", now, id=message_id, by=staff.username)
     await request.app[STORE].append_audit(staff.username, "broadcast.stop", message_id, {})
     return web.Response(status=204)
 
@@ -127,8 +124,7 @@ async def emergency(request: web.Request) -> web.Response:
         alert = _alert(body, request.app[CONFIG].current, staff.username, now)
     except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_emergency", str(exc)) from exc
-    await request.app[BUS].publish(INGEST_TOPIC, {"command": "alert", "alert": alert.to_json(),
-                                                  "received_at": format_instant(now)})
+    await engine_command(request, "alert", now, alert=alert.to_json())
     await request.app[STORE].append_audit(staff.username, "emergency.issue", alert.id, alert.to_json())
     return web.json_response({"id": alert.id, "cap": f"/api/v1/open/alerts/{alert.id}.xml"}, status=201)
 
@@ -141,7 +137,6 @@ async def cancel_emergency(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     cancel = Alert(f"{alert_id}.cancel", f"console:{staff.username}", now, "cancel", "unknown", "past", "",
                    {}, {}, (), None, (alert_id,))
-    await request.app[BUS].publish(INGEST_TOPIC, {"command": "alert", "alert": cancel.to_json(),
-                                                  "received_at": format_instant(now)})
+    await engine_command(request, "alert", now, alert=cancel.to_json())
     await request.app[STORE].append_audit(staff.username, "emergency.cancel", alert_id, {})
     return web.Response(status=204)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -12,8 +13,10 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from signage.engine import INGEST_TOPIC
+from signage.timeutil import format_instant
 from signage.web.errors import json_error, read_json
-from signage.web.keys import CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, SETTINGS, STAFF, STORE
+from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, SETTINGS, STAFF, STORE
 from signage.web.staff_auth import SESSION_COOKIE, SESSION_LIFETIME, Staff, csrf_ok, same_origin
 from signage.web.template_preview import PreviewProblem, render_preview
 
@@ -53,6 +56,12 @@ async def staff_for_api(request: web.Request, role: str) -> Staff:
     if not staff.can(role):
         raise json_error(web.HTTPForbidden, "forbidden", f"this needs the {role} role")
     return staff
+
+
+async def engine_command(request: web.Request, command: str, now: datetime, **fields: Any) -> None:
+    """Staff commands reach the engine on the delivery stream: in order with deliveries, replayed after a
+    restart."""
+    await request.app[BUS].publish(INGEST_TOPIC, {"command": command, **fields, "received_at": format_instant(now)})
 
 
 async def browser_csrf(request: web.Request) -> None:

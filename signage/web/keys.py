@@ -7,6 +7,7 @@ import weakref
 import aiohttp
 from aiohttp import web
 
+from channels.address_slots import AddressSlots
 from channels.hub import Hub
 from channels.panel_auth import PanelTokens
 from channels.panel_status import PanelStatus
@@ -61,7 +62,7 @@ RENDERS = web.AppKey("renders", RenderCache[bytes])
 JOBS = web.AppKey("jobs", WorkQueue)
 SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionStore)
 PUSH_WORKERS = web.AppKey("push_workers", list[PushWorker])
-ADDRESSES = web.AppKey("addresses", dict[str, int])  # open WebSocket and SSE connections per client address
+ADDRESSES = web.AppKey("addresses", AddressSlots)  # open WebSocket and SSE connections per client address
 PANEL_TOKENS = web.AppKey("panel_tokens", PanelTokens)
 PANEL_STATUS = web.AppKey("panel_status", PanelStatus)
 OPEN_LIMITS = web.AppKey("open_limits", RateLimiter)

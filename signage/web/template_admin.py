@@ -8,13 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
-from signage.engine import INGEST_TOPIC
 from signage.template_versions import IllegalMove, TemplateVersion, check_spec, move
 from signage.templates import TemplateProblem
 from signage.timeutil import format_instant
-from signage.web.console import browser_csrf, staff_for_api
+from signage.web.console import browser_csrf, engine_command, staff_for_api
 from signage.web.errors import json_error, read_json
-from signage.web.keys import BUS, CONFIG, STORE
+from signage.web.keys import CONFIG, STORE
 
 __all__ = ["routes"]
 
@@ -46,8 +45,7 @@ async def _publish(request: web.Request, version: TemplateVersion, actor: str, n
     for other in await _versions(request, version.template):
         if other.state == "published" and other.number != version.number:
             await _save(request, move(other, "supersede", actor, True, now))
-    await request.app[BUS].publish(INGEST_TOPIC, {"command": "template", "template": version.template,
-                                                  "spec": dict(version.spec), "received_at": format_instant(now)})
+    await engine_command(request, "template", now, template=version.template, spec=dict(version.spec))
 
 
 @routes.get("/api/v1/admin/templates")
