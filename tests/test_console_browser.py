@@ -48,7 +48,8 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
         "document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Darcy : 120 places')")
     assert before != await editor.get_attribute("[data-sign=char-3x20] img", "alt")
     await editor.fill("#line2", "Anticonstitutionnellement stationnement")
-    await editor.wait_for_function("document.querySelector('[data-sign=char-3x20]').innerText.includes('Ne tient pas')")
+    await editor.wait_for_function(
+        "document.querySelector('[data-sign=char-3x20]')?.innerText.includes('Ne tient pas')")
     await editor.fill("#line2", "{{ b_name }} {{ b_free }}")
     await editor.wait_for_function("document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Dauphine 0')")
     await editor.screenshot(path=str(DOCS / "console-template-editor.png"), full_page=True)

@@ -24,9 +24,9 @@
       let params = {};
       try { params = JSON.parse(document.getElementById("params").value || "{}"); } catch (e) { /* keep {} */ }
       const response = await api("POST", "/api/v1/admin/preview", { template: spec().variants, params: params });
-      const box = document.getElementById("previews");
-      box.replaceChildren();
       const answer = await response.json();
+      const box = document.getElementById("previews");
+      box.replaceChildren();  // only once the new preview is here: the old one stays until then
       if (!response.ok) { box.appendChild(el("p", answer.error.message)); return; }
       Object.keys(answer.signs).sort().forEach(function (name) {
         const sign = answer.signs[name];
