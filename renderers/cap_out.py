@@ -72,6 +72,8 @@ def render_cap(alert: Alert, *, sender: str, sender_name: str, zones: Sequence[Z
         sub(info, "headline", alert.headline.get(language, ""))
         if alert.description.get(language):
             sub(info, "description", alert.description[language])
+        if alert.instruction.get(language):
+            sub(info, "instruction", alert.instruction[language])
         if web:
             sub(info, "web", web)
         area = sub(info, "area")

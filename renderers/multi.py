@@ -35,10 +35,16 @@ class DoesNotFit(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class LedText:
-    """What one message says on a LED sign: its lines, and a pictogram name for pixel panels."""
+    """What one message says on a LED sign: its lines, and a pictogram name for pixel panels; or a MULTI
+    ``pattern`` written by staff, used as it is where the sign accepts it."""
 
     lines: tuple[str, ...]
     pictogram: str = ""
+    pattern: str = ""
+
+    def plain(self) -> LedText:
+        """The same message from its lines alone."""
+        return LedText(self.lines, self.pictogram)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +144,38 @@ class _Fitter:
 
 def fit_pages(text: LedText, profile: Profile, abbreviations: dict[str, str] = FRENCH) -> int:
     """How many pages ``text`` takes on ``profile``; raises ``DoesNotFit``."""
+    if text.pattern:
+        return _pattern_pages(text.pattern, profile)
     return len(_Fitter(profile, abbreviations).pages(text))
+
+
+def _pattern_pages(pattern: str, profile: Profile) -> int:
+    """Pages of a staff-written pattern on ``profile``, or ``DoesNotFit`` with what the sign would refuse."""
+    if profile.kind is ProfileKind.FULL:
+        raise DoesNotFit(f"a MULTI pattern is for text signs; {profile.name} shows the pixel variant")
+    result = render_multi(pattern, profile, draw=False)
+    if not result.valid:
+        raise DoesNotFit("; ".join(f"{e.kind.standard_name}: {e.message}" for e in result.errors))
+    return len(result.pages)
 
 
 def compose_multi(texts: Sequence[LedText], profile: Profile, abbreviations: dict[str, str] = FRENCH) -> str:
     """MULTI for ``texts`` shown in turn on a sign of ``profile``; each message starts on a new page."""
     fitter = _Fitter(profile, abbreviations)
-    pages = [page for text in texts for page in fitter.pages(text)]
-    if len(pages) > profile.max_pages:
-        raise DoesNotFit(f"the message needs {len(pages)} pages; {profile.name} shows at most {profile.max_pages}")
-    multi = "[np]".join(_page_multi(page, fitter) for page in pages)
-    if len(pages) > 1:
+    parts: list[str] = []
+    count = 0
+    for text in texts:
+        if text.pattern:
+            count += _pattern_pages(text.pattern, profile)
+            parts.append(text.pattern)
+            continue
+        pages = fitter.pages(text)
+        count += len(pages)
+        parts.extend(_page_multi(page, fitter) for page in pages)
+    if count > profile.max_pages:
+        raise DoesNotFit(f"the message needs {count} pages; {profile.name} shows at most {profile.max_pages}")
+    multi = "[np]".join(parts)
+    if count > 1:
         multi = f"[pt{round(profile.page_time_s * 10)}o0]{multi}"
     result = render_multi(multi, profile, draw=False)
     if not result.valid:  # a bug of ours rather than of the message; never send what the sign would refuse

@@ -12,12 +12,16 @@ from signage.board import Decision
 from signage.model import Message, Panel, Profile, ProfileKind
 from signage.templates import RenderedText
 
-__all__ = ["CONTENT_VERSION", "SEVERITY_LABELS", "LedResult", "TextFor", "led_multi", "render_panel_content"]
+__all__ = ["CHANNEL_OF_KIND", "CONTENT_VERSION", "SEVERITY_LABELS", "LedResult", "TextFor", "led_multi",
+           "render_panel_content"]
 
 CONTENT_VERSION = 1
 
 
 TextFor = Callable[[Message, str], RenderedText]
+# The template variant each kind of panel shows.
+CHANNEL_OF_KIND = {ProfileKind.CHARACTER: "led", ProfileKind.LINE: "led", ProfileKind.FULL: "pixel",
+                   ProfileKind.KIOSK: "kiosk"}
 # CAP severities in words, so that severity is never carried by colour alone.
 SEVERITY_LABELS = {
     "fr": {"minor": "MINEUR", "moderate": "MODÉRÉ", "severe": "SÉVÈRE", "extreme": "EXTRÊME", "unknown": "ALERTE"},
@@ -47,6 +51,8 @@ def _led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...]) -> LedR
     pages = 0
     for message_id, text in texts:
         candidates = [text]
+        if text.pattern:
+            candidates.append(text.plain())
         if len(text.lines) > 1:
             candidates.append(LedText(text.lines[:1], text.pictogram))
         reasons = []
@@ -59,7 +65,10 @@ def _led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...]) -> LedR
             if pages + needed > profile.max_pages:
                 reasons.append(f"{profile.name} shows at most {profile.max_pages} pages")
                 continue
-            if candidate is not text:
+            if candidate is not text and candidate.lines == text.lines:
+                problems.append(f"{message_id}: its MULTI pattern is refused by {profile.name} ({reasons[0]}); "
+                                "shown from its lines")
+            elif candidate is not text:
                 problems.append(f"{message_id}: shortened to its first line on {profile.name} ({reasons[0]})")
             accepted.append(candidate)
             pages += needed
@@ -80,8 +89,10 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
     """
     pages: list[dict[str, Any]] = []
     led_texts: list[tuple[str, LedText]] = []
+    channel = CHANNEL_OF_KIND[profile.kind]
     for message in decision.shown:
-        text = text_for(message, panel.language)
+        rendered = text_for(message, panel.language)
+        text = rendered.on(channel)
         pages.append({
             "message": message.id,
             "lane": message.lane.name.lower(),
@@ -90,10 +101,11 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
                 message.severity, message.severity.upper()) if message.severity else None,
             "title": text.title,
             "lines": list(text.lines),
-            "language": text.language,
-            "pictogram": text.pictogram or None,
+            "language": rendered.language,
+            "pictogram": rendered.pictogram or None,
         })
-        led_texts.append((message.id, LedText(tuple(text.lines) or (text.title,), text.pictogram)))
+        led_texts.append((message.id, LedText(tuple(text.lines) or (text.title,), rendered.pictogram,
+                                              rendered.multi if channel == "led" else "")))
     content: dict[str, Any] = {
         "v": CONTENT_VERSION,
         "panel": panel.id,

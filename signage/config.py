@@ -133,8 +133,14 @@ def load_templates(directories: list[Path], errors: list[ConfigError]) -> Templa
             if not variants:
                 errors.append(ConfigError(str(path), data.line, "fr", "a template needs a language variant"))
                 continue
-            specs[data["id"]] = TemplateSpec(data["id"], variants, str(data.get("description", "")),
-                                             str(data.get("pictogram", "")))
+            spec = TemplateSpec(data["id"], variants, str(data.get("description", "")),
+                                str(data.get("pictogram", "")))
+            try:
+                TemplateLibrary({spec.id: spec})  # compiled alone first, so a problem names its file
+            except TemplateProblem as exc:
+                errors.append(ConfigError(str(path), data.line, "template", str(exc)))
+                continue
+            specs[spec.id] = spec
     try:
         return TemplateLibrary(specs)
     except TemplateProblem as exc:

@@ -252,6 +252,7 @@ class Alert:
     expires: datetime | None
     references: tuple[str, ...] = ()
     events: Mapping[str, str] = field(default_factory=dict)  # the event's name in each language given
+    instruction: Mapping[str, str] = field(default_factory=dict)  # what people should do, per language
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -268,6 +269,7 @@ class Alert:
             "expires": format_instant(self.expires) if self.expires else None,
             "references": list(self.references),
             "events": dict(self.events),
+            "instruction": dict(self.instruction),
         }
 
     @classmethod
@@ -286,6 +288,7 @@ class Alert:
             expires=parse_instant(data["expires"]) if data.get("expires") else None,
             references=tuple(data.get("references", ())),
             events=dict(data.get("events", {})),
+            instruction=dict(data.get("instruction", {})),
         )
 
 

@@ -21,7 +21,7 @@ from renderers.cap_out import render_cap
 from renderers.kiosk import render_static_page
 from renderers.multi import DoesNotFit, LedText, compose_multi
 from renderers.multi_render import render_multi
-from renderers.panel_content import SEVERITY_LABELS
+from renderers.panel_content import CHANNEL_OF_KIND, SEVERITY_LABELS
 from renderers.preview import panel_preview_png
 from renderers.push import push_payload
 from signage.config import Config
@@ -73,11 +73,19 @@ def render_message(config: Config, profile_name: str, fmt: str, message: dict[st
     profile = config.profiles[profile_name]
     text = _text(config, message)
     severity = message.get("severity")
+    channel = CHANNEL_OF_KIND[profile.kind]
+    shown = text.on(channel)
     if fmt in ("multi", "png") and profile.kind is not ProfileKind.KIOSK:
+        led = LedText(shown.lines or (shown.title,), text.pictogram, text.multi if channel == "led" else "")
         try:
-            multi = compose_multi([LedText(text.lines or (text.title,), text.pictogram)], profile)
+            multi = compose_multi([led], profile)
         except DoesNotFit as exc:
-            raise RenderProblem(f"does not fit {profile.name}: {exc}") from exc
+            if not led.pattern:
+                raise RenderProblem(f"does not fit {profile.name}: {exc}") from exc
+            try:  # as on the street: a pattern the sign refuses gives way to the lines
+                multi = compose_multi([led.plain()], profile)
+            except DoesNotFit as plain_exc:
+                raise RenderProblem(f"does not fit {profile.name}: {exc}; from its lines: {plain_exc}") from exc
         if fmt == "multi":
             return multi.encode("utf-8")
         return panel_preview_png({"multi": multi, "pages": []}, profile)
@@ -90,7 +98,7 @@ def render_message(config: Config, profile_name: str, fmt: str, message: dict[st
         "page_time_s": profile.page_time_s, "etag": "preview",
         "pages": [{"message": str(message.get("id", "preview")), "lane": "operator", "severity": severity,
                    "severity_label": labels.get(str(severity), str(severity).upper()) if severity else None,
-                   "title": text.title, "lines": list(text.lines), "language": text.language,
+                   "title": shown.title, "lines": list(shown.lines), "language": text.language,
                    "pictogram": text.pictogram or None}],
     }
     if fmt == "png":
@@ -98,7 +106,8 @@ def render_message(config: Config, profile_name: str, fmt: str, message: dict[st
     if fmt == "html":
         return render_static_page(content).encode("utf-8")
     if fmt == "push":
-        return push_payload(title=text.title, body="\n".join(text.lines), url=str(message.get("url", "/")),
+        title, body = text.push_text()
+        return push_payload(title=title, body=body, url=str(message.get("url", "/")),
                             tag=str(message.get("id", "preview")), language=text.language,
                             severity=str(severity) if severity else None)
     if fmt == "cap":
@@ -116,10 +125,11 @@ def _cap(config: Config, message: dict[str, Any], text: RenderedText) -> bytes:
         expires = parse_instant(str(message["expires"])) if message.get("expires") else now + timedelta(hours=6)
     except ValueError as exc:
         raise RenderProblem(f"expires: {exc}") from exc
+    headline, description, instruction = text.cap_text()
     alert = Alert(str(message.get("id", f"manual-{now:%Y%m%dT%H%M%S}")), "signage render", now, "alert",
                   str(message.get("severity", "unknown")), str(message.get("urgency", "immediate")),
-                  str(message.get("event", text.title)), {text.language: text.title},
-                  {text.language: "\n".join(text.lines)}, tuple(zones), expires)
+                  str(message.get("event", headline)), {text.language: headline}, {text.language: description},
+                  tuple(zones), expires, instruction={text.language: instruction} if instruction else {})
     return render_cap(alert, sender=config.cap_sender, sender_name=config.city,
                       zones=[config.zones[z] for z in zones], sent=now, timezone=config.timezone)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from signage.templates import TemplateLibrary, TemplateProblem, TemplateSpec
+from signage.templates import TemplateLibrary, TemplateProblem, TemplateSpec, normalize_variant
 from signage.timeutil import format_instant
 
 __all__ = ["MOVES", "IllegalMove", "TemplateVersion", "check_spec", "move"]
@@ -59,13 +59,9 @@ class TemplateVersion:
 def check_spec(template: str, spec: Any) -> dict[str, Any]:
     """A version's content, compiled in the sandbox to be sure it renders; raises ``TemplateProblem``."""
     if not isinstance(spec, dict) or not isinstance(spec.get("variants"), dict):
-        raise TemplateProblem("give variants: {language: {title, lines}}")
-    variants = {}
-    for language, variant in spec["variants"].items():
-        if len(language) != 2 or not isinstance(variant, dict) or not isinstance(variant.get("title", ""), str) \
-                or not isinstance(variant.get("lines", []), list) or len(variant.get("lines", [])) > 8:
-            raise TemplateProblem(f"variant {language!r}: {{title: text, lines: [up to 8 texts]}}")
-        variants[language] = {"title": variant.get("title", ""), "lines": [str(x) for x in variant.get("lines", [])]}
+        raise TemplateProblem("give variants: {language: {title, lines, and channel variants}}")
+    variants = {str(language): normalize_variant(str(language), variant)
+                for language, variant in spec["variants"].items()}
     if "fr" not in variants:
         raise TemplateProblem("a French variant is required")
     pictogram = str(spec.get("pictogram", ""))[:100]

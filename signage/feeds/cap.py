@@ -90,5 +90,7 @@ def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResu
         expires=expires,
         references=references,
         events={lang: _text(info, "event") or "" for lang, info in by_language.items()},
+        instruction={lang: " ".join(text.split()) for lang, info in by_language.items()
+                     if (text := _text(info, "instruction"))},
     ))
     return result

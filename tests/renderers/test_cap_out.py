@@ -94,7 +94,7 @@ def test_signage_render_writes_each_format(tmp_path: Path, capsys) -> None:  # t
                                          "Grangier COMPLET")
     assert outputs["png"].startswith(b"\x89PNG")
     assert b'<html lang="fr">' in outputs["html"] and b"Grangier COMPLET" in outputs["html"]
-    assert json.loads(outputs["push"])["body"] == "Darcy 1\u202f200 pl\nDauphine --\nGrangier COMPLET"
+    assert json.loads(outputs["push"])["body"] == "Darcy 1\u202f200 pl Dauphine -- Grangier COMPLET"
     assert_valid_cap(outputs["cap"])
     capsys.readouterr()
     long = tmp_path / "long.json"
