@@ -103,6 +103,7 @@ class Pipeline:
         self.state = LiveState({f.id: f.max_age for f in config.feeds.values()}, default_max_age)
         self.rules = RuleBook(config.rules, config.timezone)
         self.messages: dict[str, Message] = {}
+        self.scheduled: dict[str, Message] = {}  # operators' messages that start later, by id
         self.alerts: dict[str, Alert] = {}
         self.outcomes: dict[str, RuleOutcome] = {}
         self.decisions: dict[str, Decision] = {}
@@ -138,6 +139,9 @@ class Pipeline:
         if kind == "message":
             message = self.messages.get(ident)
             return message is not None and message.expires_at == at
+        if kind == "start":
+            message = self.scheduled.get(ident)
+            return message is not None and message.activated_at == at
         return self._runtime[ident].wake_at == at
 
     def next_deadline(self) -> datetime | None:
@@ -165,6 +169,10 @@ class Pipeline:
             for value in self.state.pop_stale(deadline):
                 changed_keys.append(value.key)
                 self._dirty_topics.add(value.key)
+            for message in sorted(self.scheduled.values(), key=lambda m: m.id):
+                if message.activated_at <= deadline:
+                    del self.scheduled[message.id]
+                    self._activate(message, deadline, None, outcome)
             for message in sorted(self.messages.values(), key=lambda m: m.id):
                 if message.expires_at is not None and message.expires_at <= deadline:
                     self._withdraw(message.id, deadline, "expires" if message.lane is Lane.ALERT else "ttl",
@@ -204,8 +212,13 @@ class Pipeline:
 
     # ---- operators ----------------------------------------------------------------------------------------
     def put_message(self, message: Message, now: datetime) -> Outcome:
-        """An operator's broadcast or an emergency message: shown through the same board as everything else."""
+        """An operator's broadcast or an emergency message: shown through the same board as everything else,
+        from its ``activated_at`` on (a broadcast scheduled for later waits until then)."""
         outcome = self.advance(now)
+        if message.activated_at > now:
+            self.scheduled[message.id] = message
+            self._timer(message.activated_at, "start", message.id)
+            return outcome
         self._activate(message, now, None, outcome)
         self._refresh_panels(now, None, outcome)
         return outcome
@@ -213,6 +226,7 @@ class Pipeline:
     def remove_message(self, message_id: str, now: datetime, reason: str) -> Outcome:
         """Stop a message everywhere at once."""
         outcome = self.advance(now)
+        self.scheduled.pop(message_id, None)
         self._withdraw(message_id, now, reason, None, outcome)
         self._refresh_panels(now, None, outcome)
         return outcome
@@ -488,16 +502,18 @@ class Pipeline:
         assert text is not None
         self._pushes[topic] = _PushSent(now, content_key)
         self.push_log[topic] = {"at": format_instant(now), "message": message.id, "sent": True, "reason": "sent"}
-        texts = {text.language: {"title": text.title, "body": " ".join(text.lines)}}
+        title, body = text.push_text()
+        texts = {text.language: {"title": title, "body": body}}
         for language in self.config.languages:
             translated = self._render(message, language, lambda _: None)
             if translated is not None and translated.language == language:
-                texts[language] = {"title": translated.title, "body": " ".join(translated.lines)}
+                translated_title, translated_body = translated.push_text()
+                texts[language] = {"title": translated_title, "body": translated_body}
         content = {
             "topic": topic,
             "message": message.id,
-            "title": text.title,
-            "body": " ".join(text.lines),
+            "title": title,
+            "body": body,
             "language": text.language,
             "texts": texts,  # each phone gets its own language when the template has it
             "tag": message.id,
@@ -603,6 +619,9 @@ class Pipeline:
         for message in self.messages.values():
             if message.lane is Lane.OPERATOR:
                 new._activate(message, now, None, outcome)
+        for message in self.scheduled.values():
+            new.scheduled[message.id] = message
+            new._timer(message.activated_at, "start", message.id)
         outcome.extend(new.start(now))
         return new, outcome
 

@@ -1,12 +1,15 @@
-"""Broadcasts from the console: staff compose a message, choose where it shows, how important it is and until
-when; "stop" clears it from every panel at once. Commands go to the engine on the delivery stream, and every
-broadcast and stop lands in the audit log."""
+"""Broadcasts from the console: staff compose a message, choose where it shows (zones, panel tags, panels,
+topics), how important it is, from when and until when; "stop" clears it from every panel at once. Commands go to
+the engine on the delivery stream, every broadcast and stop lands in the audit log, and the broadcasts not yet
+over are listed for the console."""
 
 from __future__ import annotations
 
+import fnmatch
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -21,6 +24,8 @@ __all__ = ["routes"]
 routes = web.RouteTableDef()
 MAX_BODY = 16 * 1024
 MAX_LINE = 120
+MAX_TARGETS = 200
+BROADCASTS = "broadcasts"  # the broadcasts not yet over, for the console's list
 
 
 def _message(body: Any, config: Any, author: str, now: datetime) -> Message:
@@ -33,26 +38,58 @@ def _message(body: Any, config: Any, author: str, now: datetime) -> Message:
     if not isinstance(lines, list) or len(lines) > 4 or not all(isinstance(x, str) and len(x) <= MAX_LINE
                                                                 for x in lines):
         raise ValueError(f"lines: at most 4 lines of {MAX_LINE} characters")
-    targets = body.get("targets") or {}
-    zones, tags, panels, topics = (list(targets.get(k) or []) for k in ("zones", "tags", "panels", "topics"))
-    if not (zones or tags or panels or topics):
-        raise ValueError("targets: at least one zone, panel tag, panel or topic")
-    unknown = [z for z in zones if z not in config.zones] + [p for p in panels if p not in config.panels]
-    if unknown:
-        raise ValueError(f"targets: unknown {', '.join(unknown)}")
+    zones, tags, panels, topics = _targets(body.get("targets"), config)
     priority = body.get("priority", 50)
-    if not isinstance(priority, int) or not 1 <= priority <= 100:
+    if not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= 100:
         raise ValueError("priority: 1 to 100")
-    ends = parse_instant(str(body["ends_at"])) if body.get("ends_at") else now + timedelta(hours=2)
-    if ends <= now:
-        raise ValueError("ends_at: in the future")
+    starts = max(now, _instant(body, "starts_at", config.timezone) or now)
+    ends = _instant(body, "ends_at", config.timezone) or starts + timedelta(hours=2)
+    if ends <= starts:
+        raise ValueError("ends_at: after the start (and in the future)")
+    if ends - now > timedelta(days=31):
+        raise ValueError("ends_at: within 31 days")
     severity = body.get("severity")
     if severity not in (None, "minor", "moderate", "severe", "extreme"):
         raise ValueError("severity: minor, moderate, severe or extreme")
     params = {"title": title.strip(), **{f"line{i + 1}": (lines[i] if i < len(lines) else "") for i in range(4)}}
     return Message(f"broadcast:{secrets.token_hex(6)}", Lane.OPERATOR, priority, "operator", params,
                    Targets(zones=tuple(zones), tags=tuple(tags), panels=tuple(panels), topics=tuple(topics)),
-                   ("panels", "kiosks", "websocket"), now, ends, f"console:{author}", severity)
+                   ("panels", "kiosks", "websocket"), starts, ends, f"console:{author}", severity)
+
+
+def _instant(body: dict[str, Any], name: str, timezone: str) -> datetime | None:
+    """An ISO 8601 instant; without an offset it is read on the city's clocks, as staff type it."""
+    if not body.get(name):
+        return None
+    try:
+        when = datetime.fromisoformat(str(body[name]).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"{name}: an ISO 8601 instant, such as 2026-12-24T18:00 ({exc})") from exc
+    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _targets(targets: Any, config: Any) -> tuple[list[str], ...]:
+    """Zones, panel tags, panels and topics; each must name something the city has, so a typo is refused
+    rather than broadcast to nobody."""
+    if not isinstance(targets, dict):
+        raise ValueError("targets: {zones, tags, panels, topics}")
+    chosen = []
+    for kind in ("zones", "tags", "panels", "topics"):
+        values = targets.get(kind) or []
+        if not isinstance(values, list) or len(values) > MAX_TARGETS or not all(
+                isinstance(v, str) and 0 < len(v) <= 100 for v in values):
+            raise ValueError(f"targets.{kind}: a list of at most {MAX_TARGETS} names")
+        chosen.append(list(dict.fromkeys(values)))
+    zones, tags, panels, topics = chosen
+    if not (zones or tags or panels or topics):
+        raise ValueError("targets: at least one zone, panel tag, panel or topic")
+    known_tags = {tag for panel in config.panels.values() for tag in panel.tags}
+    unknown = ([z for z in zones if z not in config.zones] + [t for t in tags if t not in known_tags]
+               + [p for p in panels if p not in config.panels]
+               + [t for t in topics if not any(fnmatch.fnmatchcase(t, topic.pattern) for topic in config.topics)])
+    if unknown:
+        raise ValueError(f"targets: unknown {', '.join(unknown)}")
+    return zones, tags, panels, topics
 
 
 @routes.post("/api/v1/admin/broadcasts")
@@ -66,9 +103,26 @@ async def broadcast(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_broadcast", str(exc)) from exc
     await engine_command(request, "broadcast", now, message=message.to_json())
-    await request.app[STORE].append_audit(staff.username, "broadcast.start", message.id, message.to_json())
-    return web.json_response({"id": message.id, "expires_at": format_instant(message.expires_at or now)},
-                             status=201)
+    store = request.app[STORE]
+    await store.put(BROADCASTS, message.id, {**message.to_json(), "by": staff.username})
+    await store.append_audit(staff.username, "broadcast.start", message.id, message.to_json())
+    return web.json_response({"id": message.id, "starts_at": format_instant(message.activated_at),
+                              "expires_at": format_instant(message.expires_at or now)}, status=201)
+
+
+@routes.get("/api/v1/admin/broadcasts")
+async def list_broadcasts(request: web.Request) -> web.Response:
+    """Broadcasts not yet over, soonest to end first; ``scheduled`` ones have not started."""
+    await staff_for_api(request, "viewer")
+    now = datetime.now(UTC)
+    store, current = request.app[STORE], []
+    for doc in await store.documents(BROADCASTS):
+        if parse_instant(str(doc["expires_at"])) <= now:
+            await store.delete(BROADCASTS, str(doc["id"]))  # over: nothing to stop any more
+            continue
+        current.append({**doc, "scheduled": parse_instant(str(doc["activated_at"])) > now})
+    current.sort(key=lambda d: (d["expires_at"], d["id"]))
+    return web.json_response({"broadcasts": current})
 
 
 @routes.delete("/api/v1/admin/broadcasts/{message_id}")
@@ -80,6 +134,7 @@ async def stop(request: web.Request) -> web.Response:
         raise json_error(web.HTTPNotFound, "unknown_broadcast", "no such broadcast")
     now = datetime.now(UTC)
     await engine_command(request, "stop", now, id=message_id, by=staff.username)
+    await request.app[STORE].delete(BROADCASTS, message_id)
     await request.app[STORE].append_audit(staff.username, "broadcast.stop", message_id, {})
     return web.Response(status=204)
 
@@ -95,6 +150,10 @@ def _alert(body: Any, config: Any, author: str, now: datetime) -> Alert:
     if not isinstance(description, dict) or not all(isinstance(v, str) and len(v) <= 2000
                                                     for v in description.values()):
         raise ValueError("description: {fr, en} texts of at most 2,000 characters")
+    instruction = body.get("instruction") or {}
+    if not isinstance(instruction, dict) or not all(isinstance(v, str) and len(v) <= 1000
+                                                    for v in instruction.values()):
+        raise ValueError("instruction: {fr, en} texts of at most 1,000 characters")
     zones = body.get("zones") or []
     if not zones or not all(isinstance(z, str) and z in config.zones for z in zones):
         raise ValueError(f"zones: one or more of {', '.join(config.zones)}")
@@ -109,7 +168,7 @@ def _alert(body: Any, config: Any, author: str, now: datetime) -> Alert:
     return Alert(identifier, f"console:{author}", now, "alert", severity, "immediate", event,
                  {k: v for k, v in headline.items() if k in ("fr", "en")},
                  {k: v for k, v in description.items() if k in ("fr", "en")}, tuple(zones), ends,
-                 events={"fr": event})
+                 events={"fr": event}, instruction={k: v for k, v in instruction.items() if k in ("fr", "en") and v})
 
 
 @routes.post("/api/v1/admin/emergency")

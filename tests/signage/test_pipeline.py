@@ -119,3 +119,29 @@ def test_poor_air_outranks_parking_on_every_panel_of_the_metropolis(demo_config:
     assert pipeline.contents["darcy"]["multi"] == "[jl3]AIR TRÈS MAUVAIS[nl]Indice ATMO 5/6[nl]Limitez les efforts"
     decision = pipeline.decisions["darcy"]
     assert ("rule:parking-centre", "lower priority (40 < 60)") in decision.competing
+
+
+def test_a_scheduled_broadcast_shows_from_its_start_to_its_end_and_can_be_cancelled_before(
+        demo_config: Config) -> None:
+    from signage.model import Lane, Message, Targets
+
+    def market(message_id: str, starts: datetime) -> Message:
+        return Message(message_id, Lane.OPERATOR, 60, "operator",
+                       {"title": "Marché de Noël", "line1": "Place Rude", "line2": "", "line3": "", "line4": ""},
+                       Targets(zones=("dijon-centre",)), ("panels", "kiosks"), starts, starts + timedelta(hours=1),
+                       "console:test")
+
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    pipeline.put_message(market("broadcast:a", T0 + timedelta(minutes=10)), T0)
+    pipeline.put_message(market("broadcast:b", T0 + timedelta(minutes=20)), T0)
+    assert pipeline.next_deadline() == T0 + timedelta(minutes=10)
+    pipeline.advance(T0 + timedelta(minutes=9, seconds=59))
+    assert pipeline.contents["darcy"]["lane"] == "default"
+    pipeline.advance(T0 + timedelta(minutes=10))
+    assert pipeline.contents["darcy"]["lane"] == "operator"
+    assert "Marché de Noël" in pipeline.contents["darcy"]["multi"]
+    pipeline.remove_message("broadcast:b", T0 + timedelta(minutes=11), "cancelled")
+    pipeline.advance(T0 + timedelta(minutes=70))  # a's end, and b never starts
+    assert pipeline.contents["darcy"]["lane"] == "default"
+    assert not pipeline.messages and not pipeline.scheduled
