@@ -25,7 +25,7 @@ from signage.timeutil import format_instant, parse_instant
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, ENGINE, HUB, METRICS, PANEL_STATUS, PANEL_TOKENS, RENDERS, SETTINGS, SOCKETS
 
-__all__ = ["routes"]
+__all__ = ["current_content", "explanation", "routes"]
 
 routes = web.RouteTableDef()
 FORMATS = ("json", "multi", "html", "png")
@@ -289,21 +289,28 @@ async def kiosk_page(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "no-cache"})
 
 
-@routes.get("/api/v1/panels/{panel_id}/explain")
-async def panel_explain(request: web.Request) -> web.Response:
-    """Why the panel shows what it shows: winner, competition, rules with reasons, values with age and source."""
-    panel_id = _panel_or_404(request)
+async def explanation(request: web.Request, panel_id: str) -> dict[str, Any] | None:
+    """The panel's "why" with the values' ages as of now; None while the engine has not explained it yet."""
     now = datetime.now(UTC)
     if ENGINE in request.app:  # one process: ask the pipeline itself
-        return web.json_response(request.app[ENGINE].pipeline.explain(panel_id, now))
+        return request.app[ENGINE].pipeline.explain(panel_id, now)
     update = await request.app[BUS].latest(EXPLAIN_PREFIX + panel_id)
     if update is None:
-        raise json_error(web.HTTPServiceUnavailable, "engine_not_ready",
-                         "the engine has not explained this panel yet; retry in a second")
+        return None
     document = dict(update.data)
     for value in document["values"]:
         if "observed_at" in value:
             age = max(0.0, (now - parse_instant(value["observed_at"])).total_seconds())
             value["age_s"] = round(age, 3)
             value["stale"] = age >= value["max_age_s"]
-    return web.json_response({**document, "at": format_instant(now)})
+    return {**document, "at": format_instant(now)}
+
+
+@routes.get("/api/v1/panels/{panel_id}/explain")
+async def panel_explain(request: web.Request) -> web.Response:
+    """Why the panel shows what it shows: winner, competition, rules with reasons, values with age and source."""
+    document = await explanation(request, _panel_or_404(request))
+    if document is None:
+        raise json_error(web.HTTPServiceUnavailable, "engine_not_ready",
+                         "the engine has not explained this panel yet; retry in a second")
+    return web.json_response(document)

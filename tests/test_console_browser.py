@@ -39,7 +39,6 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Darcy 64')")
 
     editor_context, editor = await signed_in(browser, base, "ecrivain")
-    await editor.screenshot(path=str(DOCS / "console-control-room.png"), full_page=True)
     await editor.goto(base + "/admin/templates/parking-guidance")
     await editor.wait_for_selector("[data-sign=char-3x20] img")
     before = await editor.get_attribute("[data-sign=char-3x20] img", "alt")
@@ -52,6 +51,15 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
         "document.querySelector('[data-sign=char-3x20]')?.innerText.includes('Ne tient pas')")
     await editor.fill("#line2", "{{ b_name }} {{ b_free }}")
     await editor.wait_for_function("document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Dauphine 0')")
+    # The phone and the kiosk follow the language's text until a channel says otherwise.
+    await editor.wait_for_function("document.querySelector('#phone-preview .n-body').innerText.includes('Darcy : 120')")
+    await editor.click("fieldset[data-lang=fr] summary")
+    await editor.fill("#push-title", "Places libres à {{ a_name }}")
+    await editor.wait_for_function(
+        "document.querySelector('#phone-preview .n-title').innerText === 'Places libres à Darcy'")
+    await editor.fill("#kiosk-title", "Stationnement au centre")
+    await editor.wait_for_function("document.querySelector('#kiosk-preview .kiosk-title').innerText"
+                                   " === 'Stationnement au centre'")
     await editor.screenshot(path=str(DOCS / "console-template-editor.png"), full_page=True)
     await editor.click("#save")
     await editor.wait_for_function("document.getElementById('editor-status').innerText.includes('soumise')")
@@ -67,7 +75,9 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await editor.goto(base + "/admin/broadcast")
     await editor.fill("#b-title", "Marché de Noël")
     await editor.fill("#b-line1", "Place François Rude")
-    await editor.select_option("#b-zone", "dijon-gare")
+    await editor.check("input[name=zones][value=dijon-gare]")
+    await editor.click("#panel-map .pin[data-panel=campus]")  # a panel chosen on the map is chosen in the list
+    assert await editor.is_checked("input[name=panels][value=campus]")
     await editor.screenshot(path=str(DOCS / "console-broadcast.png"), full_page=True)
     loop = asyncio.get_running_loop()
     sent = loop.time()
@@ -77,8 +87,36 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Marché de Noël')",
                                   timeout=2000)
     assert loop.time() - sent < 2.0
-    await editor.click("button.stop")
+    await editor.wait_for_selector("#active tr[data-broadcast] button.stop")
+    await editor.click("#active button.stop")
     await kiosk.wait_for_function("!document.querySelector('#pages').innerText.includes('Marché de Noël')",
                                   timeout=2000)
+    await editor.wait_for_function("document.querySelectorAll('#active tr').length === 0")
+
+    # An emergency from the approver's form pre-empts the kiosk, then is lifted.
+    await approver.goto(base + "/admin/emergency")
+    await approver.fill("#e-headline-fr", "Fuite de gaz rue Guillaume Tell")
+    await approver.fill("#e-instruction-fr", "Éloignez-vous du quartier de la gare")
+    await approver.check("input[name=zones][value=dijon-gare]")
+    await approver.click("#issue")  # not confirmed yet: nothing is sent
+    await approver.wait_for_function("document.getElementById('emergency-status').innerText.includes('confirmation')")
+    await approver.check("#e-confirm")
+    await approver.screenshot(path=str(DOCS / "console-emergency.png"), full_page=True)
+    await approver.click("#issue")
+    await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Fuite de gaz')",
+                                  timeout=3000)
+    await approver.click("#issued button.stop")
+    await kiosk.wait_for_function("!document.querySelector('#pages').innerText.includes('Fuite de gaz')",
+                                  timeout=3000)
+
+    await approver.goto(base + "/admin/audit?q=broadcast")
+    assert "broadcast.stop" in await approver.inner_text("#audit")
+    assert "template.draft" not in await approver.inner_text("#audit")  # the search filters
+    await approver.goto(base + "/admin/audit")
+    await approver.screenshot(path=str(DOCS / "console-audit.png"), full_page=True)
+    await approver.goto(base + "/admin/panels/gare")
+    await approver.screenshot(path=str(DOCS / "console-panel-why.png"), full_page=True)
+    await editor.goto(base + "/admin")
+    await editor.screenshot(path=str(DOCS / "console-control-room.png"), full_page=True)
     for context in (kiosk_context, editor_context, approver_context):
         await context.close()

@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -141,8 +142,8 @@ async def test_a_template_preview_shows_every_sign_and_warns_where_it_does_not_f
     warned = await (await client.post("/api/v1/admin/preview", json=long,
                                       headers={"Authorization": f"Bearer {editor}"})).json()
     assert warned["signs"]["char-3x20"] == {
-        "fits": False, "warning": "the word 'Anticonstitutionnellement' is 25 characters wide; a line of "
-                                  "char-3x20 holds 20"}
+        "channel": "led", "fits": False,
+        "warning": "the word 'Anticonstitutionnellement' is 25 characters wide; a line of char-3x20 holds 20"}
     assert (await client.post("/api/v1/admin/preview", json=body,
                               headers={"Authorization": f"Bearer {viewer}"})).status == 403
 
@@ -290,3 +291,82 @@ async def test_template_versions_change_the_street_only_when_another_approver_pu
     assert states == ["superseded", "superseded", "published"]
     actions = [e["action"] for e in await client.app[STORE].audit(20) if e["action"].startswith("template.")]
     assert {"template.draft", "template.submit", "template.approve", "template.rollback"} <= set(actions)
+
+
+async def test_a_scheduled_broadcast_waits_for_its_start_and_is_listed_until_it_ends(client) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    staff = client.app[STAFF]
+    await staff.add("ugo", "editor", PASSWORD)
+    editor = {"Authorization": f"Bearer {await staff.issue_token('ugo')}"}
+    starts = datetime.now(UTC) + timedelta(seconds=1.5)
+    on_city_clocks = starts.astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None)  # as staff type it
+    body = {"title": "Concert", "lines": ["Place de la Libération"], "targets": {"tags": ["tram"]},
+            "starts_at": on_city_clocks.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()}
+    answer = await client.post("/api/v1/admin/broadcasts", json=body, headers=editor)
+    assert answer.status == 201, await answer.text()
+    listed = (await (await client.get("/api/v1/admin/broadcasts", headers=editor)).json())["broadcasts"]
+    assert [(b["params"]["title"], b["scheduled"], b["by"]) for b in listed] == [("Concert", True, "ugo")]
+
+    async def chu_shows(text: str) -> None:  # the CHU panel is tagged tram
+        while text not in await (await client.get("/api/v1/panels/chu/content?format=multi")).text():
+            await asyncio.sleep(0.05)
+
+    await asyncio.sleep(0.5)
+    assert "Concert" not in await (await client.get("/api/v1/panels/chu/content?format=multi")).text()
+    await asyncio.wait_for(chu_shows("Concert"), timeout=5)
+    assert datetime.now(UTC) >= starts
+    listed = (await (await client.get("/api/v1/admin/broadcasts", headers=editor)).json())["broadcasts"]
+    assert [b["scheduled"] for b in listed] == [False]
+    for wrong, reason in (({**body, "targets": {"tags": ["tarm"]}}, "unknown tarm"),
+                          ({**body, "ends_at": starts.isoformat(), "starts_at": None}, "after the start"),
+                          ({**body, "starts_at": "demain"}, "starts_at: an ISO 8601 instant")):
+        refused = await client.post("/api/v1/admin/broadcasts", json=wrong, headers=editor)
+        assert refused.status == 400 and reason in (await refused.json())["error"]["message"]
+
+
+async def test_channel_variants_are_versioned_and_a_malformed_one_is_refused(client) -> None:  # type: ignore[no-untyped-def]
+    staff = client.app[STAFF]
+    await staff.add("vera", "editor", PASSWORD)
+    editor = {"Authorization": f"Bearer {await staff.issue_token('vera')}"}
+    base = "/api/v1/admin/templates/parking-single/versions"
+    variant = {"title": "{{ name }}", "lines": ["{{ free }} places"], "multi": "[jl3]{{ name | upper }}",
+               "push": {"title": "{{ name }} : {{ free }} places"}, "cap": {"instruction": "Rien à faire"}}
+    saved = await client.post(base, json={"variants": {"fr": variant}}, headers=editor)
+    assert saved.status == 201
+    assert (await saved.json())["spec"]["variants"]["fr"]["push"] == {"title": "{{ name }} : {{ free }} places"}
+    bad = await client.post(base, json={"variants": {"fr": {**variant, "sms": {"body": "x"}}}}, headers=editor)
+    assert bad.status == 400 and "unknown sms" in (await bad.json())["error"]["message"]
+    preview = await (await client.post("/api/v1/admin/preview", headers=editor, json={
+        "template": {"fr": variant}, "params": {"name": "Darcy", "free": 42}})).json()
+    assert preview["signs"]["char-3x20"]["channel"] == "multi"
+    assert preview["signs"]["char-3x20"]["multi"] == "[jl3]DARCY"
+    assert preview["signs"]["full-96x32-amber"]["channel"] == "pixel"  # pixel panels keep their own lines
+    assert preview["phone"]["title"] == "Darcy : 42 places" and preview["phone"]["body"] == "42 places"
+    assert "<instruction>Rien à faire</instruction>" in preview["cap"]
+
+
+async def test_console_pages_need_their_roles_and_admins_manage_accounts(client) -> None:  # type: ignore[no-untyped-def]
+    staff = client.app[STAFF]
+    await staff.add("wanda", "admin", PASSWORD)
+    await staff.add("xavier", "viewer", PASSWORD)
+    viewer = await sign_in(client, "xavier")
+    cookie = {"Cookie": f"signage_session={viewer.cookies['signage_session'].value}"}
+    for path, allowed in (("/admin", 200), ("/admin/panels/darcy", 200), ("/admin/templates", 403),
+                          ("/admin/broadcast", 403), ("/admin/emergency", 403), ("/admin/audit", 403),
+                          ("/admin/accounts", 403)):
+        assert (await client.get(path, headers=cookie, allow_redirects=False)).status == allowed, path
+    assert (await client.get("/admin/audit", allow_redirects=False)).status == 303  # not signed in
+    admin = {"Authorization": f"Bearer {await staff.issue_token('wanda')}"}
+    made = await client.post("/api/v1/admin/accounts", headers=admin,
+                             json={"username": "yann", "role": "approver", "password": "short"})
+    assert made.status == 400 and "12 characters" in (await made.json())["error"]["message"]
+    made = await client.post("/api/v1/admin/accounts", headers=admin,
+                             json={"username": "yann", "role": "approver", "password": PASSWORD + "!"})
+    assert made.status == 201
+    refused = await client.post("/api/v1/admin/accounts", headers={"Authorization": admin["Authorization"][:-2]},
+                                json={"username": "zoe", "role": "admin", "password": PASSWORD})
+    assert refused.status == 401
+    entry = (await client.app[STORE].audit(1))[0]
+    assert (entry["actor"], entry["action"], entry["target"]) == ("wanda", "staff.account.set", "yann")
+    assert PASSWORD not in str(await client.app[STORE].audit(50))  # no password in the audit log

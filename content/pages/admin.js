@@ -1,8 +1,9 @@
-// The console's pages: live preview while typing, submit and publish, broadcast and stop. Every call carries
-// the page's CSRF token; text from the server is shown with textContent, never as HTML.
+// The console's pages: live preview while typing, submit, publish and roll back; broadcast with targets on a list
+// and a map, and stop; the emergency alert; accounts. Every call carries the page's CSRF token; text from the
+// server is shown with textContent, never as HTML.
 (function () {
   "use strict";
-  const form = document.getElementById("editor") || document.getElementById("broadcast");
+  const form = document.querySelector("form[data-csrf]");
   if (!form) return;
   const csrf = form.dataset.csrf;
   function api(method, url, body) {
@@ -10,75 +11,204 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: body === undefined ? undefined : JSON.stringify(body) });
   }
-  function el(tag, text) { const n = document.createElement(tag); if (text !== undefined) n.textContent = text; return n; }
+  async function problem(response) {
+    try { return (await response.json()).error.message; } catch (e) { return "Erreur " + response.status; }
+  }
+  function el(tag, text, className) {
+    const n = document.createElement(tag);
+    if (text !== undefined) n.textContent = text;
+    if (className) n.className = className;
+    return n;
+  }
+  function $(id) { return document.getElementById(id); }
+  function checked(name) {
+    return Array.from(form.querySelectorAll("input[name=" + name + "]:checked")).map(function (i) { return i.value; });
+  }
 
-  if (form.id === "editor") {
+  // ---- template editor --------------------------------------------------------------------------------------
+  function editor() {
     const template = form.dataset.template;
-    const status = document.getElementById("editor-status");
+    const status = $("editor-status");
+    function rows(text) { return text.split("\n").filter(function (x) { return x.trim() !== ""; }); }
     function spec() {
-      return { variants: { fr: { title: document.getElementById("title").value,
-        lines: Array.from(document.querySelectorAll(".line")).map(function (i) { return i.value; }) } } };
+      const variants = {};
+      form.querySelectorAll("fieldset[data-lang]").forEach(function (fieldset) {
+        const variant = { title: fieldset.querySelector(".title").value,
+          lines: Array.from(fieldset.querySelectorAll(".line")).map(function (i) { return i.value; }) };
+        fieldset.querySelectorAll("[data-channel]").forEach(function (node) {
+          const input = node.tagName === "DIV" ? node.querySelector("textarea") : node;
+          const channel = node.dataset.channel, field = node.dataset.field;
+          if (!input.value.trim()) return;
+          if (channel === "multi") { variant.multi = input.value.trim(); return; }
+          variant[channel] = variant[channel] || {};
+          variant[channel][field] = field === "lines" ? rows(input.value) : input.value;
+        });
+        const said = variant.title.trim() || variant.lines.some(function (x) { return x.trim(); });
+        if (fieldset.dataset.lang === "fr" || said) variants[fieldset.dataset.lang] = variant;
+      });
+      return variants;
     }
     let timer = null;
     async function preview() {
       let params = {};
-      try { params = JSON.parse(document.getElementById("params").value || "{}"); } catch (e) { /* keep {} */ }
-      const response = await api("POST", "/api/v1/admin/preview", { template: spec().variants, params: params });
+      try { params = JSON.parse($("params").value || "{}"); } catch (e) { /* keep {} while the JSON is typed */ }
+      const response = await api("POST", "/api/v1/admin/preview",
+        { template: Object.assign({ pictogram: $("pictogram").value }, spec()), params: params,
+          language: $("preview-language").value });
       const answer = await response.json();
-      const box = document.getElementById("previews");
-      box.replaceChildren();  // only once the new preview is here: the old one stays until then
-      if (!response.ok) { box.appendChild(el("p", answer.error.message)); return; }
-      Object.keys(answer.signs).sort().forEach(function (name) {
+      $("preview-error").textContent = response.ok ? "" : answer.error.message;
+      if (!response.ok) return;  // the last good preview stays while the template is being fixed
+      const box = $("previews");
+      const figures = Object.keys(answer.signs).sort().map(function (name) {
         const sign = answer.signs[name];
         const figure = el("figure");
         figure.dataset.sign = name;
         if (sign.fits) {
           const img = el("img"); img.src = sign.png; img.alt = sign.multi; figure.appendChild(img);
-        } else {
-          const warning = el("p", "Ne tient pas : " + sign.warning); warning.className = "error"; figure.appendChild(warning);
         }
-        figure.appendChild(el("figcaption", name));
-        box.appendChild(figure);
+        if (sign.warning) figure.appendChild(el("p", (sign.fits ? "" : "Ne tient pas : ") + sign.warning, "error"));
+        figure.appendChild(el("figcaption", name + " (" + sign.channel + ")"));
+        return figure;
       });
-      document.getElementById("push-preview").textContent = answer.push;
+      box.replaceChildren.apply(box, figures);  // only once the new preview is here: no empty flash
+      const kiosk = $("kiosk-preview");
+      kiosk.querySelector(".kiosk-title").textContent = answer.kiosk.title;
+      kiosk.querySelector("ul").replaceChildren.apply(kiosk.querySelector("ul"),
+        answer.kiosk.lines.map(function (line) { return el("li", line); }));
+      const phone = $("phone-preview");
+      phone.querySelector(".app").textContent = answer.phone.city + " · maintenant";
+      phone.querySelector(".n-title").textContent = answer.phone.title;
+      phone.querySelector(".n-body").textContent = answer.phone.body;
+      $("push-preview").textContent = answer.push;
+      $("cap-preview").textContent = answer.cap;
     }
-    form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(preview, 150); });
-    document.getElementById("save").addEventListener("click", async function () {
-      const draft = await api("POST", "/api/v1/admin/templates/" + template + "/versions", spec());
+    function later() { clearTimeout(timer); timer = setTimeout(preview, 150); }
+    form.addEventListener("input", later);
+    $("preview-language").addEventListener("change", later);
+    $("save").addEventListener("click", async function () {
+      const draft = await api("POST", "/api/v1/admin/templates/" + template + "/versions", { variants: spec(),
+        pictogram: $("pictogram").value });
+      if (!draft.ok) { status.textContent = await problem(draft); return; }
       const version = await draft.json();
-      if (!draft.ok) { status.textContent = version.error.message; return; }
       const submitted = await api("POST", "/api/v1/admin/templates/" + template + "/versions/" + version.number + "/submit");
-      status.textContent = submitted.ok ? "Version " + version.number + " soumise pour relecture." : "Refusé";
+      status.textContent = submitted.ok ? "Version " + version.number + " soumise pour relecture : un autre approbateur la publiera."
+        : await problem(submitted);
     });
-    document.querySelectorAll("button.approve").forEach(function (button) {
-      button.addEventListener("click", async function () {
-        const response = await api("POST", "/api/v1/admin/templates/" + template + "/versions/" + button.dataset.number + "/approve");
-        status.textContent = response.ok ? "Version " + button.dataset.number + " publiée." : (await response.json()).error.message;
+    function action(selector, verb, done) {
+      document.querySelectorAll(selector).forEach(function (button) {
+        button.addEventListener("click", async function () {
+          const response = verb === "rollback"
+            ? await api("POST", "/api/v1/admin/templates/" + template + "/rollback", { version: Number(button.dataset.number) })
+            : await api("POST", "/api/v1/admin/templates/" + template + "/versions/" + button.dataset.number + "/" + verb);
+          status.textContent = response.ok ? "Version " + button.dataset.number + " " + done + "." : await problem(response);
+          if (response.ok) button.disabled = true;
+        });
       });
-    });
+    }
+    action("button.approve", "approve", "publiée");
+    action("button.reject", "reject", "refusée");
+    action("button.rollback", "rollback", "republiée");
     preview();
-  } else {
-    const status = document.getElementById("broadcast-status");
-    const active = document.getElementById("active");
-    document.getElementById("send").addEventListener("click", async function () {
-      const hours = Number(document.getElementById("b-hours").value || 2);
-      const body = { title: document.getElementById("b-title").value,
-        lines: [document.getElementById("b-line1").value, document.getElementById("b-line2").value].filter(Boolean),
-        targets: { zones: [document.getElementById("b-zone").value] },
-        priority: Number(document.getElementById("b-priority").value || 60),
-        ends_at: new Date(Date.now() + hours * 3600 * 1000).toISOString() };
-      const response = await api("POST", "/api/v1/admin/broadcasts", body);
-      const answer = await response.json();
-      if (!response.ok) { status.textContent = answer.error.message; return; }
-      status.textContent = "Diffusé.";
-      const item = el("li", body.title + " ");
-      const stop = el("button", "Arrêter maintenant"); stop.type = "button"; stop.className = "stop";
-      stop.addEventListener("click", async function () {
-        const stopped = await api("DELETE", "/api/v1/admin/broadcasts/" + encodeURIComponent(answer.id));
-        if (stopped.ok) { item.remove(); status.textContent = "Arrêté partout."; }
+  }
+
+  // ---- broadcast ----------------------------------------------------------------------------------------------
+  function broadcast() {
+    const status = $("broadcast-status");
+    const active = $("active");
+    const boxes = {};
+    form.querySelectorAll("input[name=panels]").forEach(function (box) { boxes[box.value] = box; });
+    document.querySelectorAll("#panel-map .pin").forEach(function (pin) {
+      const box = boxes[pin.dataset.panel];
+      function show() { pin.setAttribute("aria-checked", box.checked ? "true" : "false"); }
+      function toggle() { box.checked = !box.checked; show(); }
+      pin.addEventListener("click", toggle);
+      pin.addEventListener("keydown", function (event) {
+        if (event.key === " " || event.key === "Enter") { event.preventDefault(); toggle(); }
       });
-      item.appendChild(stop);
-      active.appendChild(item);
+      box.addEventListener("change", show);
+    });
+    function when(text) { return text ? new Date(text).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", timeZone: "Europe/Paris" }) : ""; }
+    async function refresh() {
+      const response = await api("GET", "/api/v1/admin/broadcasts");
+      if (!response.ok) return;
+      const rows = (await response.json()).broadcasts.map(function (b) {
+        const row = el("tr");
+        row.dataset.broadcast = b.id;
+        const t = b.targets;
+        const targets = [].concat(t.zones || [], t.tags || [], t.panels || [], t.topics || []).join(", ");
+        [b.params.title, targets, (b.scheduled ? "programmé : " : "") + when(b.activated_at), when(b.expires_at), b.by]
+          .forEach(function (text) { row.appendChild(el("td", text)); });
+        const cell = el("td");
+        const stop = el("button", b.scheduled ? "Annuler" : "Arrêter maintenant", "stop"); stop.type = "button";
+        stop.addEventListener("click", async function () {
+          const stopped = await api("DELETE", "/api/v1/admin/broadcasts/" + encodeURIComponent(b.id));
+          status.textContent = stopped.ok ? "Arrêté partout." : await problem(stopped);
+          refresh();
+        });
+        cell.appendChild(stop); row.appendChild(cell);
+        return row;
+      });
+      active.replaceChildren.apply(active, rows);
+    }
+    $("send").addEventListener("click", async function () {
+      const body = { title: $("b-title").value,
+        lines: [$("b-line1").value, $("b-line2").value, $("b-line3").value].filter(Boolean),
+        targets: { zones: checked("zones"), tags: checked("tags"), panels: checked("panels"), topics: $("b-topics").value.split(",").map(function (t) { return t.trim(); }).filter(Boolean) },
+        priority: Number($("b-priority").value || 60),
+        severity: $("b-severity").value || undefined,
+        // Typed on the city's clocks: sent without an offset, the server reads them in its time zone.
+        starts_at: $("b-start").value || undefined, ends_at: $("b-end").value || undefined };
+      const response = await api("POST", "/api/v1/admin/broadcasts", body);
+      if (!response.ok) { status.textContent = await problem(response); return; }
+      const answer = await response.json();
+      status.textContent = new Date(answer.starts_at) > new Date() ? "Programmé." : "Diffusé.";
+      refresh();
+    });
+    refresh();
+  }
+
+  // ---- emergency ----------------------------------------------------------------------------------------------
+  function emergency() {
+    const status = $("emergency-status");
+    function texts(field) {
+      const out = {};
+      ["fr", "en"].forEach(function (lang) { const v = $("e-" + field + "-" + lang).value.trim(); if (v) out[lang] = v; });
+      return out;
+    }
+    $("issue").addEventListener("click", async function () {
+      if (!$("e-confirm").checked) { status.textContent = "Cochez la confirmation avant d'émettre l'alerte."; return; }
+      const hours = Number($("e-hours").value || 6);
+      const response = await api("POST", "/api/v1/admin/emergency", { headline: texts("headline"),
+        description: texts("description"), instruction: texts("instruction"), severity: $("e-severity").value,
+        zones: checked("zones"), ends_at: new Date(Date.now() + hours * 3600 * 1000).toISOString() });
+      if (!response.ok) { status.textContent = await problem(response); return; }
+      const answer = await response.json();
+      status.textContent = "Alerte émise.";
+      const item = el("li", texts("headline").fr + " — ");
+      item.dataset.alert = answer.id;
+      const link = el("a", "document CAP"); link.href = answer.cap; item.appendChild(link);
+      const cancel = el("button", "Lever l'alerte", "stop"); cancel.type = "button";
+      cancel.addEventListener("click", async function () {
+        const done = await api("DELETE", "/api/v1/admin/emergency/" + encodeURIComponent(answer.id));
+        status.textContent = done.ok ? "Alerte levée." : await problem(done);
+        if (done.ok) item.remove();
+      });
+      item.appendChild(document.createTextNode(" ")); item.appendChild(cancel);
+      $("issued").appendChild(item);
+      $("e-confirm").checked = false;
     });
   }
+
+  // ---- accounts -----------------------------------------------------------------------------------------------
+  function accounts() {
+    $("save-account").addEventListener("click", async function () {
+      const response = await api("POST", "/api/v1/admin/accounts", { username: $("a-username").value.trim(),
+        role: $("a-role").value, password: $("a-password").value });
+      $("a-password").value = "";
+      $("account-status").textContent = response.ok ? "Enregistré." : await problem(response);
+      if (response.ok) window.location.reload();
+    });
+  }
+
+  ({ editor: editor, broadcast: broadcast, emergency: emergency, account: accounts })[form.id]();
 })();

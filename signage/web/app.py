@@ -42,6 +42,7 @@ from signage.web.api import routes as api_routes
 from signage.web.broadcasts import routes as broadcast_routes
 from signage.web.citizen_app import routes as citizen_app_routes
 from signage.web.console import routes as console_routes
+from signage.web.console_pages import routes as console_page_routes
 from signage.web.errors import error_middleware, json_error
 from signage.web.keys import (
     ADDRESSES,
@@ -251,6 +252,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(openapi_routes)
         app.add_routes(citizen_app_routes)
         app.add_routes(console_routes)
+        app.add_routes(console_page_routes)
         app.add_routes(broadcast_routes)
         app.add_routes(template_admin_routes)
         app[LOGIN_LIMITS] = LoginLimiter()

@@ -4,7 +4,6 @@ plus the console's API for automation with tokens. Pages are server-rendered wit
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -17,10 +16,11 @@ from signage.engine import INGEST_TOPIC
 from signage.timeutil import format_instant
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, SETTINGS, STAFF, STORE
-from signage.web.staff_auth import SESSION_COOKIE, SESSION_LIFETIME, Staff, csrf_ok, same_origin
+from signage.web.panel_map import panel_points
+from signage.web.staff_auth import SESSION_COOKIE, SESSION_LIFETIME, Staff, StaffProblem, csrf_ok, same_origin
 from signage.web.template_preview import PreviewProblem, render_preview
 
-__all__ = ["routes"]
+__all__ = ["browser_csrf", "engine_command", "page", "routes", "signed_in", "staff_for_api"]
 
 routes = web.RouteTableDef()
 MAX_FORM_BYTES = 8192
@@ -32,7 +32,7 @@ def _pages() -> Environment:
                        autoescape=select_autoescape(default=True))
 
 
-def _page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     html = _pages().get_template(template).render(city=request.app[CONFIG].current.city, **context)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
@@ -83,8 +83,8 @@ async def _form(request: web.Request) -> dict[str, str]:
 
 
 @routes.get("/admin/login")
-async def login_page(request: web.Request) -> web.Response:
-    return _page(request, "admin/login.html.j2", title="Connexion", staff=None, username="", error="")
+async def loginpage(request: web.Request) -> web.Response:
+    return page(request, "admin/login.html.j2", title="Connexion", staff=None, username="", error="")
 
 
 @routes.post("/admin/login")
@@ -97,7 +97,7 @@ async def login(request: web.Request) -> web.Response:
     limits, store = request.app[LOGIN_LIMITS], request.app[STORE]
     wait = limits.wait_s(username, address)
     if wait:
-        response = _page(request, "admin/login.html.j2", status=429, title="Connexion", staff=None,
+        response = page(request, "admin/login.html.j2", status=429, title="Connexion", staff=None,
                          username=username, error="Trop d'essais : réessayez plus tard.")
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
@@ -105,7 +105,7 @@ async def login(request: web.Request) -> web.Response:
     if staff is None:
         limits.failed(username, address)
         await store.append_audit(username or "?", "staff.login.failed", username, {"address": address})
-        return _page(request, "admin/login.html.j2", status=401, title="Connexion", staff=None, username=username,
+        return page(request, "admin/login.html.j2", status=401, title="Connexion", staff=None, username=username,
                      error="Identifiant ou mot de passe incorrect.")
     limits.succeeded(username)
     token, _ = await request.app[STAFF].start_session(staff)
@@ -133,10 +133,7 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get("/admin")
 async def control_room(request: web.Request) -> web.Response:
-    session = await _session(request)
-    if session is None:
-        raise web.HTTPSeeOther("/admin/login")
-    staff, csrf = session
+    staff, csrf = await signed_in(request, "viewer")
     from channels.panels import current_content
 
     config = request.app[CONFIG].current
@@ -148,8 +145,9 @@ async def control_room(request: web.Request) -> web.Response:
                        "shows": shows, "status": await request.app[PANEL_STATUS].status(panel.id)})
     feeds_update = await request.app[HUB].latest("_feeds")
     feeds = feeds_update.data["feeds"] if feeds_update else []
-    return _page(request, "admin/control_room.html.j2", title="Salle de contrôle", staff=staff, csrf=csrf,
-                 panels=panels, feeds=feeds)
+    return page(request, "admin/control_room.html.j2", title="Salle de contrôle", staff=staff, csrf=csrf,
+                panels=panels, feeds=feeds, points=panel_points(config.panels.values()),
+                statuses={p["id"]: p["status"] for p in panels})
 
 
 @routes.get("/api/v1/admin/whoami")
@@ -163,6 +161,21 @@ async def accounts(request: web.Request) -> web.Response:
     await staff_for_api(request, "admin")
     return web.json_response({"accounts": [{"username": s.username, "role": s.role}
                                            for s in await request.app[STAFF].accounts()]})
+
+
+@routes.post("/api/v1/admin/accounts")
+async def set_account(request: web.Request) -> web.Response:
+    """Create an account or change its role and password (admins only); the password is never logged."""
+    admin = await staff_for_api(request, "admin")
+    await browser_csrf(request)
+    body = await read_json(request, 4096)
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("username", "role", "password")):
+        raise json_error(web.HTTPBadRequest, "bad_account", "give username, role and password")
+    try:
+        staff = await request.app[STAFF].add(body["username"], body["role"], body["password"], actor=admin.username)
+    except (StaffProblem, ValueError) as exc:
+        raise json_error(web.HTTPBadRequest, "bad_account", str(exc)) from exc
+    return web.json_response({"username": staff.username, "role": staff.role}, status=201)
 
 
 MAX_PREVIEW_BYTES = 32 * 1024
@@ -195,46 +208,12 @@ async def audit(request: web.Request) -> web.Response:
     return web.json_response({"entries": await request.app[STORE].audit(limit, query[:100] if query else None)})
 
 
-# Sample values so that a preview renders while staff type (a template's parameters come from live data).
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "parking-guidance": {"a_name": "Darcy", "a_free": 120, "b_name": "Dauphine", "b_free": 0, "c_name": "Grangier",
-                         "c_free": None},
-    "parking-single": {"name": "Darcy", "free": 42},
-    "air-quality": {"index": 4, "label": "Mauvais"},
-    "alert": {"event": "Vent violent", "events": {}, "headline": {"fr": "Vigilance orange vent"}},
-    "operator": {"title": "Marché de Noël", "line1": "Place François Rude", "line2": "", "line3": "", "line4": ""},
-}
-
-
-async def _signed_in(request: web.Request, role: str) -> tuple[Staff, str]:
+async def signed_in(request: web.Request, role: str) -> tuple[Staff, str]:
+    """The signed-in staff member and the session's CSRF token, for a console page; to the sign-in page
+    otherwise, 403 without the role."""
     session = await _session(request)
     if session is None:
         raise web.HTTPSeeOther("/admin/login")
     if not session[0].can(role):
         raise json_error(web.HTTPForbidden, "forbidden", f"this page needs the {role} role")
     return session
-
-
-@routes.get("/admin/templates/{template_id}")
-async def template_page(request: web.Request) -> web.Response:
-    staff, csrf = await _signed_in(request, "editor")
-    template_id = request.match_info["template_id"]
-    config = request.app[CONFIG].current
-    spec = config.templates.spec(template_id)
-    if spec is None:
-        raise json_error(web.HTTPNotFound, "unknown_template", f"no template {template_id[:100]!r}")
-    docs = [d for d in await request.app[STORE].documents("template_versions") if d["template"] == template_id]
-    docs.sort(key=lambda d: d["number"])
-    variant = dict(docs[-1]["spec"]["variants"]["fr"]) if docs else dict(spec.variants.get("fr", {}))
-    lines = list(variant.get("lines", []))
-    lines += [""] * (4 - len(lines))
-    return _page(request, "admin/templates.html.j2", title="Modèles", staff=staff, csrf=csrf,
-                 template_id=template_id, variant=variant, lines=lines[:8],
-                 example=json.dumps(EXAMPLES.get(template_id, {}), ensure_ascii=False), versions=docs)
-
-
-@routes.get("/admin/broadcast")
-async def broadcast_page(request: web.Request) -> web.Response:
-    staff, csrf = await _signed_in(request, "editor")
-    zones = list(request.app[CONFIG].current.zones.values())
-    return _page(request, "admin/broadcast.html.j2", title="Diffusion", staff=staff, csrf=csrf, zones=zones)

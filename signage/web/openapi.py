@@ -156,8 +156,23 @@ def openapi_document() -> dict[str, Any]:
         "/admin/templates/{template_id}": _get("Edit a template with live preview (editor)", {
             "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Editors only"),
             "404": _error("Unknown template")}, [TEMPLATE_ID], tags=("console",)),
-        "/admin/broadcast": _get("Broadcast a message (editor)", {
+        "/admin/broadcast": _get("Broadcast a message to targets chosen on a list or a map (editor)", {
             "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Editors only")},
+            tags=("console",)),
+        "/admin/templates": _get("The templates, their published and in-review versions (editor)", {
+            "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Editors only")},
+            tags=("console",)),
+        "/admin/emergency": _get("The emergency alert form (approver)", {
+            "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Approvers only")},
+            tags=("console",)),
+        "/admin/panels/{panel_id}": _get("Why a panel shows what it shows (signed-in staff)", {
+            "200": _media("text/html"), "303": {"description": "Sign in first"}, "404": _error("Unknown panel")},
+            [PANEL_ID], tags=("console",)),
+        "/admin/audit": _get("The audit log, searchable (approver)", {
+            "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Approvers only")},
+            [{"name": "q", "in": "query", "schema": {"type": "string"}}], tags=("console",)),
+        "/admin/accounts": _get("Staff accounts and roles (admin)", {
+            "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Admins only")},
             tags=("console",)),
         "/admin/logout": {"post": {"summary": "Sign out (CSRF token required)", "tags": ["console"],
                                    "responses": {"303": {"description": "Signed out"}, "403": _error("Bad CSRF"),
@@ -173,13 +188,16 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "required": ["signs", "push"]}),
                           "400": _error("Bad template"), "401": _error("Sign in"), "403": _error("Editors only"),
                           "413": _error("Too large")}}},
-        "/api/v1/admin/broadcasts": {"post": {
+        "/api/v1/admin/broadcasts": {"get": {
+            "summary": "Broadcasts not yet over, scheduled ones included (viewer)", "tags": ["console"],
+            "responses": {"200": _json({"type": "object", "required": ["broadcasts"]}), "401": _error("Sign in"),
+                          "403": _error("Viewers and up")}}, "post": {
             "summary": "Broadcast a message to zones, panel tags, panels or topics (editor)", "tags": ["console"],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["title", "targets"], "properties": {
                     "title": {"type": "string"}, "lines": {"type": "array", "items": {"type": "string"}},
-                    "targets": OBJECT, "priority": {"type": "integer"}, "ends_at": {"type": "string"},
-                    "severity": {"type": "string"}}}}}},
+                    "targets": OBJECT, "priority": {"type": "integer"}, "starts_at": {"type": "string"},
+                    "ends_at": {"type": "string"}, "severity": {"type": "string"}}}}}},
             "responses": {"201": _json({"type": "object", "required": ["id"]}), "400": _error("Bad broadcast"),
                           "401": _error("Sign in"), "403": _error("Editors only"), "413": _error("Too large")}}},
         "/api/v1/admin/broadcasts/{message_id}": {"delete": {
@@ -192,7 +210,8 @@ def openapi_document() -> dict[str, Any]:
             "tags": ["console"], "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["headline", "zones"], "properties": {
                     "headline": OBJECT, "description": OBJECT, "zones": {"type": "array", "items": {"type": "string"}},
-                    "severity": {"type": "string"}, "event": {"type": "string"}, "ends_at": {"type": "string"}}}}}},
+                    "instruction": OBJECT, "severity": {"type": "string"}, "event": {"type": "string"},
+                    "ends_at": {"type": "string"}}}}}},
             "responses": {"201": _json({"type": "object", "required": ["id", "cap"]}),
                           "400": _error("Bad emergency"), "401": _error("Sign in"), "403": _error("Approvers only"),
                           "413": _error("Too large")}}},
@@ -236,9 +255,18 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"201": _json(OBJECT), "400": _error("Bad version"), "401": _error("Sign in"),
                           "403": _error("Approvers only"), "404": _error("Unknown template"),
                           "413": _error("Too large")}}},
-        "/api/v1/admin/accounts": _get("Staff accounts (admin)", {
-            "200": _json({"type": "object", "required": ["accounts"]}), "401": _error("Sign in"),
-            "403": _error("Admins only")}, tags=("console",)),
+        "/api/v1/admin/accounts": {
+            "get": {"summary": "Staff accounts (admin)", "tags": ["console"],
+                    "responses": {"200": _json({"type": "object", "required": ["accounts"]}),
+                                  "401": _error("Sign in"), "403": _error("Admins only")}},
+            "post": {"summary": "Create an account or change its role and password (admin)", "tags": ["console"],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["username", "role", "password"], "properties": {
+                             "username": {"type": "string"}, "role": {"type": "string"},
+                             "password": {"type": "string"}}}}}},
+                     "responses": {"201": _json({"type": "object", "required": ["username", "role"]}),
+                                   "400": _error("Bad account"), "401": _error("Sign in"),
+                                   "403": _error("Admins only"), "413": _error("Too large")}}},
         "/api/v1/open": _get("Open data: the datasets", {"200": _json(OBJECT), **OPEN}, tags=("open data",)),
         "/api/v1/open/panels": _get("What every panel shows now", {
             "200": _json_or_csv({"type": "object", "required": ["panels"]}), "400": _error("Bad format"), **OPEN,

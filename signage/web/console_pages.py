@@ -1,0 +1,132 @@
+"""The console's working pages: templates (list and editor), broadcast with its map of panels, emergency alert,
+a panel's "why", the audit log and staff accounts. Server-rendered with autoescaping; the little JavaScript they
+use calls the console API with the session's CSRF token."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from signage.template_versions import TemplateVersion
+from signage.templates import CHANNEL_FIELDS, normalize_variant
+from signage.web.console import page, signed_in
+from signage.web.errors import json_error
+from signage.web.keys import CONFIG, STAFF, STORE
+from signage.web.panel_map import panel_points
+from signage.web.staff_auth import ROLES
+
+__all__ = ["EXAMPLES", "routes"]
+
+routes = web.RouteTableDef()
+LANGUAGES = ({"code": "fr", "name": "Français"}, {"code": "en", "name": "English"})
+STATE_NAMES = {"draft": "brouillon", "review": "en relecture", "published": "publiée", "superseded": "remplacée",
+               "rejected": "refusée"}
+LINES_SHOWN = 4
+
+# Sample values so that a preview renders while staff type (a template's parameters come from live data).
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "parking-guidance": {"a_name": "Darcy", "a_free": 120, "b_name": "Dauphine", "b_free": 0, "c_name": "Grangier",
+                         "c_free": None},
+    "parking-single": {"name": "Darcy", "free": 42},
+    "air-quality": {"index": 4, "label": "Mauvais"},
+    "alert": {"event": "Vent violent", "events": {}, "headline": {"fr": "Vigilance orange vent"}},
+    "operator": {"title": "Marché de Noël", "line1": "Place François Rude", "line2": "", "line3": "", "line4": ""},
+}
+
+
+@routes.get("/admin/templates")
+async def templates_page(request: web.Request) -> web.Response:
+    staff, csrf = await signed_in(request, "editor")
+    config = request.app[CONFIG].current
+    versions = [TemplateVersion.from_json(d) for d in await request.app[STORE].documents("template_versions")]
+    rows = []
+    for template_id in config.templates.ids():
+        mine = [v for v in versions if v.template == template_id]
+        published = max((v.number for v in mine if v.state == "published"), default=None)
+        spec = config.templates.spec(template_id)
+        rows.append({"id": template_id, "description": spec.description if spec else "",
+                     "published": published, "in_review": sum(v.state == "review" for v in mine)})
+    return page(request, "admin/template_list.html.j2", title="Modèles", staff=staff, csrf=csrf, templates=rows)
+
+
+def _editable(raw: Any, language: str) -> dict[str, Any]:
+    """A language variant with every channel present (empty when the template has none), for the form."""
+    try:
+        variant = normalize_variant(language, raw or {})
+    except ValueError:
+        variant = {"title": "", "lines": []}
+    lines = list(variant["lines"]) + [""] * max(0, LINES_SHOWN - len(variant["lines"]))
+    channels = {channel: dict(variant.get(channel, {})) for channel in CHANNEL_FIELDS}
+    return {**variant, **channels, "lines_padded": lines, "multi": variant.get("multi", ""),
+            "has_channels": bool(variant.get("multi")) or any(channels.values())}
+
+
+@routes.get("/admin/templates/{template_id}")
+async def template_page(request: web.Request) -> web.Response:
+    staff, csrf = await signed_in(request, "editor")
+    template_id = request.match_info["template_id"]
+    config = request.app[CONFIG].current
+    spec = config.templates.spec(template_id)
+    if spec is None:
+        raise json_error(web.HTTPNotFound, "unknown_template", f"no template {template_id[:100]!r}")
+    docs = [d for d in await request.app[STORE].documents("template_versions") if d["template"] == template_id]
+    docs.sort(key=lambda d: d["number"])
+    source: dict[str, Any] = docs[-1]["spec"] if docs else {"variants": spec.variants, "pictogram": spec.pictogram}
+    variants = {lang["code"]: _editable(source["variants"].get(lang["code"]), lang["code"]) for lang in LANGUAGES}
+    return page(request, "admin/templates.html.j2", title="Modèles", staff=staff, csrf=csrf,
+                template_id=template_id, variants=variants, languages=LANGUAGES,
+                pictogram=source.get("pictogram", ""), state_names=STATE_NAMES,
+                example=json.dumps(EXAMPLES.get(template_id, {}), ensure_ascii=False), versions=docs)
+
+
+@routes.get("/admin/broadcast")
+async def broadcast_page(request: web.Request) -> web.Response:
+    staff, csrf = await signed_in(request, "editor")
+    config = request.app[CONFIG].current
+    tags = sorted({tag for panel in config.panels.values() for tag in panel.tags})
+    return page(request, "admin/broadcast.html.j2", title="Diffusion", staff=staff, csrf=csrf,
+                zones=list(config.zones.values()), tags=tags, topics=config.topics,
+                points=panel_points(config.panels.values()))
+
+
+@routes.get("/admin/emergency")
+async def emergency_page(request: web.Request) -> web.Response:
+    staff, csrf = await signed_in(request, "approver")
+    config = request.app[CONFIG].current
+    return page(request, "admin/emergency.html.j2", title="Alerte", staff=staff, csrf=csrf,
+                zones=list(config.zones.values()))
+
+
+@routes.get("/admin/panels/{panel_id}")
+async def panel_page(request: web.Request) -> web.Response:
+    """Why a panel shows what it shows: the winner, what it beat, the rules and the values they read."""
+    staff, csrf = await signed_in(request, "viewer")
+    panel_id = request.match_info["panel_id"]
+    config = request.app[CONFIG].current
+    panel = config.panels.get(panel_id)
+    if panel is None:
+        raise json_error(web.HTTPNotFound, "unknown_panel", f"no panel {panel_id[:100]!r}")
+    from channels.panels import current_content, explanation
+
+    return page(request, "admin/panel.html.j2", title=panel.name, staff=staff, csrf=csrf, panel=panel,
+                content=await current_content(request, panel_id), explanation=await explanation(request, panel_id))
+
+
+@routes.get("/admin/audit")
+async def audit_page(request: web.Request) -> web.Response:
+    staff, csrf = await signed_in(request, "approver")
+    query = (request.query.get("q") or "").strip()[:100]
+    entries = await request.app[STORE].audit(200, query or None)
+    return page(request, "admin/audit.html.j2", title="Journal", staff=staff, csrf=csrf, query=query,
+                entries=[{**e, "detail": json.dumps(e.get("detail", {}), ensure_ascii=False)[:300]}
+                         for e in entries])
+
+
+@routes.get("/admin/accounts")
+async def accounts_page(request: web.Request) -> web.Response:
+    staff, csrf = await signed_in(request, "admin")
+    accounts = sorted(await request.app[STAFF].accounts(), key=lambda s: s.username)
+    return page(request, "admin/accounts.html.j2", title="Comptes", staff=staff, csrf=csrf, accounts=accounts,
+                roles=ROLES)
