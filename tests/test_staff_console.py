@@ -370,3 +370,23 @@ async def test_console_pages_need_their_roles_and_admins_manage_accounts(client)
     entry = (await client.app[STORE].audit(1))[0]
     assert (entry["actor"], entry["action"], entry["target"]) == ("wanda", "staff.account.set", "yann")
     assert PASSWORD not in str(await client.app[STORE].audit(50))  # no password in the audit log
+
+
+async def test_new_console_pages_escape_and_forms_need_the_csrf_token(client) -> None:  # type: ignore[no-untyped-def]
+    staff = client.app[STAFF]
+    await staff.add("zelie", "admin", PASSWORD)
+    signed = await sign_in(client, "zelie")
+    cookie = {"Cookie": f"signage_session={signed.cookies['signage_session'].value}"}
+    page = await (await client.get("/admin/accounts", headers=cookie)).text()
+    csrf = page.split('data-csrf="', 1)[1].split('"', 1)[0]
+    hostile = "<img src=x onerror=alert(1)>"
+    body = {"title": hostile, "targets": {"zones": ["dijon-centre"]}}
+    forged = await client.post("/api/v1/admin/broadcasts", json=body, headers=cookie)
+    assert forged.status == 403 and (await forged.json())["error"]["code"] == "bad_csrf"
+    account = {"username": "intrus", "role": "admin", "password": PASSWORD}
+    assert (await client.post("/api/v1/admin/accounts", json=account, headers=cookie)).status == 403
+    assert (await client.post("/api/v1/admin/broadcasts", json=body,
+                              headers={**cookie, "X-CSRF-Token": csrf})).status == 201
+    audit = await (await client.get("/admin/audit?q=broadcast", headers=cookie)).text()
+    assert hostile not in audit and "&lt;img src=x onerror=alert(1)&gt;" in audit
+    assert "intrus" not in await (await client.get("/admin/accounts", headers=cookie)).text()
