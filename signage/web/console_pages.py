@@ -16,6 +16,7 @@ from signage.web.errors import json_error
 from signage.web.keys import CONFIG, STAFF, STORE
 from signage.web.panel_map import panel_points
 from signage.web.staff_auth import ROLES
+from signage.web.template_admin import VERSIONS
 
 __all__ = ["EXAMPLES", "routes"]
 
@@ -40,7 +41,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 async def templates_page(request: web.Request) -> web.Response:
     staff, csrf = await signed_in(request, "editor")
     config = request.app[CONFIG].current
-    versions = [TemplateVersion.from_json(d) for d in await request.app[STORE].documents("template_versions")]
+    versions = [TemplateVersion.from_json(d) for d in await request.app[STORE].documents(VERSIONS)]
     rows = []
     for template_id in config.templates.ids():
         mine = [v for v in versions if v.template == template_id]
@@ -71,7 +72,7 @@ async def template_page(request: web.Request) -> web.Response:
     spec = config.templates.spec(template_id)
     if spec is None:
         raise json_error(web.HTTPNotFound, "unknown_template", f"no template {template_id[:100]!r}")
-    docs = [d for d in await request.app[STORE].documents("template_versions") if d["template"] == template_id]
+    docs = [d for d in await request.app[STORE].documents(VERSIONS) if d["template"] == template_id]
     docs.sort(key=lambda d: d["number"])
     source: dict[str, Any] = docs[-1]["spec"] if docs else {"variants": spec.variants, "pictogram": spec.pictogram}
     variants = {lang["code"]: _editable(source["variants"].get(lang["code"]), lang["code"]) for lang in LANGUAGES}
