@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from signage.web.keys import STAFF
+from signage.web.keys import PANEL_TOKENS, STAFF
 from tests.helpers import post_central_parking
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -116,7 +116,17 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await approver.screenshot(path=str(DOCS / "console-audit.png"), full_page=True)
     await approver.goto(base + "/admin/panels/gare")
     await approver.screenshot(path=str(DOCS / "console-panel-why.png"), full_page=True)
+    # Two panels report what they show; the control room says which panels are online and which are not.
+    for panel_id in ("darcy", "republique"):
+        token = await client.app[PANEL_TOKENS].issue(panel_id)
+        content = await (await client.get(f"/api/v1/panels/{panel_id}/content",
+                                          headers={"Authorization": f"Bearer {token}"})).json()
+        await client.post(f"/api/v1/panels/{panel_id}/receipts", json={"etag": content["etag"]},
+                          headers={"Authorization": f"Bearer {token}"})
     await editor.goto(base + "/admin")
+    assert "2 panneau(x) en ligne sur 6" in await editor.inner_text(".summary")
+    assert "en ligne" in await editor.inner_text("#panels tr[data-panel=darcy]")
+    assert "hors ligne" in await editor.inner_text("#panels tr[data-panel=chu]")
     await editor.screenshot(path=str(DOCS / "console-control-room.png"), full_page=True)
     for context in (kiosk_context, editor_context, approver_context):
         await context.close()

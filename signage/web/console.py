@@ -147,7 +147,8 @@ async def control_room(request: web.Request) -> web.Response:
     feeds = feeds_update.data["feeds"] if feeds_update else []
     return page(request, "admin/control_room.html.j2", title="Salle de contrôle", staff=staff, csrf=csrf,
                 panels=panels, feeds=feeds, points=panel_points(config.panels.values()),
-                statuses={p["id"]: p["status"] for p in panels})
+                statuses={p["id"]: p["status"] for p in panels},
+                feed_states={"silent": "sans nouvelles", "error": "en erreur"})
 
 
 @routes.get("/api/v1/admin/whoami")
