@@ -105,6 +105,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await approver.click("#issue")
     await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Fuite de gaz')",
                                   timeout=3000)
+    assert "Éloignez-vous du quartier de la gare" in await kiosk.inner_text("#pages")  # what to do, too
     await approver.click("#issued button.stop")
     await kiosk.wait_for_function("!document.querySelector('#pages').innerText.includes('Fuite de gaz')",
                                   timeout=3000)

@@ -23,6 +23,8 @@ def test_severe_thunderstorm_example() -> None:
     assert alert.zones == ("SAME:006109", "SAME:006009", "SAME:006003")
     assert alert.expires == datetime(2003, 6, 17, 23, 0, tzinfo=UTC)
     assert alert.headline == {"en": "SEVERE THUNDERSTORM WARNING"}
+    # What people should do is kept, so that kiosks, phones and the CAP the city republishes say it too.
+    assert alert.instruction == {"en": "TAKE COVER IN A SUBSTANTIAL SHELTER UNTIL THE STORM PASSES."}
 
 
 def test_two_languages_are_both_kept_and_no_expiry_is_allowed() -> None:
