@@ -222,7 +222,8 @@ async def test_an_emergency_pre_empts_its_zone_is_published_as_cap_and_can_be_ca
     approver = {"Authorization": f"Bearer {await staff.issue_token('quentin')}"}
     editor = {"Authorization": f"Bearer {await staff.issue_token('rose')}"}
     body = {"headline": {"fr": "Évacuation quai Nicolas Rolin", "en": "Evacuation of quai Nicolas Rolin"},
-            "zones": ["dijon-centre"], "severity": "extreme", "event": "Crue"}
+            "instruction": {"fr": "Montez dans les étages"}, "zones": ["dijon-centre"], "severity": "extreme",
+            "event": "Crue"}
     assert (await client.post("/api/v1/admin/emergency", json=body, headers=editor)).status == 403
     answer = await client.post("/api/v1/admin/emergency", json=body, headers=approver)
     assert answer.status == 201
@@ -235,7 +236,9 @@ async def test_an_emergency_pre_empts_its_zone_is_published_as_cap_and_can_be_ca
     await asyncio.wait_for(darcy_lane("alert"), timeout=1.0)  # pre-empts the panels of its zone
     cap = await client.get(issued["cap"])
     assert cap.status == 200
-    assert_valid_cap(await cap.read())
+    document = await cap.read()
+    assert_valid_cap(document)
+    assert "<instruction>Montez dans les étages</instruction>" in document.decode()
     atom = await (await client.get("/api/v1/open/alerts.atom")).text()
     assert "Évacuation quai Nicolas Rolin" in atom
     assert (await client.delete(f"/api/v1/admin/emergency/{issued['id']}", headers=approver)).status == 204
