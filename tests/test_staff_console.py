@@ -31,13 +31,18 @@ def test_passwords_are_scrypt_hashes_that_verify_and_refuse() -> None:
 
 
 def session_cookie(response: Any) -> tuple[str, str]:
-    header = next(v for k, v in response.headers.items() if k.lower() == "set-cookie")
+    header = next(v for k, v in response.headers.items()
+                  if k.lower() == "set-cookie" and v.startswith("signage_session="))
     return header.split(";", 1)[0].split("=", 1)[1], header
 
 
 async def sign_in(client: Any, username: str, password: str = PASSWORD, **headers: str) -> Any:
-    return await client.post("/admin/login", data={"username": username, "password": password},
-                             allow_redirects=False, headers=headers)
+    """Sign in as a browser does: fetch the form (its CSRF token in a field and a cookie), then post it."""
+    form = await client.get("/admin/login")
+    token = (await form.text()).split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    cookie = f"signage_login={form.cookies['signage_login'].value}"
+    return await client.post("/admin/login", data={"username": username, "password": password, "csrf": token},
+                             allow_redirects=False, headers={"Cookie": cookie, **headers})
 
 
 async def test_sign_in_sets_a_cookie_scripts_and_other_sites_cannot_use(client) -> None:  # type: ignore[no-untyped-def]
@@ -56,6 +61,21 @@ async def test_sign_in_sets_a_cookie_scripts_and_other_sites_cannot_use(client) 
     assert [e["action"] for e in audit][:2] == ["staff.login", "staff.login.failed"]
     cross = await sign_in(client, "camille", Origin="https://evil.example")
     assert cross.status == 403
+
+
+async def test_the_sign_in_form_needs_its_own_csrf_token(client) -> None:  # type: ignore[no-untyped-def]
+    await client.app[STAFF].add("celine", "viewer", PASSWORD)
+    credentials = {"username": "celine", "password": PASSWORD}
+    bare = await client.post("/admin/login", data=credentials, allow_redirects=False)
+    assert bare.status == 403 and "expiré" in await bare.text()
+    assert not any(v.startswith("signage_session=") for v in bare.headers.getall("Set-Cookie", []))
+    form = await client.get("/admin/login")
+    token = (await form.text()).split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    other = await client.get("/admin/login")  # another browser's cookie does not go with this form
+    mixed = await client.post("/admin/login", data={**credentials, "csrf": token}, allow_redirects=False,
+                              headers={"Cookie": f"signage_login={other.cookies['signage_login'].value}"})
+    assert mixed.status == 403
+    assert (await sign_in(client, "celine")).status == 303
 
 
 async def test_forms_need_the_sessions_csrf_token(client) -> None:  # type: ignore[no-untyped-def]

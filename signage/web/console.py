@@ -4,6 +4,7 @@ plus the console's API for automation with tokens. Pages are server-rendered wit
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -17,7 +18,15 @@ from signage.timeutil import format_instant
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, SETTINGS, STAFF, STORE
 from signage.web.panel_map import panel_points
-from signage.web.staff_auth import SESSION_COOKIE, SESSION_LIFETIME, Staff, StaffProblem, csrf_ok, same_origin
+from signage.web.staff_auth import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    SESSION_LIFETIME,
+    Staff,
+    StaffProblem,
+    csrf_ok,
+    same_origin,
+)
 from signage.web.template_preview import PreviewProblem, render_preview
 
 __all__ = ["browser_csrf", "engine_command", "page", "routes", "signed_in", "staff_for_api"]
@@ -82,9 +91,19 @@ async def _form(request: web.Request) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
+def _login_page(request: web.Request, status: int = 200, username: str = "", error: str = "") -> web.Response:
+    """The sign-in form with a fresh CSRF token, in the form and in a cookie that only this site's pages send."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, "admin/login.html.j2", status=status, title="Connexion", staff=None, username=username,
+                    error=error, csrf=token)
+    response.set_cookie(LOGIN_COOKIE, token, secure=request.app[SETTINGS].cookie_secure, httponly=True,
+                        samesite="Strict", path="/admin/login", max_age=3600)
+    return response
+
+
 @routes.get("/admin/login")
-async def loginpage(request: web.Request) -> web.Response:
-    return page(request, "admin/login.html.j2", title="Connexion", staff=None, username="", error="")
+async def login_page(request: web.Request) -> web.Response:
+    return _login_page(request)
 
 
 @routes.post("/admin/login")
@@ -93,24 +112,26 @@ async def login(request: web.Request) -> web.Response:
         raise json_error(web.HTTPForbidden, "cross_origin", "sign in from this site's own page")
     form = await _form(request)
     username, password = form.get("username", "")[:64].strip().lower(), form.get("password", "")
+    if not csrf_ok(form.get("csrf"), request.cookies.get(LOGIN_COOKIE, "\0")):
+        # Not from the form this browser was given (or it expired): nobody can sign someone in from elsewhere.
+        return _login_page(request, 403, username, "Le formulaire a expiré : saisissez à nouveau le mot de passe.")
     address = request.remote or "?"
     limits, store = request.app[LOGIN_LIMITS], request.app[STORE]
     wait = limits.wait_s(username, address)
     if wait:
-        response = page(request, "admin/login.html.j2", status=429, title="Connexion", staff=None,
-                         username=username, error="Trop d'essais : réessayez plus tard.")
+        response = _login_page(request, 429, username, "Trop d'essais : réessayez plus tard.")
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     staff = await request.app[STAFF].authenticate(username, password)
     if staff is None:
         limits.failed(username, address)
         await store.append_audit(username or "?", "staff.login.failed", username, {"address": address})
-        return page(request, "admin/login.html.j2", status=401, title="Connexion", staff=None, username=username,
-                     error="Identifiant ou mot de passe incorrect.")
+        return _login_page(request, 401, username, "Identifiant ou mot de passe incorrect.")
     limits.succeeded(username)
     token, _ = await request.app[STAFF].start_session(staff)
     await store.append_audit(staff.username, "staff.login", staff.username, {})
     response = web.HTTPSeeOther("/admin")
+    response.del_cookie(LOGIN_COOKIE, path="/admin/login")
     response.set_cookie(SESSION_COOKIE, token, secure=request.app[SETTINGS].cookie_secure, httponly=True,
                         samesite="Strict", path="/", max_age=int(SESSION_LIFETIME.total_seconds()))
     raise response

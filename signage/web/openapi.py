@@ -149,9 +149,14 @@ def openapi_document() -> dict[str, Any]:
             "post": {"summary": "Sign in", "tags": ["console"],
                      "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
                          "schema": {"type": "object", "properties": {"username": {"type": "string"},
-                                                                     "password": {"type": "string"}}}}}},
+                                                                     "password": {"type": "string"},
+                                                                     "csrf": {"type": "string"}}}}}},
                      "responses": {"303": {"description": "Signed in"}, "401": _media("text/html", "Wrong"),
-                                   "403": _error("Cross-origin"), "413": _error("Too large"),
+                                   "403": {"description": "Cross-origin (JSON), or a form without its CSRF token "
+                                                          "(the form again, HTML)",
+                                           "content": {**_error("")["content"],
+                                                       **_media("text/html")["content"]}},
+                                   "413": _error("Too large"),
                                    "429": _media("text/html", "Too many attempts")}}},
         "/admin/templates/{template_id}": _get("Edit a template with live preview (editor)", {
             "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Editors only"),

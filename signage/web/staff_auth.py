@@ -30,6 +30,7 @@ __all__ = ["ROLES", "SESSION_COOKIE", "LoginLimiter", "Staff", "StaffAccounts", 
 ROLES = ("viewer", "editor", "approver", "admin")
 ACCOUNTS, SESSIONS, TOKENS = "staff_accounts", "staff_sessions", "staff_tokens"
 SESSION_COOKIE = "signage_session"
+LOGIN_COOKIE = "signage_login"  # the sign-in form's CSRF token, double-submitted (cookie and field)
 SESSION_LIFETIME = timedelta(hours=8)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # Verifying against this when the account does not exist takes as long as a real check: timing does not tell
