@@ -5,8 +5,10 @@ within a second, stop it. Screenshots of the main pages go to docs/screenshots/.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from signage.web.keys import PANEL_TOKENS, STAFF
 from tests.helpers import post_central_parking
@@ -29,6 +31,7 @@ async def signed_in(browser: Any, base: str, username: str) -> Any:
 async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, browser) -> None:  # type: ignore[no-untyped-def]
     await client.app[STAFF].add("ecrivain", "editor", PASSWORD)
     await client.app[STAFF].add("relecteur", "approver", PASSWORD)
+    await client.app[STAFF].add("gardien", "admin", PASSWORD)
     await post_central_parking(client, darcy=64)
     # Secure cookies: chromium keeps them on http://localhost, a secure context.
     base = str(client.make_url("")).rstrip("/").replace("127.0.0.1", "localhost")
@@ -93,6 +96,18 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
                                   timeout=2000)
     await editor.wait_for_function("document.querySelectorAll('#active tr').length === 0")
 
+    # A broadcast for tonight waits in the list as scheduled, and can be cancelled before it starts.
+    tonight = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    await editor.fill("#b-title", "Feu d'artifice")
+    await editor.fill("#b-start", tonight)
+    await editor.click("#send")
+    await editor.wait_for_function("document.getElementById('broadcast-status').innerText === 'Programmé.'")
+    row = editor.locator("#active tr[data-broadcast]")
+    assert "programmé" in await row.inner_text() and "Feu d'artifice" in await row.inner_text()
+    assert "Feu d'artifice" not in await kiosk.inner_text("#pages")
+    await row.locator("button.stop").click()
+    await editor.wait_for_function("document.querySelectorAll('#active tr').length === 0")
+
     # An emergency from the approver's form pre-empts the kiosk, then is lifted.
     await approver.goto(base + "/admin/emergency")
     await approver.fill("#e-headline-fr", "Fuite de gaz rue Guillaume Tell")
@@ -115,6 +130,15 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     assert "template.draft" not in await approver.inner_text("#audit")  # the search filters
     await approver.goto(base + "/admin/audit")
     await approver.screenshot(path=str(DOCS / "console-audit.png"), full_page=True)
+    admin_context, admin = await signed_in(browser, base, "gardien")
+    await admin.goto(base + "/admin/accounts")
+    await admin.fill("#a-username", "nouvelle")
+    await admin.select_option("#a-role", "editor")
+    await admin.fill("#a-password", PASSWORD)
+    await admin.click("#save-account")
+    await admin.wait_for_selector("#accounts td:text-is('nouvelle')")
+    await admin.screenshot(path=str(DOCS / "console-accounts.png"), full_page=True)
+    await admin_context.close()
     await approver.goto(base + "/admin/panels/gare")
     await approver.screenshot(path=str(DOCS / "console-panel-why.png"), full_page=True)
     # Two panels report what they show; the control room says which panels are online and which are not.
