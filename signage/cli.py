@@ -68,7 +68,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     lines += [f"  alerts:  {base}/api/v1/open/alerts.atom  (CAP 1.2)",
               f"  live:    {base}/ws  (subscribe to parking/darcy, air/dijon-metropole, panel/gare…)",
               f"  metrics: {base}/metrics"]
+    password = _demo_staff(settings)
+    console = base.replace("127.0.0.1", "localhost")  # browsers keep Secure cookies on localhost
+    lines += [f"  console: {console}/admin  accounts {', '.join(DEMO_STAFF)}, password of this run: {password}"]
     return _serve(settings, "\n".join(lines))
+
+
+DEMO_STAFF = {"redaction": "editor", "relecture": "approver", "admin": "admin"}
+
+
+def _demo_staff(settings: Settings) -> str:
+    """Console accounts for the demo, with one password made for this run (or SIGNAGE_STAFF_PASSWORD)."""
+    import asyncio
+
+    from signage.store import open_store
+    from signage.web.staff_auth import StaffAccounts
+
+    password = os.environ.get("SIGNAGE_STAFF_PASSWORD") or secrets.token_urlsafe(12)
+
+    async def run() -> None:
+        store = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
+        try:
+            for username, role in DEMO_STAFF.items():
+                await StaffAccounts(store).add(username, role, password, actor="demo")
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+    return password
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

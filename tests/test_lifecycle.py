@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import signal
 import sqlite3
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -48,6 +50,12 @@ def test_the_demo_starts_prints_its_urls_and_the_city_lives(tmp_path: Path) -> N
         assert process.stdout is not None
         banner = process.stdout.readline().decode()
         assert f"http://127.0.0.1:{port}/" in banner
+        while not (line := process.stdout.readline().decode()).startswith("  console:"):
+            assert line, "the demo prints its console address and accounts"
+        password = line.rsplit(": ", 1)[1].strip()
+        assert f"http://localhost:{port}/admin" in line
+        assert sign_in_status(port, "relecture", password) == 303  # a demo account signs in
+        assert sign_in_status(port, "relecture", password + "x") == 401
         seen: set[str] = set()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and len(seen) < 2:
@@ -62,3 +70,19 @@ def test_the_demo_starts_prints_its_urls_and_the_city_lives(tmp_path: Path) -> N
             metrics = r.read().decode()
         for feed in ("ngsi", "ngsi-ld", "gtfs-rt"):
             assert f'signage_feed_deliveries_total{{feed="{feed}",result="accepted"}}' in metrics
+
+
+def sign_in_status(port: int, username: str, password: str) -> int:
+    """Sign in to the console as a browser does (the form's CSRF token in a field and a cookie)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/admin/login")
+    form = connection.getresponse()
+    token = form.read().decode().split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    cookie = form.getheader("Set-Cookie", "").split(";", 1)[0]
+    body = urllib.parse.urlencode({"username": username, "password": password, "csrf": token})
+    connection.request("POST", "/admin/login", body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                      "Cookie": cookie})
+    answer = connection.getresponse()
+    answer.read()
+    connection.close()
+    return answer.status
