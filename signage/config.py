@@ -133,8 +133,12 @@ def load_templates(directories: list[Path], errors: list[ConfigError]) -> Templa
             if not variants:
                 errors.append(ConfigError(str(path), data.line, "fr", "a template needs a language variant"))
                 continue
+            example = data.get("example", {})
+            if not isinstance(example, dict):
+                errors.append(ConfigError(str(path), data.line, "example", "example: parameter names and values"))
+                continue
             spec = TemplateSpec(data["id"], variants, str(data.get("description", "")),
-                                str(data.get("pictogram", "")))
+                                str(data.get("pictogram", "")), dict(example))
             try:
                 TemplateLibrary({spec.id: spec})  # compiled alone first, so a problem names its file
             except TemplateProblem as exc:

@@ -85,6 +85,7 @@ class TemplateSpec:
     variants: Mapping[str, Mapping[str, Any]]  # language -> {"title", "lines", and channel variants}
     description: str = ""
     pictogram: str = ""  # a Jinja expression giving a pictogram name, shared by every language
+    example: Mapping[str, Any] = field(default_factory=dict)  # sample parameters, for previews in the console
 
     @property
     def version(self) -> str:

@@ -18,24 +18,13 @@ from signage.web.panel_map import panel_points
 from signage.web.staff_auth import ROLES
 from signage.web.template_admin import VERSIONS
 
-__all__ = ["EXAMPLES", "routes"]
+__all__ = ["routes"]
 
 routes = web.RouteTableDef()
 LANGUAGES = ({"code": "fr", "name": "Français"}, {"code": "en", "name": "English"})
 STATE_NAMES = {"draft": "brouillon", "review": "en relecture", "published": "publiée", "superseded": "remplacée",
                "rejected": "refusée"}
 LINES_SHOWN = 4
-
-# Sample values so that a preview renders while staff type (a template's parameters come from live data).
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "parking-guidance": {"a_name": "Darcy", "a_free": 120, "b_name": "Dauphine", "b_free": 0, "c_name": "Grangier",
-                         "c_free": None},
-    "parking-single": {"name": "Darcy", "free": 42},
-    "air-quality": {"index": 4, "label": "Mauvais"},
-    "alert": {"event": "Vent violent", "events": {}, "headline": {"fr": "Vigilance orange vent"}},
-    "operator": {"title": "Marché de Noël", "line1": "Place François Rude", "line2": "", "line3": "", "line4": ""},
-}
-
 
 @routes.get("/admin/templates")
 async def templates_page(request: web.Request) -> web.Response:
@@ -79,7 +68,7 @@ async def template_page(request: web.Request) -> web.Response:
     return page(request, "admin/templates.html.j2", title="Modèles", staff=staff, csrf=csrf,
                 template_id=template_id, variants=variants, languages=LANGUAGES,
                 pictogram=source.get("pictogram", ""), state_names=STATE_NAMES,
-                example=json.dumps(EXAMPLES.get(template_id, {}), ensure_ascii=False), versions=docs)
+                example=json.dumps(spec.example, ensure_ascii=False), versions=docs)
 
 
 @routes.get("/admin/broadcast")
