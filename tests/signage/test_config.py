@@ -124,3 +124,16 @@ rules: []
     assert stream is not None and (stream.protocol, stream.host, stream.port, stream.universe) == (
         "e131", "10.0.0.9", 5568, 12)
     assert config.profiles["line-sign"].font_table == ("6x10",)
+
+
+def test_a_template_file_with_a_wrong_channel_variant_is_named(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "works.yaml").write_text(
+        "id: works\nexample: {street: Liberté}\nfr:\n  title: Travaux\n  lines: ['{{ street }}']\n"
+        "  sms: {body: x}\n", encoding="utf-8")
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, MINIMAL + f"templates_dir: {templates}\n"))
+    [error] = [e for e in caught.value.errors if e.field == "template"]
+    assert error.file == str(templates / "works.yaml") and error.line == 1
+    assert "unknown sms" in error.message
