@@ -152,6 +152,17 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     assert "2 panneau(x) en ligne sur 6" in await editor.inner_text(".summary")
     assert "en ligne" in await editor.inner_text("#panels tr[data-panel=darcy]")
     assert "hors ligne" in await editor.inner_text("#panels tr[data-panel=chu]")
+    # The control room follows the panels live: a broadcast changes Darcy's picture and lane without a reload.
+    await editor.wait_for_function("document.getElementById('live-status').innerText === 'en direct'")
+    before = await editor.get_attribute("#panels tr[data-panel=darcy] img", "src")
+    token = await client.app[STAFF].issue_token("ecrivain")
+    sent = await client.post("/api/v1/admin/broadcasts", headers={"Authorization": f"Bearer {token}"},
+                             json={"title": "Vide-grenier", "lines": ["Dimanche"], "targets": {"panels": ["darcy"]}})
+    assert sent.status == 201
+    await editor.wait_for_function(
+        "document.querySelector('#panels tr[data-panel=darcy] .lane').innerText === 'operator'", timeout=3000)
+    assert await editor.get_attribute("#panels tr[data-panel=darcy] img", "src") != before
+    assert "Vide-grenier" in (await editor.get_attribute("#panels tr[data-panel=darcy] img", "alt") or "")
     await editor.screenshot(path=str(DOCS / "console-control-room.png"), full_page=True)
     for context in (kiosk_context, editor_context, approver_context):
         await context.close()

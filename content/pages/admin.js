@@ -3,6 +3,35 @@
 // server is shown with textContent, never as HTML.
 (function () {
   "use strict";
+  // ---- control room: thumbnails and lanes follow the panels live, over the same /ws the kiosks use ---------
+  const live = document.querySelector("#panels[data-live]");
+  if (live) {
+    const rows = {};
+    live.querySelectorAll("tr[data-panel]").forEach(function (row) { rows["panel/" + row.dataset.panel] = row; });
+    const topics = Object.keys(rows);
+    const state = document.getElementById("live-status");
+    const MAX_TOPICS = 200;  // per connection, as the server allows: larger cities use several connections
+    for (let i = 0; i < topics.length; i += MAX_TOPICS) follow(topics.slice(i, i + MAX_TOPICS));
+    function follow(chunk) {
+      const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+      ws.onopen = function () { ws.send(JSON.stringify({ type: "subscribe", topics: chunk })); state.textContent = "en direct"; };
+      ws.onmessage = function (event) {
+        const frame = JSON.parse(event.data);
+        const row = rows[frame.topic];
+        if (frame.type !== "update" || !row) return;
+        const content = frame.data;
+        row.querySelector(".lane").textContent = content.lane;
+        const img = row.querySelector("img");
+        const source = "/api/v1/panels/" + row.dataset.panel + "/preview.png?v=" + encodeURIComponent(content.etag);
+        if (!img.src.endsWith(source)) {
+          img.src = source;
+          img.alt = content.pages.map(function (p) { return [p.title].concat(p.lines).join(" / "); }).join(" | ");
+        }
+      };
+      ws.onclose = function () { state.textContent = "hors ligne : reconnexion…"; setTimeout(function () { follow(chunk); }, 2000); };
+    }
+  }
+
   const form = document.querySelector("form[data-csrf]");
   if (!form) return;
   const csrf = form.dataset.csrf;
