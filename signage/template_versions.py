@@ -14,7 +14,7 @@ from typing import Any
 from signage.templates import TemplateLibrary, TemplateProblem, TemplateSpec, normalize_variant
 from signage.timeutil import format_instant
 
-__all__ = ["MOVES", "IllegalMove", "TemplateVersion", "check_spec", "move"]
+__all__ = ["MOVES", "IllegalMove", "TemplateVersion", "check_spec", "move", "spec_changes"]
 
 # (state, action) -> new state
 MOVES: Mapping[tuple[str, str], str] = {
@@ -81,3 +81,33 @@ def move(version: TemplateVersion, action: str, actor: str, role_ok: bool, now: 
     entry = {"action": action, "by": actor, "at": format_instant(now)}
     return TemplateVersion(version.template, version.number, version.spec, target, version.author,
                            (*version.history, entry))
+
+
+def _flat(spec: Mapping[str, Any]) -> dict[str, str]:
+    """Every field a version says, by a name staff can read: ``fr title``, ``fr lines 2``, ``en push body``…"""
+    out = {"pictogram": str(spec.get("pictogram", ""))}
+    for language, raw in sorted(dict(spec.get("variants", {})).items()):
+        try:
+            variant = normalize_variant(str(language), raw)
+        except TemplateProblem:
+            continue
+        fields: list[tuple[str, Any]] = []
+        for name, value in variant.items():
+            if isinstance(value, dict):  # a channel: its own fields
+                fields += [(f"{language} {name} {field_name}", text) for field_name, text in value.items()]
+            else:
+                fields.append((f"{language} {name}", value))
+        for label, value in fields:
+            if isinstance(value, list):
+                out.update({f"{label} {i + 1}": str(line) for i, line in enumerate(value)})
+            else:
+                out[label] = str(value)
+    return out
+
+
+def spec_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """What ``after`` changes from ``before``, field by field: (field, before, after), "" where absent. What an
+    approver reads before publishing."""
+    old, new = _flat(before), _flat(after)
+    return [(name, old.get(name, ""), new.get(name, "")) for name in sorted(old.keys() | new.keys())
+            if old.get(name, "") != new.get(name, "")]

@@ -70,6 +70,11 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
 
     approver_context, approver = await signed_in(browser, base, "relecteur")
     await approver.goto(base + "/admin/templates/parking-guidance")
+    # The approver sees what the version changes from what the street shows, field by field, before publishing.
+    changes = await approver.inner_text("tr[data-version='1'] .changes")
+    assert "fr lines 1" in changes and "{{ a_name }} : {{ a_free }} places" in changes
+    assert "fr push title" in changes and "Places libres à {{ a_name }}" in changes
+    await approver.screenshot(path=str(DOCS / "console-template-review.png"), full_page=True)
     await approver.click("button.approve")
     await approver.wait_for_function("document.getElementById('editor-status').innerText.includes('publiée')")
     await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Darcy : 64 places')",

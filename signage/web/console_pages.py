@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from signage.template_versions import TemplateVersion
+from signage.template_versions import TemplateVersion, spec_changes
 from signage.templates import CHANNEL_FIELDS, normalize_variant
 from signage.web.console import page, signed_in
 from signage.web.errors import json_error
@@ -63,7 +63,11 @@ async def template_page(request: web.Request) -> web.Response:
         raise json_error(web.HTTPNotFound, "unknown_template", f"no template {template_id[:100]!r}")
     docs = [d for d in await request.app[STORE].documents(VERSIONS) if d["template"] == template_id]
     docs.sort(key=lambda d: d["number"])
-    source: dict[str, Any] = docs[-1]["spec"] if docs else {"variants": spec.variants, "pictogram": spec.pictogram}
+    shipped = {"variants": spec.variants, "pictogram": spec.pictogram}
+    published = next((d["spec"] for d in reversed(docs) if d["state"] == "published"), shipped)
+    for doc in docs:  # what each version changes from what the street shows now: what an approver checks
+        doc["changes"] = spec_changes(published, doc["spec"]) if doc["state"] in ("review", "draft") else []
+    source: dict[str, Any] = docs[-1]["spec"] if docs else shipped
     variants = {lang["code"]: _editable(source["variants"].get(lang["code"]), lang["code"]) for lang in LANGUAGES}
     return page(request, "admin/templates.html.j2", title="Modèles", staff=staff, csrf=csrf,
                 template_id=template_id, variants=variants, languages=LANGUAGES,

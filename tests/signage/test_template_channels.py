@@ -158,3 +158,17 @@ def test_every_shipped_template_renders_its_example_everywhere(template_id: str)
         for sign, shown in preview["signs"].items():
             assert shown["fits"] and "warning" not in shown, (template_id, language, sign, shown)
         assert "<headline>" in preview["cap"]
+
+
+def test_an_approver_reads_what_a_version_changes_field_by_field() -> None:
+    from signage.template_versions import spec_changes
+
+    published = {"variants": {"fr": {"title": "P", "lines": ["{{ a }}", "{{ b }}"]}}, "pictogram": "parking"}
+    proposed = {"variants": {"fr": {"title": "P", "lines": ["{{ a }}", "{{ b }} pl"],
+                                    "push": {"title": "Parkings"}, "multi": "[jl3]{{ a }}"},
+                             "en": {"title": "Car parks", "lines": []}}, "pictogram": "parking"}
+    assert spec_changes(published, proposed) == [
+        ("en title", "", "Car parks"), ("fr lines 2", "{{ b }}", "{{ b }} pl"), ("fr multi", "", "[jl3]{{ a }}"),
+        ("fr push title", "", "Parkings")]
+    assert spec_changes(proposed, proposed) == []
+    assert spec_changes(proposed, published)[1] == ("fr lines 2", "{{ b }} pl", "{{ b }}")
