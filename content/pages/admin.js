@@ -80,7 +80,10 @@
     let timer = null;
     async function preview() {
       let params = {};
-      try { params = JSON.parse($("params").value || "{}"); } catch (e) { /* keep {} while the JSON is typed */ }
+      try { params = JSON.parse($("params").value || "{}"); } catch (e) {
+        $("preview-error").textContent = "Valeurs d'exemple : JSON invalide (" + e.message + ")";
+        return;  // the last good preview stays while the JSON is being typed
+      }
       const response = await api("POST", "/api/v1/admin/preview",
         { template: Object.assign({ pictogram: $("pictogram").value }, spec()), params: params,
           language: $("preview-language").value });
