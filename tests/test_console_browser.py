@@ -146,19 +146,17 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await admin_context.close()
     await approver.goto(base + "/admin/panels/gare")
     await approver.screenshot(path=str(DOCS / "console-panel-why.png"), full_page=True)
-    # Two panels report what they show; the control room says which panels are online and which are not.
+    # The control room follows the city live: a broadcast changes Darcy's picture and lane without a reload, and
+    # panels that start reporting are shown online.
+    await editor.goto(base + "/admin")
+    assert "0 panneau(x) en ligne sur 6" in await editor.inner_text(".summary")
+    await editor.wait_for_function("document.getElementById('live-status').innerText === 'en direct'")
     for panel_id in ("darcy", "republique"):
         token = await client.app[PANEL_TOKENS].issue(panel_id)
         content = await (await client.get(f"/api/v1/panels/{panel_id}/content",
                                           headers={"Authorization": f"Bearer {token}"})).json()
         await client.post(f"/api/v1/panels/{panel_id}/receipts", json={"etag": content["etag"]},
                           headers={"Authorization": f"Bearer {token}"})
-    await editor.goto(base + "/admin")
-    assert "2 panneau(x) en ligne sur 6" in await editor.inner_text(".summary")
-    assert "en ligne" in await editor.inner_text("#panels tr[data-panel=darcy]")
-    assert "hors ligne" in await editor.inner_text("#panels tr[data-panel=chu]")
-    # The control room follows the panels live: a broadcast changes Darcy's picture and lane without a reload.
-    await editor.wait_for_function("document.getElementById('live-status').innerText === 'en direct'")
     before = await editor.get_attribute("#panels tr[data-panel=darcy] img", "src")
     token = await client.app[STAFF].issue_token("ecrivain")
     sent = await client.post("/api/v1/admin/broadcasts", headers={"Authorization": f"Bearer {token}"},
@@ -168,6 +166,11 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
         "document.querySelector('#panels tr[data-panel=darcy] .lane').innerText === 'operator'", timeout=3000)
     assert await editor.get_attribute("#panels tr[data-panel=darcy] img", "src") != before
     assert "Vide-grenier" in (await editor.get_attribute("#panels tr[data-panel=darcy] img", "alt") or "")
+    await editor.wait_for_function("document.querySelector('.summary').innerText.includes('2 panneau(x) en ligne')",
+                                   timeout=3000)
+    assert "en ligne" in await editor.inner_text("#panels tr[data-panel=darcy] .status")
+    assert "hors ligne" in await editor.inner_text("#panels tr[data-panel=chu] .status")
+    assert await editor.get_attribute(".map .pin[data-panel=darcy]", "class") == "pin online"
     await editor.screenshot(path=str(DOCS / "console-control-room.png"), full_page=True)
     for context in (kiosk_context, editor_context, approver_context):
         await context.close()

@@ -10,6 +10,7 @@
     live.querySelectorAll("tr[data-panel]").forEach(function (row) { rows["panel/" + row.dataset.panel] = row; });
     const topics = Object.keys(rows);
     const state = document.getElementById("live-status");
+    let statusTimer = null;
     const MAX_TOPICS = 200;  // per connection, as the server allows: larger cities use several connections
     for (let i = 0; i < topics.length; i += MAX_TOPICS) follow(topics.slice(i, i + MAX_TOPICS));
     function follow(chunk) {
@@ -20,6 +21,7 @@
         const row = rows[frame.topic];
         if (frame.type !== "update" || !row) return;
         const content = frame.data;
+        clearTimeout(statusTimer); statusTimer = setTimeout(statuses, 300);  // a change is a good time to look
         row.querySelector(".lane").textContent = content.lane;
         const img = row.querySelector("img");
         const source = "/api/v1/panels/" + row.dataset.panel + "/preview.png?v=" + encodeURIComponent(content.etag);
@@ -30,6 +32,27 @@
       };
       ws.onclose = function () { state.textContent = "hors ligne : reconnexion…"; setTimeout(function () { follow(chunk); }, 2000); };
     }
+    // Online, offline and drift come from the panels' polls and receipts: read again every 10 s.
+    async function statuses() {
+      const response = await fetch("/api/v1/panels", { credentials: "same-origin" });
+      if (!response.ok) return;
+      let online = 0;
+      (await response.json()).panels.forEach(function (panel) {
+        const row = rows["panel/" + panel.id];
+        if (!row) return;
+        const s = panel.status;
+        if (s.online) online += 1;
+        const cell = row.querySelector(".status");
+        cell.replaceChildren();
+        cell.appendChild(s.online ? document.createTextNode("en ligne") : el("strong", "hors ligne"));
+        if (s.drift) { cell.appendChild(document.createTextNode(" · ")); cell.appendChild(el("strong", "décalage")); }
+        row.querySelector(".receipt").textContent = s.last_receipt ? s.last_receipt.at : "—";
+        const pin = document.querySelector(".map .pin[data-panel='" + panel.id + "']");
+        if (pin) { pin.classList.toggle("online", s.online); pin.classList.toggle("offline", !s.online); }
+      });
+      document.getElementById("online-count").textContent = online + " panneau(x) en ligne sur " + Object.keys(rows).length;
+    }
+    setInterval(statuses, 10000);
   }
 
   const form = document.querySelector("form[data-csrf]");
