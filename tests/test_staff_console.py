@@ -173,12 +173,16 @@ async def test_template_injection_is_refused_not_run(client) -> None:  # type: i
     token = await client.app[STAFF].issue_token("mona")
     for attack in ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "{{ cycler.__init__.__globals__.os }}",
                    "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}"):
-        body = {"template": {"fr": {"title": "x", "lines": [attack]}}}
-        answer = await client.post("/api/v1/admin/preview", json=body, headers={"Authorization": f"Bearer {token}"})
-        text = await answer.text()
-        assert answer.status == 400, attack  # refused by the sandbox…
-        assert (await answer.json())["error"]["code"] == "bad_template"
-        assert "<class" not in text and "os" not in text.split('"message"')[0]  # …and nothing was run
+        # In the language's lines, and in channel variants (the MULTI pattern has its own environment).
+        for variant in ({"title": "x", "lines": [attack]}, {"title": "x", "lines": [], "multi": attack},
+                        {"title": "x", "lines": [], "push": {"body": attack}}):
+            body = {"template": {"fr": variant}}
+            answer = await client.post("/api/v1/admin/preview", json=body,
+                                       headers={"Authorization": f"Bearer {token}"})
+            text = await answer.text()
+            assert answer.status == 400, (attack, variant)  # refused by the sandbox…
+            assert (await answer.json())["error"]["code"] == "bad_template"
+            assert "<class" not in text and "os" not in text.split('"message"')[0]  # …and nothing was run
 
 
 async def test_a_browser_session_needs_its_csrf_token_to_preview(client) -> None:  # type: ignore[no-untyped-def]
