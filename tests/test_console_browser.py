@@ -17,6 +17,15 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
 
 
+UNLABELLED = """Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+    .filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')).map(e => e.id || e.name)"""
+
+
+async def assert_every_field_is_labelled(page: Any) -> None:
+    """Staff who use a screen reader hear what each field is for."""
+    assert await page.evaluate(UNLABELLED) == [], page.url
+
+
 async def signed_in(browser: Any, base: str, username: str) -> Any:
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", bypass_csp=True)
     page = await context.new_page()
@@ -64,6 +73,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await editor.wait_for_function("document.querySelector('#kiosk-preview .kiosk-title').innerText"
                                    " === 'Stationnement au centre'")
     await editor.screenshot(path=str(DOCS / "console-template-editor.png"), full_page=True)
+    await assert_every_field_is_labelled(editor)
     await editor.click("#save")
     await editor.wait_for_function("document.getElementById('editor-status').innerText.includes('soumise')")
     assert "Darcy 64" in await kiosk.inner_text("#pages")  # submitted is not published: the street is unchanged
@@ -87,6 +97,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await editor.click("#panel-map .pin[data-panel=campus]")  # a panel chosen on the map is chosen in the list
     assert await editor.is_checked("input[name=panels][value=campus]")
     await editor.screenshot(path=str(DOCS / "console-broadcast.png"), full_page=True)
+    await assert_every_field_is_labelled(editor)
     loop = asyncio.get_running_loop()
     sent = loop.time()
     await editor.click("#send")
@@ -122,6 +133,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await approver.wait_for_function("document.getElementById('emergency-status').innerText.includes('confirmation')")
     await approver.check("#e-confirm")
     await approver.screenshot(path=str(DOCS / "console-emergency.png"), full_page=True)
+    await assert_every_field_is_labelled(approver)
     await approver.click("#issue")
     await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Fuite de gaz')",
                                   timeout=3000)
@@ -135,6 +147,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     assert "template.draft" not in await approver.inner_text("#audit")  # the search filters
     await approver.goto(base + "/admin/audit")
     await approver.screenshot(path=str(DOCS / "console-audit.png"), full_page=True)
+    await assert_every_field_is_labelled(approver)
     admin_context, admin = await signed_in(browser, base, "gardien")
     await admin.goto(base + "/admin/accounts")
     await admin.fill("#a-username", "nouvelle")
@@ -143,6 +156,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await admin.click("#save-account")
     await admin.wait_for_selector("#accounts td:text-is('nouvelle')")
     await admin.screenshot(path=str(DOCS / "console-accounts.png"), full_page=True)
+    await assert_every_field_is_labelled(admin)
     await admin_context.close()
     await approver.goto(base + "/admin/panels/gare")
     await approver.screenshot(path=str(DOCS / "console-panel-why.png"), full_page=True)
