@@ -215,6 +215,8 @@ class Pipeline:
         """An operator's broadcast or an emergency message: shown through the same board as everything else,
         from its ``activated_at`` on (a broadcast scheduled for later waits until then)."""
         outcome = self.advance(now)
+        if message.expires_at is not None and message.expires_at <= now:
+            return outcome  # already over (a command read again after a restart): never shown, not even briefly
         if message.activated_at > now:
             self.scheduled[message.id] = message
             self._timer(message.activated_at, "start", message.id)

@@ -145,3 +145,7 @@ def test_a_scheduled_broadcast_shows_from_its_start_to_its_end_and_can_be_cancel
     pipeline.advance(T0 + timedelta(minutes=70))  # a's end, and b never starts
     assert pipeline.contents["darcy"]["lane"] == "default"
     assert not pipeline.messages and not pipeline.scheduled
+    # A broadcast that is already over (a command read again after a restart) is never shown, not even briefly.
+    over = market("broadcast:c", T0)
+    pipeline.put_message(over, T0 + timedelta(hours=2))
+    assert pipeline.contents["darcy"]["lane"] == "default" and not pipeline.messages
