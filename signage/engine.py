@@ -163,6 +163,7 @@ class Engine:
                 log.error("unknown staff command %r skipped", payload["command"])
         except (KeyError, TypeError, ValueError) as exc:
             log.error("staff command skipped: %s", exc)
+        self._explain_due = True  # a scheduled broadcast changes no panel yet, but each panel's "why" lists it
         self._wake.set()
 
     async def _tick_forever(self) -> None:

@@ -666,6 +666,9 @@ class Pipeline:
             "shown": [{"id": m.id, "lane": m.lane.name.lower(), "priority": m.priority, "source": m.source,
                        "template": m.template, "params": dict(m.params)} for m in shown],
             "competing": [{"id": mid, "why": why} for mid, why in (decision.competing if decision else ())],
+            "scheduled": [{"id": m.id, "starts_at": format_instant(m.activated_at), "source": m.source}
+                          for m in sorted(self.scheduled.values(), key=lambda m: (m.activated_at, m.id))
+                          if panel_id in self._panels_for(m.targets)],  # operators' broadcasts still to come
             "rules": rules,
             "values": values,
             "alerts": [a.to_json() for a in self.alerts.values()

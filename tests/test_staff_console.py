@@ -341,6 +341,8 @@ async def test_a_scheduled_broadcast_waits_for_its_start_and_is_listed_until_it_
 
     await asyncio.sleep(0.5)
     assert "Concert" not in await (await client.get("/api/v1/panels/chu/content?format=multi")).text()
+    why = await (await client.get("/api/v1/panels/chu/explain")).json()
+    assert [m["source"] for m in why["scheduled"]] == ["console:ugo"]  # its "why" says what is to come
     await asyncio.wait_for(chu_shows("Concert"), timeout=5)
     assert datetime.now(UTC) >= starts
     listed = (await (await client.get("/api/v1/admin/broadcasts", headers=editor)).json())["broadcasts"]

@@ -136,6 +136,10 @@ def test_a_scheduled_broadcast_shows_from_its_start_to_its_end_and_can_be_cancel
     pipeline.put_message(market("broadcast:a", T0 + timedelta(minutes=10)), T0)
     pipeline.put_message(market("broadcast:b", T0 + timedelta(minutes=20)), T0)
     assert pipeline.next_deadline() == T0 + timedelta(minutes=10)
+    upcoming = pipeline.explain("darcy", T0)["scheduled"]  # the panel's "why" tells what is still to come
+    assert [(m["id"], m["starts_at"]) for m in upcoming] == [("broadcast:a", "2026-11-25T09:10:00.000Z"),
+                                                             ("broadcast:b", "2026-11-25T09:20:00.000Z")]
+    assert pipeline.explain("toison-dor", T0)["scheduled"] == []  # not in dijon-centre
     pipeline.advance(T0 + timedelta(minutes=9, seconds=59))
     assert pipeline.contents["darcy"]["lane"] == "default"
     pipeline.advance(T0 + timedelta(minutes=10))
