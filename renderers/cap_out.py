@@ -14,8 +14,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from signage.model import Alert, Zone
+from signage.templates import RenderedText
 
-__all__ = ["AtomEntry", "cap_identifier", "render_atom", "render_cap"]
+__all__ = ["AtomEntry", "cap_identifier", "render_atom", "render_cap", "text_alert"]
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -35,6 +36,15 @@ def cap_identifier(sender: str, alert_id: str) -> str:
 
 def _chosen(value: str, allowed: Sequence[str]) -> str:
     return next((a for a in allowed if a.lower() == value.lower()), "Unknown")
+
+
+def text_alert(text: RenderedText, identifier: str, source: str, sent: datetime, zones: tuple[str, ...],
+               expires: datetime | None, severity: str, urgency: str = "immediate", event: str = "") -> Alert:
+    """An alert saying what a template's CAP variant says (headline, description, instruction) in its language."""
+    headline, description, instruction = text.cap_text()
+    return Alert(identifier, source, sent, "alert", severity, urgency, event or headline, {text.language: headline},
+                 {text.language: description}, zones, expires,
+                 instruction={text.language: instruction} if instruction else {})
 
 
 def render_cap(alert: Alert, *, sender: str, sender_name: str, zones: Sequence[Zone], sent: datetime,

@@ -19,7 +19,7 @@ from renderers.multi_syntax import escape
 from renderers.pictograms import PICTOGRAMS, pictogram_by_name
 from signage.model import Profile, ProfileKind
 
-__all__ = ["DoesNotFit", "LedText", "compose_multi", "escape", "fit_pages", "sign_text"]
+__all__ = ["DoesNotFit", "LedText", "compose_multi", "compose_single", "escape", "fit_pages", "sign_text"]
 
 PICTOGRAM_GAP = 2  # dark columns between a pictogram and the text beside it
 # Typography the sign fonts do not have, written as signs write it.
@@ -181,6 +181,21 @@ def compose_multi(texts: Sequence[LedText], profile: Profile, abbreviations: dic
     if not result.valid:  # a bug of ours rather than of the message; never send what the sign would refuse
         raise DoesNotFit("; ".join(f"{e.kind.standard_name}: {e.message}" for e in result.errors))
     return multi
+
+
+def compose_single(text: LedText, profile: Profile, abbreviations: dict[str, str] = FRENCH) -> tuple[str, str]:
+    """MULTI for one message, and why its pattern was refused ("" when it was not): a pattern the sign refuses
+    gives way to the message's lines, as on the street. ``DoesNotFit`` when even the lines do not fit."""
+    try:
+        return compose_multi([text], profile, abbreviations), ""
+    except DoesNotFit as exc:
+        if not text.pattern:
+            raise
+        refused = str(exc)
+    try:
+        return compose_multi([text.plain()], profile, abbreviations), refused
+    except DoesNotFit as exc:
+        raise DoesNotFit(f"{refused}; from its lines: {exc}") from exc
 
 
 def _page_multi(page: _Page, fitter: _Fitter) -> str:

@@ -13,7 +13,7 @@ from signage.model import Message, Panel, Profile, ProfileKind
 from signage.templates import RenderedText
 
 __all__ = ["CHANNEL_OF_KIND", "CONTENT_VERSION", "SEVERITY_LABELS", "LedResult", "TextFor", "led_multi",
-           "render_panel_content"]
+           "led_text", "render_panel_content"]
 
 CONTENT_VERSION = 1
 
@@ -27,6 +27,14 @@ SEVERITY_LABELS = {
     "fr": {"minor": "MINEUR", "moderate": "MODÉRÉ", "severe": "SÉVÈRE", "extreme": "EXTRÊME", "unknown": "ALERTE"},
     "en": {"minor": "MINOR", "moderate": "MODERATE", "severe": "SEVERE", "extreme": "EXTREME", "unknown": "ALERT"},
 }
+
+
+def led_text(text: RenderedText, kind: ProfileKind) -> LedText:
+    """What a message says on a sign of ``kind``: its channel's lines (its title when it has none), its
+    pictogram, and its MULTI pattern on text signs."""
+    channel = CHANNEL_OF_KIND[kind]
+    shown = text.on(channel)
+    return LedText(tuple(shown.lines) or (shown.title,), text.pictogram, text.multi if channel == "led" else "")
 
 
 LedResult = tuple[str, tuple[str, ...]]
@@ -104,8 +112,7 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
             "language": rendered.language,
             "pictogram": rendered.pictogram or None,
         })
-        led_texts.append((message.id, LedText(tuple(text.lines) or (text.title,), rendered.pictogram,
-                                              rendered.multi if channel == "led" else "")))
+        led_texts.append((message.id, led_text(rendered, profile.kind)))
     content: dict[str, Any] = {
         "v": CONTENT_VERSION,
         "panel": panel.id,

@@ -17,15 +17,15 @@ from typing import Any
 
 import yaml
 
-from renderers.cap_out import render_cap
+from renderers.cap_out import render_cap, text_alert
 from renderers.kiosk import render_static_page
-from renderers.multi import DoesNotFit, LedText, compose_multi
+from renderers.multi import DoesNotFit, compose_single
 from renderers.multi_render import render_multi
-from renderers.panel_content import CHANNEL_OF_KIND, SEVERITY_LABELS
+from renderers.panel_content import CHANNEL_OF_KIND, SEVERITY_LABELS, led_text
 from renderers.preview import panel_preview_png
 from renderers.push import push_payload
 from signage.config import Config
-from signage.model import Alert, ProfileKind
+from signage.model import ProfileKind
 from signage.templates import RenderedText, TemplateProblem
 from signage.timeutil import parse_instant
 
@@ -73,19 +73,12 @@ def render_message(config: Config, profile_name: str, fmt: str, message: dict[st
     profile = config.profiles[profile_name]
     text = _text(config, message)
     severity = message.get("severity")
-    channel = CHANNEL_OF_KIND[profile.kind]
-    shown = text.on(channel)
+    shown = text.on(CHANNEL_OF_KIND[profile.kind])
     if fmt in ("multi", "png") and profile.kind is not ProfileKind.KIOSK:
-        led = LedText(shown.lines or (shown.title,), text.pictogram, text.multi if channel == "led" else "")
         try:
-            multi = compose_multi([led], profile)
+            multi, _ = compose_single(led_text(text, profile.kind), profile)
         except DoesNotFit as exc:
-            if not led.pattern:
-                raise RenderProblem(f"does not fit {profile.name}: {exc}") from exc
-            try:  # as on the street: a pattern the sign refuses gives way to the lines
-                multi = compose_multi([led.plain()], profile)
-            except DoesNotFit as plain_exc:
-                raise RenderProblem(f"does not fit {profile.name}: {exc}; from its lines: {plain_exc}") from exc
+            raise RenderProblem(f"does not fit {profile.name}: {exc}") from exc
         if fmt == "multi":
             return multi.encode("utf-8")
         return panel_preview_png({"multi": multi, "pages": []}, profile)
@@ -125,11 +118,9 @@ def _cap(config: Config, message: dict[str, Any], text: RenderedText) -> bytes:
         expires = parse_instant(str(message["expires"])) if message.get("expires") else now + timedelta(hours=6)
     except ValueError as exc:
         raise RenderProblem(f"expires: {exc}") from exc
-    headline, description, instruction = text.cap_text()
-    alert = Alert(str(message.get("id", f"manual-{now:%Y%m%dT%H%M%S}")), "signage render", now, "alert",
-                  str(message.get("severity", "unknown")), str(message.get("urgency", "immediate")),
-                  str(message.get("event", headline)), {text.language: headline}, {text.language: description},
-                  tuple(zones), expires, instruction={text.language: instruction} if instruction else {})
+    alert = text_alert(text, str(message.get("id", f"manual-{now:%Y%m%dT%H%M%S}")), "signage render", now,
+                       tuple(zones), expires, str(message.get("severity", "unknown")),
+                       str(message.get("urgency", "immediate")), str(message.get("event", "")))
     return render_cap(alert, sender=config.cap_sender, sender_name=config.city,
                       zones=[config.zones[z] for z in zones], sent=now, timezone=config.timezone)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 __all__ = ["format_instant", "parse_duration", "parse_instant"]
 
@@ -11,12 +12,15 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-def parse_instant(text: str, *, assume_utc: bool = False) -> datetime:
-    """Parse ISO 8601; an instant without an offset is refused unless ``assume_utc`` says how to read it."""
+def parse_instant(text: str, *, assume_utc: bool = False, assume_zone: str | None = None) -> datetime:
+    """Parse ISO 8601; an instant without an offset is refused unless ``assume_utc`` or ``assume_zone`` (an IANA
+    time zone, for what people type on local clocks) says how to read it."""
     if not isinstance(text, str) or not text:
         raise ValueError("expected an ISO 8601 instant")
     value = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     if value.tzinfo is None:
+        if assume_zone is not None:
+            return value.replace(tzinfo=ZoneInfo(assume_zone))
         if not assume_utc:
             raise ValueError(f"instant {text!r} has no UTC offset")
         value = value.replace(tzinfo=UTC)

@@ -9,7 +9,6 @@ import fnmatch
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -62,10 +61,9 @@ def _instant(body: dict[str, Any], name: str, timezone: str) -> datetime | None:
     if not body.get(name):
         return None
     try:
-        when = datetime.fromisoformat(str(body[name]).replace("Z", "+00:00"))
+        return parse_instant(str(body[name]), assume_zone=timezone)
     except ValueError as exc:
         raise ValueError(f"{name}: an ISO 8601 instant, such as 2026-12-24T18:00 ({exc})") from exc
-    return when if when.tzinfo else when.replace(tzinfo=ZoneInfo(timezone))
 
 
 def _targets(targets: Any, config: Any) -> tuple[list[str], ...]:
@@ -142,18 +140,9 @@ async def stop(request: web.Request) -> web.Response:
 def _alert(body: Any, config: Any, author: str, now: datetime) -> Alert:
     if not isinstance(body, dict):
         raise ValueError("body: a JSON object")
-    headline = body.get("headline")
-    if not isinstance(headline, dict) or not headline.get("fr") or not all(
-            isinstance(v, str) and len(v) <= 200 for v in headline.values()):
-        raise ValueError("headline: {fr, en} texts of at most 200 characters, fr required")
-    description = body.get("description") or {}
-    if not isinstance(description, dict) or not all(isinstance(v, str) and len(v) <= 2000
-                                                    for v in description.values()):
-        raise ValueError("description: {fr, en} texts of at most 2,000 characters")
-    instruction = body.get("instruction") or {}
-    if not isinstance(instruction, dict) or not all(isinstance(v, str) and len(v) <= 1000
-                                                    for v in instruction.values()):
-        raise ValueError("instruction: {fr, en} texts of at most 1,000 characters")
+    headline = _texts(body, "headline", 200, required=True)
+    description = _texts(body, "description", 2000)
+    instruction = _texts(body, "instruction", 1000)
     zones = body.get("zones") or []
     if not zones or not all(isinstance(z, str) and z in config.zones for z in zones):
         raise ValueError(f"zones: one or more of {', '.join(config.zones)}")
@@ -166,9 +155,16 @@ def _alert(body: Any, config: Any, author: str, now: datetime) -> Alert:
     event = str(body.get("event") or headline["fr"])[:100]
     identifier = f"{config.cap_sender.split('@')[-1]}.{now:%Y%m%dT%H%M%S}.{secrets.token_hex(3)}"
     return Alert(identifier, f"console:{author}", now, "alert", severity, "immediate", event,
-                 {k: v for k, v in headline.items() if k in ("fr", "en")},
-                 {k: v for k, v in description.items() if k in ("fr", "en")}, tuple(zones), ends,
-                 events={"fr": event}, instruction={k: v for k, v in instruction.items() if k in ("fr", "en") and v})
+                 headline, description, tuple(zones), ends, events={"fr": event}, instruction=instruction)
+
+
+def _texts(body: dict[str, Any], name: str, limit: int, required: bool = False) -> dict[str, str]:
+    """A text in French and English (``{fr, en}``); the languages given, empty ones left out."""
+    given = body.get(name) or {}
+    if not isinstance(given, dict) or not all(isinstance(v, str) and len(v) <= limit for v in given.values()) or (
+            required and not given.get("fr")):
+        raise ValueError(f"{name}: {{fr, en}} texts of at most {limit:,} characters" + (", fr required" * required))
+    return {k: v for k, v in given.items() if k in ("fr", "en") and v}
 
 
 @routes.post("/api/v1/admin/emergency")

@@ -16,7 +16,7 @@ from signage.web.errors import json_error
 from signage.web.keys import CONFIG, STAFF, STORE
 from signage.web.panel_map import panel_points
 from signage.web.staff_auth import ROLES
-from signage.web.template_admin import VERSIONS
+from signage.web.template_admin import VERSIONS, versions_of
 
 __all__ = ["routes"]
 
@@ -61,8 +61,7 @@ async def template_page(request: web.Request) -> web.Response:
     spec = config.templates.spec(template_id)
     if spec is None:
         raise json_error(web.HTTPNotFound, "unknown_template", f"no template {template_id[:100]!r}")
-    docs = [d for d in await request.app[STORE].documents(VERSIONS) if d["template"] == template_id]
-    docs.sort(key=lambda d: d["number"])
+    docs = [v.to_json() for v in await versions_of(request, template_id)]
     shipped = {"variants": spec.variants, "pictogram": spec.pictogram}
     published = next((d["spec"] for d in reversed(docs) if d["state"] == "published"), shipped)
     for doc in docs:  # what each version changes from what the street shows now: what an approver checks

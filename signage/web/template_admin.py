@@ -15,7 +15,7 @@ from signage.web.console import browser_csrf, engine_command, staff_for_api
 from signage.web.errors import json_error, read_json
 from signage.web.keys import CONFIG, STORE
 
-__all__ = ["routes"]
+__all__ = ["VERSIONS", "routes", "versions_of"]
 
 routes = web.RouteTableDef()
 VERSIONS = "template_versions"
@@ -30,7 +30,8 @@ def _template_id(request: web.Request) -> str:
     return template_id
 
 
-async def _versions(request: web.Request, template_id: str) -> list[TemplateVersion]:
+async def versions_of(request: web.Request, template_id: str) -> list[TemplateVersion]:
+    """A template's versions, oldest first."""
     docs = await request.app[STORE].documents(VERSIONS)
     return sorted((TemplateVersion.from_json(d) for d in docs if d["template"] == template_id),
                   key=lambda v: v.number)
@@ -42,7 +43,7 @@ async def _save(request: web.Request, version: TemplateVersion) -> None:
 
 async def _publish(request: web.Request, version: TemplateVersion, actor: str, now: datetime) -> None:
     """Supersede what was published, and tell the engine: from now on the street shows this version."""
-    for other in await _versions(request, version.template):
+    for other in await versions_of(request, version.template):
         if other.state == "published" and other.number != version.number:
             await _save(request, move(other, "supersede", actor, True, now))
     await engine_command(request, "template", now, template=version.template, spec=dict(version.spec))
@@ -60,7 +61,7 @@ async def list_templates(request: web.Request) -> web.Response:
 @routes.get("/api/v1/admin/templates/{template_id}/versions")
 async def list_versions(request: web.Request) -> web.Response:
     await staff_for_api(request, "viewer")
-    versions = await _versions(request, _template_id(request))
+    versions = await versions_of(request, _template_id(request))
     return web.json_response({"versions": [v.to_json() for v in versions]})
 
 
@@ -74,7 +75,7 @@ async def new_version(request: web.Request) -> web.Response:
     except TemplateProblem as exc:
         raise json_error(web.HTTPBadRequest, "bad_template", str(exc)) from exc
     now = datetime.now(UTC)
-    number = max((v.number for v in await _versions(request, template_id)), default=0) + 1
+    number = max((v.number for v in await versions_of(request, template_id)), default=0) + 1
     version = TemplateVersion(template_id, number, spec, "draft", staff.username,
                               ({"action": "write", "by": staff.username, "at": format_instant(now)},))
     await _save(request, version)
@@ -123,11 +124,11 @@ async def rollback(request: web.Request) -> web.Response:
     template_id = _template_id(request)
     body: Any = await read_json(request, 1024)
     number = body.get("version") if isinstance(body, dict) else None
-    earlier = next((v for v in await _versions(request, template_id) if v.number == number), None)
+    earlier = next((v for v in await versions_of(request, template_id) if v.number == number), None)
     if earlier is None or earlier.state == "draft":
         raise json_error(web.HTTPBadRequest, "bad_rollback", "version: the number of a reviewed version")
     now = datetime.now(UTC)
-    number = max(v.number for v in await _versions(request, template_id)) + 1
+    number = max(v.number for v in await versions_of(request, template_id)) + 1
     version = TemplateVersion(template_id, number, earlier.spec, "published", earlier.author, (
         {"action": f"rollback to {earlier.number}", "by": staff.username, "at": format_instant(now)},))
     await _save(request, version)

@@ -9,13 +9,13 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from renderers.cap_out import render_cap
-from renderers.multi import DoesNotFit, LedText, compose_multi
-from renderers.panel_content import CHANNEL_OF_KIND
+from renderers.cap_out import render_cap, text_alert
+from renderers.multi import DoesNotFit, compose_single
+from renderers.panel_content import CHANNEL_OF_KIND, led_text
 from renderers.preview import panel_preview_png
 from renderers.push import push_payload
 from signage.config import Config
-from signage.model import Alert, ProfileKind
+from signage.model import ProfileKind
 from signage.templates import RenderedText, TemplateLibrary, TemplateProblem, TemplateSpec
 
 __all__ = ["PreviewProblem", "render_preview"]
@@ -57,21 +57,15 @@ def _signs(config: Config, text: RenderedText) -> dict[str, Any]:
         if profile.kind is ProfileKind.KIOSK:
             continue
         channel = CHANNEL_OF_KIND[profile.kind]
-        shown = text.on(channel)
-        led = LedText(shown.lines or (shown.title,), text.pictogram, text.multi if channel == "led" else "")
+        led = led_text(text, profile.kind)
         sign: dict[str, Any] = {"channel": "multi" if led.pattern else channel}
         try:
-            multi = compose_multi([led], profile)
+            multi, refused = compose_single(led, profile)
         except DoesNotFit as exc:
-            if not led.pattern:
-                signs[profile.name] = {**sign, "fits": False, "warning": str(exc)}
-                continue
-            try:  # as on the street: a pattern the sign refuses gives way to the lines, and staff are told
-                multi = compose_multi([led.plain()], profile)
-            except DoesNotFit as plain_exc:
-                signs[profile.name] = {**sign, "fits": False, "warning": f"{exc}; from its lines: {plain_exc}"}
-                continue
-            sign = {"channel": channel, "warning": f"MULTI pattern refused ({exc}); shown from its lines"}
+            signs[profile.name] = {**sign, "fits": False, "warning": str(exc)}
+            continue
+        if refused:  # as on the street, the lines stand in for a pattern the sign refuses; staff are told
+            sign = {"channel": channel, "warning": f"MULTI pattern refused ({refused}); shown from its lines"}
         png = panel_preview_png({"multi": multi, "pages": []}, profile)
         signs[profile.name] = {**sign, "fits": True, "multi": multi,
                                "png": "data:image/png;base64," + base64.b64encode(png).decode()}
@@ -83,10 +77,7 @@ def _cap(config: Config, text: RenderedText) -> str:
     zone = next(iter(config.zones.values()), None)
     if zone is None:
         return ""
-    headline, description, instruction = text.cap_text()
     now = datetime.now(UTC).replace(microsecond=0)
-    alert = Alert("preview", "console", now, "alert", "severe", "immediate", headline,
-                  {text.language: headline}, {text.language: description}, (zone.id,), now + timedelta(hours=6),
-                  instruction={text.language: instruction} if instruction else {})
+    alert = text_alert(text, "preview", "console", now, (zone.id,), now + timedelta(hours=6), "severe")
     return render_cap(alert, sender=config.cap_sender, sender_name=config.city, zones=[zone], sent=now,
                       timezone=config.timezone).decode()
