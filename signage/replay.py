@@ -16,6 +16,7 @@ from typing import Any
 from signage.config import Config
 from signage.feeds import MQTT_TOPIC_HEADER, FeedError, decode_delivery
 from signage.pipeline import Outcome, Pipeline, Record
+from signage.safe_json import loads
 from signage.timeutil import parse_instant
 
 __all__ = ["MAX_LINE_BYTES", "replay"]
@@ -63,7 +64,7 @@ def replay(config: Config, lines: Iterable[str], until: datetime | None = None, 
             yield error(clock or _EPOCH, number, f"line longer than {MAX_LINE_BYTES} bytes")
             continue
         try:
-            event = json.loads(line)
+            event = loads(line)
             if not isinstance(event, dict):
                 raise ValueError("a line must be a JSON object")
             at = parse_instant(event.get("at", ""))
@@ -71,7 +72,7 @@ def replay(config: Config, lines: Iterable[str], until: datetime | None = None, 
             if not isinstance(feed_id, str) or feed_id not in config.feeds:
                 raise ValueError(f"unknown feed {feed_id!r}")
             body = _body(event)
-        except (json.JSONDecodeError, ValueError) as exc:
+        except ValueError as exc:  # JsonProblem included: not JSON, NaN, endless numbers or nesting
             yield error(clock or _EPOCH, number, f"bad input line: {exc}")
             continue
         if clock is None:

@@ -6,10 +6,11 @@ so the embedded and the Redis backends run the same delivery path.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from signage.safe_json import dumps
 
 __all__ = ["Bus", "Update", "open_bus"]
 
@@ -28,7 +29,7 @@ class Update:
     def frame(self) -> str:
         """The WebSocket/SSE text for this update, encoded once however many clients receive it."""
         if not self._frame:
-            self._frame.append(json.dumps(
+            self._frame.append(dumps(  # RFC 8259 JSON: a browser's JSON.parse must take every frame
                 {"type": "update", "topic": self.topic, "offset": self.offset, "epoch": self.epoch,
                  "data": self.data},
                 ensure_ascii=False, separators=(",", ":"),

@@ -17,6 +17,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from signage.bus import INTERNAL_PREFIX, Update
+from signage.safe_json import dumps
 
 __all__ = ["RedisBus"]
 
@@ -71,7 +72,7 @@ class RedisBus:
         return f"{self._prefix}live"
 
     async def publish(self, topic: str, data: Any) -> Update:
-        encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        encoded = dumps(data, ensure_ascii=False, separators=(",", ":"))
         internal = topic.startswith(INTERNAL_PREFIX)
         size = self._internal_history if internal else self._history
         offset, epoch = await self._script(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from signage.feeds.atmo import decode_atmo
-from signage.feeds.base import FeedError, FeedResult
+from signage.feeds.base import FeedError, FeedResult, checked
 from signage.feeds.cap import decode_cap
 from signage.feeds.datex2 import decode_datex2
 from signage.feeds.gtfs_rt import decode_gtfs_rt
@@ -41,15 +41,25 @@ def decode_delivery(feed: FeedConfig, body: bytes, received_at: datetime,
                     headers: Mapping[str, str] | None = None) -> FeedResult:
     """Decode one delivery for ``feed``; raises ``FeedError`` with a reason a sender can act on.
 
-    ``headers`` matter only to the formats that authenticate a delivery (the webhook's signature)."""
+    ``headers`` matter only to the formats that authenticate a delivery (the webhook's signature). What comes out
+    is ``checked``: numbers finite and in range, texts without control characters or bidi overrides."""
     if len(body) > MAX_DELIVERY_BYTES:
         raise FeedError(f"body larger than {MAX_DELIVERY_BYTES} bytes", code="too_large")
     if not body:
         raise FeedError("body is empty")
+    try:
+        return checked(_decode(feed, body, received_at, headers or {}))
+    except FeedError:
+        raise
+    except Exception as exc:  # a decoder's blind spot refuses the delivery (kept for replay), never a crash
+        raise FeedError(f"cannot be decoded ({type(exc).__name__}: {str(exc)[:200]})") from exc
+
+
+def _decode(feed: FeedConfig, body: bytes, received_at: datetime, headers: Mapping[str, str]) -> FeedResult:
     if feed.format == "webhook":
-        return decode_webhook(feed, body, received_at, headers or {})
+        return decode_webhook(feed, body, received_at, headers)
     if feed.format == "mqtt":
-        topic = next((v for k, v in (headers or {}).items() if k.lower() == MQTT_TOPIC_HEADER.lower()), None)
+        topic = next((v for k, v in headers.items() if k.lower() == MQTT_TOPIC_HEADER.lower()), None)
         if not topic:
             raise FeedError(f"an MQTT delivery needs its topic (the {MQTT_TOPIC_HEADER} header)", MQTT_TOPIC_HEADER)
         return decode_mqtt(feed, topic, body, received_at)

@@ -9,11 +9,10 @@ the id.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from signage.feeds.base import FeedError, FeedResult
+from signage.feeds.base import FeedError, FeedResult, json_body
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
 
@@ -41,10 +40,7 @@ def _date(value: Any) -> datetime | None:
 
 
 def decode_atmo(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResult:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"body is not JSON ({exc})") from exc
+    document = json_body(body)
     features = document.get("features") if isinstance(document, dict) else None
     if not isinstance(features, list):
         raise FeedError("expected an ArcGIS or GeoJSON document with features[]", "features")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from signage.model import Alert, Observation
+from signage.safe_json import JsonProblem, loads
+from signage.safe_text import clean, clean_value
 
-__all__ = ["FeedError", "FeedResult", "dotted", "short_id"]
+__all__ = ["MAX_INTEGER", "FeedError", "FeedResult", "checked", "dotted", "finite_number", "json_body",
+           "short_id"]
+
+MAX_INTEGER = 2**53  # beyond this a browser's JSON.parse silently changes the number
 
 
 class FeedError(ValueError):
@@ -48,3 +54,52 @@ def dotted(record: Mapping[str, Any], path: str) -> tuple[bool, Any]:
             return False, None
         value = value[part]
     return True, value
+
+
+def finite_number(text: str | None, where: str) -> float | None:
+    """A number read from text (XML, CSV, UltraLight); None for no text, ``FeedError`` for NaN, infinities and
+    numbers out of range, which JSON cannot carry."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or abs(value) >= MAX_INTEGER:
+        raise FeedError(f"{text.strip()[:40]!r} is not a finite number in range", where)
+    return value
+
+
+def _check_numbers(value: Any, where: str) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FeedError("is not a finite number (JSON has no NaN or infinities)", where)
+    if isinstance(value, int | float) and abs(value) >= MAX_INTEGER:
+        raise FeedError(f"is out of range (at most {MAX_INTEGER} in absolute value)", where)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_numbers(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_numbers(item, f"{where}[{index}]")
+
+
+def checked(result: FeedResult) -> FeedResult:
+    """What every adapter decoded, made fit to show: numbers finite and in range (refused otherwise, with where),
+    control characters and bidi overrides removed from every text."""
+    observations = []
+    for observation in result.observations:
+        _check_numbers(dict(observation.value), observation.key)
+        observations.append(Observation(clean(observation.key), clean_value(dict(observation.value)),
+                                        observation.observed_at, observation.source))
+    alerts = [Alert.from_json(clean_value(alert.to_json())) for alert in result.alerts]
+    return FeedResult(observations, alerts, [clean(text) for text in result.ignored])
+
+
+def json_body(body: bytes | str, where: str = "") -> Any:
+    """The body as JSON (RFC 8259, bounded: see ``signage.safe_json``), or ``FeedError`` saying why not."""
+    try:
+        return loads(body)
+    except JsonProblem as exc:
+        raise FeedError(f"body is not acceptable JSON: {exc}", where) from exc

@@ -2,7 +2,7 @@
 
 The ``<info>`` block is chosen by language (French, then English, then the first); headlines and descriptions
 are kept in every language the alert carries. Areas are taken as geocodes (``NUTS3:FR261``) that the
-configuration's zone table resolves.
+configuration's zone table resolves. A feed that lists ``senders`` refuses every other ``<sender>``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,11 @@ def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResu
     if root.tag != NS + "alert":
         raise FeedError(f"expected a CAP 1.2 <alert>, found <{root.tag}>", "xml")
     identifier = _required(root, "identifier")
-    _required(root, "sender")
+    sender = _required(root, "sender")
+    senders = feed.options.get("senders")
+    if isinstance(senders, list) and sender not in senders:
+        # Anyone can write a CAP document: only the senders the city trusts reach its panels and phones.
+        raise FeedError(f"sender {sender[:100]!r} is not one this feed accepts", "alert.sender", "sender_not_allowed")
     sent = _instant(_required(root, "sent"), "alert.sent")
     status = _required(root, "status")
     msg_type_text = _required(root, "msgType")

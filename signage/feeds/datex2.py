@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from signage.feeds.base import FeedError, FeedResult, short_id
+from signage.feeds.base import FeedError, FeedResult, finite_number, short_id
 from signage.feeds.xmltree import find, local, parse_xml, text, walk
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
@@ -19,24 +19,18 @@ from signage.timeutil import parse_instant
 __all__ = ["decode_datex2"]
 
 
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _status(element: Element, kind: str, received_at: datetime) -> tuple[str, dict[str, Any], datetime] | None:
     reference = find(element, f"{kind}Reference")
     ident = reference.get("id") if reference is not None else None
     if not ident:
         return None
-    vacant = _number(text(element, f"{kind}TotalNumberOfVacantParkingSpaces")
-                     or text(element, "totalNumberOfVacantParkingSpaces"))
-    occupied = _number(text(element, f"{kind}TotalNumberOfOccupiedParkingSpaces"))
-    occupancy = _number(text(element, f"{kind}Occupancy"))
-    capacity = _number(text(element, "totalParkingCapacityShortTermOverride")
-                       or text(element, "totalParkingCapacityOverride"))
+    where = f"{kind}[{ident}]"
+    vacant = finite_number(text(element, f"{kind}TotalNumberOfVacantParkingSpaces")
+                           or text(element, "totalNumberOfVacantParkingSpaces"), where)
+    occupied = finite_number(text(element, f"{kind}TotalNumberOfOccupiedParkingSpaces"), where)
+    occupancy = finite_number(text(element, f"{kind}Occupancy"), where)
+    capacity = finite_number(text(element, "totalParkingCapacityShortTermOverride")
+                             or text(element, "totalParkingCapacityOverride"), where)
     if capacity is None and vacant is not None and occupied is not None:
         capacity = vacant + occupied
     statuses = [s.text.strip() for s in element if local(s) == f"{kind}Status" and s.text]

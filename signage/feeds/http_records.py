@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import datetime
 from typing import Any
 
-from signage.feeds.base import FeedError, FeedResult
+from signage.feeds.base import FeedError, FeedResult, json_body
 from signage.feeds.webhook import map_records
 from signage.feeds.xmltree import local, parse_xml
 from signage.model import FeedConfig
@@ -23,10 +22,7 @@ __all__ = ["decode_http_records"]
 
 
 def _json_records(body: bytes, path: str | None) -> list[Any]:
-    try:
-        document: Any = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"body is not JSON ({exc})") from exc
+    document: Any = json_body(body)
     for part in (path.split(".") if path else []):
         if not isinstance(document, dict) or part not in document:
             raise FeedError(f"the records path has no {part!r}", path or "records")

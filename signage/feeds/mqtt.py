@@ -9,12 +9,11 @@ by default it is guessed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from signage.feeds.base import FeedError, FeedResult, dotted, short_id
+from signage.feeds.base import FeedError, FeedResult, dotted, json_body, short_id
 from signage.feeds.ngsi import decode_ngsi
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
@@ -67,10 +66,7 @@ def decode_mqtt(feed: FeedConfig, topic: str, payload: bytes, received_at: datet
     if matched is None:
         raise FeedError(f"topic {topic!r} matches none of the feed's topics", "topic")
     if kind == "json" or (kind is None and text.lstrip()[:1] in ("{", "[")):
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FeedError(f"payload is not JSON ({exc})", "payload") from exc
+        record = json_body(text, "payload")
         if not isinstance(record, dict):
             record = {"value": record}
     else:

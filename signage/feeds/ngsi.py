@@ -10,13 +10,12 @@ NGSI-LD deletion (``deletedAt``) becomes ``{"deleted": true}``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from signage.feeds.atmo import ATMO_LEVELS
-from signage.feeds.base import FeedError, FeedResult, short_id
+from signage.feeds.base import FeedError, FeedResult, json_body, short_id
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
 
@@ -162,10 +161,7 @@ def _atmo_display(fields: dict[str, Any]) -> None:
 
 
 def decode_ngsi(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResult:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"body is not JSON ({exc})") from exc
+    document = json_body(body)
     mappings: Mapping[str, Any] = {**DEFAULT_MAPPINGS, **(feed.options.get("entities") or {})}
     result = FeedResult()
     for index, entity in enumerate(_entities(document)):

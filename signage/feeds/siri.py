@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from signage.feeds.base import FeedError, FeedResult, short_id
+from signage.feeds.base import FeedError, FeedResult, json_body, short_id
 from signage.feeds.xmltree import local, parse_xml
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
@@ -78,10 +78,7 @@ def _instant(text: str | None) -> datetime | None:
 def _document(body: bytes) -> Node:
     stripped = body.lstrip()
     if stripped.startswith(b"{"):
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FeedError(f"body is not JSON ({exc})") from exc
+        data = json_body(body)
         if not isinstance(data, dict) or "Siri" not in data:
             raise FeedError("expected SIRI Lite JSON with a top-level Siri object", "Siri")
         return data["Siri"]

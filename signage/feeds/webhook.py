@@ -2,8 +2,9 @@
 
 The sender signs ``<timestamp>.<body>`` with the feed's secret and sends
 ``X-Signature: t=<unix seconds>,v1=<hex digest>``. A signature older (or newer) than five minutes is refused,
-so a captured delivery cannot be replayed. The secret comes from the environment variable the feed's
-``secret_env`` option names; it is never in the configuration file, a log line or an error.
+and the HTTP edge accepts each signature once within that time, so a captured delivery cannot be replayed. The
+secret comes from the environment variable the feed's ``secret_env`` option names; it is never in the
+configuration file, a log line or an error.
 
 The body is one JSON object or a list of them; the ``key`` option (``sensors/{id}``), ``id_field``,
 ``fields`` (name → dotted path) and ``time_field`` map each object to an observation.
@@ -13,16 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from signage.feeds.base import FeedError, FeedResult, dotted, short_id
+from signage.feeds.base import FeedError, FeedResult, dotted, json_body, short_id
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
 
-__all__ = ["MAX_SKEW_S", "SIGNATURE_HEADER", "decode_webhook", "map_records", "sign"]
+__all__ = ["MAX_SKEW_S", "SIGNATURE_HEADER", "decode_webhook", "map_records", "sign", "verify_signature"]
 
 SIGNATURE_HEADER = "X-Signature"
 MAX_SKEW_S = 300
@@ -34,7 +34,17 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def _verify(secret: str, header: str | None, body: bytes, received_at: datetime) -> None:
+def verify_signature(feed: FeedConfig, header: str | None, body: bytes, received_at: datetime) -> str:
+    """Check the delivery's signature with the feed's secret; returns the signature (``v1``), which the HTTP
+    edge accepts once. Raises ``FeedError`` (``bad_signature``, or ``not_configured`` without a secret)."""
+    secret = feed.options.get("secret")
+    if not secret:
+        raise FeedError(f"feed {feed.id!r} has no secret (set the variable its secret_env names)",
+                        code="not_configured")
+    return _verify(str(secret), header, body, received_at)
+
+
+def _verify(secret: str, header: str | None, body: bytes, received_at: datetime) -> str:
     if not header:
         raise FeedError(f"the {SIGNATURE_HEADER} header is missing", SIGNATURE_HEADER, "bad_signature")
     parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
@@ -49,19 +59,13 @@ def _verify(secret: str, header: str | None, body: bytes, received_at: datetime)
     expected = sign(secret, timestamp, body).split("v1=", 1)[1]
     if not hmac.compare_digest(expected, given):
         raise FeedError("the signature does not match the body", SIGNATURE_HEADER, "bad_signature")
+    return expected
 
 
 def decode_webhook(feed: FeedConfig, body: bytes, received_at: datetime, headers: Mapping[str, str]) -> FeedResult:
-    secret = feed.options.get("secret")
-    if not secret:
-        raise FeedError(f"feed {feed.id!r} has no secret (set the variable its secret_env names)",
-                        code="not_configured")
     header = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER.lower()), None)
-    _verify(str(secret), header, body, received_at)
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"body is not JSON ({exc})") from exc
+    verify_signature(feed, header, body, received_at)
+    document = json_body(body)
     return map_records(feed, document if isinstance(document, list) else [document], received_at,
                        "" if not isinstance(document, list) else "list")
 

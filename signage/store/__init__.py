@@ -30,6 +30,11 @@ class Store(Protocol):
 
     async def delete(self, kind: str, doc_id: str) -> bool: ...
 
+    async def claim(self, kind: str, claim_id: str, ttl_s: float) -> bool:
+        """True for the first claim of ``claim_id`` within ``ttl_s`` seconds, False for every other, atomically
+        across processes: a delivery id or signature seen once is refused after that."""
+        ...
+
     async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
         """Record who did what to what; returns the entry with its ``seq`` and ``at``."""
         ...

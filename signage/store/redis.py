@@ -49,6 +49,10 @@ class RedisStore:
     async def delete(self, kind: str, doc_id: str) -> bool:
         return bool(await self._redis.hdel(self._kind(kind), doc_id))
 
+    async def claim(self, kind: str, claim_id: str, ttl_s: float) -> bool:
+        key = f"{self._prefix}claim:{kind}:{claim_id}"
+        return bool(await self._redis.set(key, "1", nx=True, px=max(1, int(ttl_s * 1000))))
+
     async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
         at = format_instant(datetime.now(UTC))
         actor = actor[:AUDIT_ACTOR_MAX]

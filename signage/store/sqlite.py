@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -24,6 +25,10 @@ CREATE TABLE IF NOT EXISTS documents (
     kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, updated_at TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 );
+CREATE TABLE IF NOT EXISTS claims (
+    kind TEXT NOT NULL, id TEXT NOT NULL, expires_at REAL NOT NULL, PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
     target TEXT NOT NULL, detail TEXT NOT NULL
@@ -93,6 +98,16 @@ class SqliteStore:
         cursor = await self._run(lambda db: db.execute(
             "DELETE FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)))
         return cursor.rowcount > 0
+
+    async def claim(self, kind: str, claim_id: str, ttl_s: float) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            now = time.time()
+            db.execute("DELETE FROM claims WHERE expires_at <= ?", (now,))  # indexed: cheap, and bounds the table
+            cursor = db.execute("INSERT OR IGNORE INTO claims (kind, id, expires_at) VALUES (?, ?, ?)",
+                                (kind, claim_id, now + ttl_s))
+            return cursor.rowcount == 1
+
+        return await self._run(work)
 
     async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
         at = format_instant(datetime.now(UTC))

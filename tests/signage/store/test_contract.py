@@ -71,3 +71,20 @@ async def test_sqlite_keeps_everything_written_before_close(tmp_path: Path) -> N
     assert await second.get("messages", "m") == {"id": "m"}
     assert len(await second.audit()) == 1
     await second.close()
+
+
+async def test_a_claim_is_granted_once_within_its_time_even_to_a_second_client(
+        store: Store, backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    import asyncio
+
+    other = (open_store(request.getfixturevalue("redis_url"), "", request.getfixturevalue("redis_prefix"))
+             if backend == "redis" else open_store(None, str(tmp_path / "store.sqlite3")))
+    try:
+        results = await asyncio.gather(*(s.claim("webhook", "sig-1", 0.5) for s in [store, other] * 5))
+        assert sorted(results) == [False] * 9 + [True]
+        assert await store.claim("webhook", "sig-2", 0.5) is True
+        assert await store.claim("other-kind", "sig-1", 0.5) is True  # kinds do not share claims
+        await asyncio.sleep(0.6)
+        assert await other.claim("webhook", "sig-1", 0.5) is True  # the window has passed
+    finally:
+        await other.close()
