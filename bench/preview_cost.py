@@ -20,7 +20,7 @@ from renderers.push import push_payload
 from signage.config import Config, demo_config_path, load_config
 from signage.model import ProfileKind
 from signage.templates import TemplateLibrary, TemplateSpec
-from signage.web.template_preview import render_preview
+from signage.web.template_preview import PreviewSetting, render_preview
 
 TEMPLATE: dict[str, Any] = {
     "pictogram": "parking",
@@ -63,9 +63,10 @@ def main() -> None:
     args = parser.parse_args()
     config = load_config(demo_config_path())
     body = {"template": TEMPLATE, "params": PARAMS, "language": "fr"}
-    render_preview(config, body)  # warm the font and pictogram caches, as a running server has them
+    setting = PreviewSetting.of(config)
+    render_preview(setting, body)  # warm the font and pictogram caches, as a running server has them
     signs_and_push_only(config)
-    full = median_ms(lambda: render_preview(config, body), args.repeat)
+    full = median_ms(lambda: render_preview(setting, body), args.repeat)
     baseline = median_ms(lambda: signs_and_push_only(config), args.repeat)
     print(f"preview, every channel:        {full:7.2f} ms (median of {args.repeat})")
     print(f"baseline, LED signs and push:  {baseline:7.2f} ms")

@@ -1,6 +1,7 @@
 """Template versions: draft → in review → published, with rollback. One table of moves; illegal moves raise.
 
-Editing never touches the street: only publishing does, and only an approver other than the author may publish.
+Editing never touches the street: only publishing does, and every way to publish (approving, rolling back) needs
+an approver other than the author to have read that exact text.
 Published versions override the template files of the same id; the engine applies them (see ``Engine``).
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from signage.templates import TemplateLibrary, TemplateProblem, TemplateSpec, normalize_variant
 from signage.timeutil import format_instant
 
-__all__ = ["MOVES", "IllegalMove", "TemplateVersion", "check_spec", "move", "spec_changes"]
+__all__ = ["MOVES", "IllegalMove", "TemplateVersion", "check_spec", "move", "republished", "spec_changes"]
 
 # (state, action) -> new state
 MOVES: Mapping[tuple[str, str], str] = {
@@ -38,6 +39,13 @@ class TemplateVersion:
     state: str
     author: str
     history: tuple[Mapping[str, str], ...] = ()  # every move: who, what, when
+    reviewed_by: str | None = None  # the approver, not the author, who published this exact text
+
+    @property
+    def once_published(self) -> bool:
+        """Published now or before, after another approver than its author read this very text."""
+        return (self.state in ("published", "superseded") and self.reviewed_by is not None
+                and self.reviewed_by != self.author)
 
     @property
     def key(self) -> str:
@@ -45,12 +53,15 @@ class TemplateVersion:
 
     def to_json(self) -> dict[str, Any]:
         return {"template": self.template, "number": self.number, "spec": dict(self.spec), "state": self.state,
-                "author": self.author, "history": [dict(h) for h in self.history]}
+                "author": self.author, "history": [dict(h) for h in self.history], "reviewed_by": self.reviewed_by}
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> TemplateVersion:
+        history = tuple(doc.get("history", ()))
+        reviewed_by = doc.get("reviewed_by") or next(  # versions kept before the field: their approval
+            (str(h["by"]) for h in history if h.get("action") == "approve" and h.get("by") != doc["author"]), None)
         return cls(str(doc["template"]), int(doc["number"]), dict(doc["spec"]), str(doc["state"]),
-                   str(doc["author"]), tuple(doc.get("history", ())))
+                   str(doc["author"]), history, reviewed_by)
 
     def as_spec(self) -> TemplateSpec:
         return TemplateSpec(self.template, dict(self.spec["variants"]), "", str(self.spec.get("pictogram", "")))
@@ -80,7 +91,18 @@ def move(version: TemplateVersion, action: str, actor: str, role_ok: bool, now: 
         raise IllegalMove("another approver than the author must publish it")
     entry = {"action": action, "by": actor, "at": format_instant(now)}
     return TemplateVersion(version.template, version.number, version.spec, target, version.author,
-                           (*version.history, entry))
+                           (*version.history, entry), actor if action == "approve" else version.reviewed_by)
+
+
+def republished(earlier: TemplateVersion, number: int, actor: str, now: datetime) -> TemplateVersion:
+    """``earlier`` published again as version ``number`` (a rollback): only a text that another approver than
+    its author once published may come back, so no path to the street skips the second pair of eyes."""
+    if not earlier.once_published:
+        raise IllegalMove(f"version {earlier.number} was never published after another approver read it: "
+                          "submit it for review instead")
+    entry = {"action": f"rollback to {earlier.number}", "by": actor, "at": format_instant(now)}
+    return TemplateVersion(earlier.template, number, earlier.spec, "published", earlier.author, (entry,),
+                           earlier.reviewed_by)
 
 
 def _flat(spec: Mapping[str, Any]) -> dict[str, str]:

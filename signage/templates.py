@@ -6,7 +6,8 @@ flashing, justification) for NTCIP text signs, ``pixel`` lines for full-matrix p
 ``push`` title and body, and a ``cap`` headline, description and instruction.
 
 A template cannot reach Python objects or the file system: the sandbox refuses attribute tricks, and
-``StrictUndefined`` makes a missing parameter an error instead of an empty hole on a street panel. In a ``multi``
+``StrictUndefined`` makes a missing parameter an error instead of an empty hole on a street panel. Nor can it
+exhaust the machine: every render runs under a budget (``signage.template_budget``). In a ``multi``
 pattern every value inserted is escaped, so live data cannot smuggle MULTI tags onto a sign.
 """
 
@@ -22,10 +23,11 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError, pass_context
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from renderers.abbreviations import abbreviate_word
 from renderers.multi_syntax import escape as escape_multi
+from signage.safe_text import clean
+from signage.template_budget import BudgetedSandbox, BudgetExceeded, render_budget
 
 __all__ = ["CHANNEL_FIELDS", "ChannelText", "RenderedText", "TemplateLibrary", "TemplateProblem", "TemplateSpec",
            "normalize_variant"]
@@ -44,7 +46,12 @@ MAX_FIELD = 2000
 
 
 class TemplateProblem(ValueError):
-    """A template that cannot be compiled or rendered; the message says which and why."""
+    """A template that cannot be compiled or rendered; the message says which and why. ``over_budget``: it asked
+    for more than a render may take (``signage.template_budget``), whatever its parameters."""
+
+    def __init__(self, message: str, over_budget: bool = False) -> None:
+        super().__init__(message)
+        self.over_budget = over_budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,15 +192,14 @@ def _lines(value: Any, where: str) -> list[str]:
     return [_text(x, where) for x in value]
 
 
-def _make_environment(finalize: Any = None) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
-                                        finalize=finalize)
-    env.filters["number"] = _number
-    env.filters["upper"] = str.upper
-    env.filters["tr"] = _translated
-    env.filters["local_time"] = _local_time
-    env.filters["plural"] = _plural
-    env.filters["abbr"] = _abbreviate
+def _make_environment(finalize: Any = None) -> BudgetedSandbox:
+    env = BudgetedSandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, finalize=finalize)
+    env.add_filter("number", _number)
+    env.add_filter("upper", str.upper)
+    env.add_filter("tr", _translated)
+    env.add_filter("local_time", _local_time)
+    env.add_filter("plural", _plural)
+    env.add_filter("abbr", _abbreviate)
     return env
 
 
@@ -278,10 +284,15 @@ class TemplateLibrary:
             if (template_id, candidate) in self._compiled:
                 compiled = self._compiled[(template_id, candidate)]
                 break
+        with render_budget():  # one budget for the whole message: every field and channel
+            return self._render(template_id, compiled, params, candidate)
+
+    def _render(self, template_id: str, compiled: _Compiled, params: Mapping[str, Any], candidate: str
+                ) -> RenderedText:
         where = f"template {template_id!r} ({candidate})"
         try:
             context = {**params, "lang": candidate}
-            title = compiled.title.render(context)
+            title = clean(compiled.title.render(context))
             lines = _shown(line.render(context) for line in compiled.lines)
             channels = {}
             for channel, (own_title, own_lines) in compiled.channels.items():
@@ -289,22 +300,25 @@ class TemplateLibrary:
                 if channel in ("push", "cap"):
                     assert own_lines is not None
                     stand_in = (" ".join(lines),) if channel == "push" else ("\n".join(lines), "")
-                    rendered = tuple(x.render(context) if x is not None else default
+                    rendered = tuple(clean(x.render(context)) if x is not None else default
                                      for x, default in zip(own_lines, stand_in, strict=True))
                 else:
                     rendered = lines if own_lines is None else _shown(x.render(context) for x in own_lines if x)
-                channels[channel] = ChannelText(own_title.render(context) if own_title else title, rendered)
+                channels[channel] = ChannelText(clean(own_title.render(context)) if own_title else title, rendered)
             where = f"template {template_id!r} ({candidate}, multi)"
-            multi = compiled.multi.render(context) if compiled.multi is not None else ""
+            multi = clean(compiled.multi.render(context)) if compiled.multi is not None else ""
             where = f"template {template_id!r} ({candidate}, pictogram)"
             pictogram = self._pictograms[template_id].render(context).strip()
-        except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, RecursionError, MemoryError
+                ) as exc:
             # Parameters come from live data: a comparison or format that fails is the template's problem to
-            # report, never a crash of the pipeline.
-            raise TemplateProblem(f"{where}: {exc}") from exc
+            # report, never a crash of the pipeline; so is a template that asks for more than a render may take.
+            over = isinstance(exc, BudgetExceeded | RecursionError | MemoryError)
+            raise TemplateProblem(f"{where}: {exc}", over_budget=over) from exc
         return RenderedText(title, lines, candidate, pictogram, channels, multi.strip())
 
 
 def _shown(lines: Any) -> tuple[str, ...]:
-    """Lines that say something: an empty line (a missing optional value) takes no room on a sign."""
-    return tuple(x for x in lines if x.strip())
+    """Lines that say something, without control characters or bidi overrides: an empty line (a missing
+    optional value) takes no room on a sign."""
+    return tuple(clean(x) for x in lines if x.strip())

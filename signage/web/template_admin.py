@@ -8,12 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
-from signage.template_versions import IllegalMove, TemplateVersion, check_spec, move
-from signage.templates import TemplateProblem
+from signage.template_versions import IllegalMove, TemplateVersion, move, republished
 from signage.timeutil import format_instant
-from signage.web.console import browser_csrf, engine_command, staff_for_api
+from signage.web.console import browser_csrf, engine_command, in_preview_worker, staff_for_api
 from signage.web.errors import json_error, read_json
 from signage.web.keys import CONFIG, STORE
+from signage.web.staff_auth import Staff
+from signage.web.template_preview import check_version
 
 __all__ = ["VERSIONS", "routes", "versions_of"]
 
@@ -35,6 +36,15 @@ async def versions_of(request: web.Request, template_id: str) -> list[TemplateVe
     docs = await request.app[STORE].documents(VERSIONS)
     return sorted((TemplateVersion.from_json(d) for d in docs if d["template"] == template_id),
                   key=lambda v: v.number)
+
+
+async def _checked(request: web.Request, staff: Staff, template_id: str, spec: Any) -> dict[str, Any]:
+    """The version's content compiled and rendered with the template's example under the render budget, in a
+    preview worker: 400 when it cannot be, for it could not be shown on the street either."""
+    shipped = request.app[CONFIG].current.templates.spec(template_id)
+    example = dict(shipped.example) if shipped else {}
+    languages = tuple(request.app[CONFIG].current.languages)
+    return await in_preview_worker(request, staff, check_version, template_id, spec, example, languages)
 
 
 async def _save(request: web.Request, version: TemplateVersion) -> None:
@@ -70,10 +80,7 @@ async def new_version(request: web.Request) -> web.Response:
     staff = await staff_for_api(request, "editor")
     await browser_csrf(request)
     template_id = _template_id(request)
-    try:
-        spec = check_spec(template_id, await read_json(request, MAX_BODY))
-    except TemplateProblem as exc:
-        raise json_error(web.HTTPBadRequest, "bad_template", str(exc)) from exc
+    spec = (await _checked(request, staff, template_id, await read_json(request, MAX_BODY)))["spec"]
     now = datetime.now(UTC)
     number = max((v.number for v in await versions_of(request, template_id)), default=0) + 1
     version = TemplateVersion(template_id, number, spec, "draft", staff.username,
@@ -109,6 +116,8 @@ async def act(request: web.Request) -> web.Response:
     except IllegalMove as exc:
         raise json_error(web.HTTPConflict if "cannot" in str(exc) else web.HTTPForbidden, "refused",
                          str(exc)) from exc
+    if moved.state == "published":
+        await _checked(request, staff, template_id, dict(version.spec))  # within today's budget, still
     await _save(request, moved)
     if moved.state == "published":
         await _publish(request, moved, staff.username, now)
@@ -118,19 +127,23 @@ async def act(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/admin/templates/{template_id}/rollback")
 async def rollback(request: web.Request) -> web.Response:
-    """Publish an earlier version again, as a new version (so the history keeps every step)."""
+    """Publish an earlier version again, as a new version (so the history keeps every step): only one that was
+    published before, after another approver than its author read it."""
     staff = await staff_for_api(request, "approver")
     await browser_csrf(request)
     template_id = _template_id(request)
     body: Any = await read_json(request, 1024)
     number = body.get("version") if isinstance(body, dict) else None
-    earlier = next((v for v in await versions_of(request, template_id) if v.number == number), None)
-    if earlier is None or earlier.state == "draft":
-        raise json_error(web.HTTPBadRequest, "bad_rollback", "version: the number of a reviewed version")
+    versions = await versions_of(request, template_id)
+    earlier = next((v for v in versions if v.number == number), None)
+    if earlier is None:
+        raise json_error(web.HTTPBadRequest, "bad_rollback", "version: the number of an earlier published version")
     now = datetime.now(UTC)
-    number = max(v.number for v in await versions_of(request, template_id)) + 1
-    version = TemplateVersion(template_id, number, earlier.spec, "published", earlier.author, (
-        {"action": f"rollback to {earlier.number}", "by": staff.username, "at": format_instant(now)},))
+    try:
+        version = republished(earlier, max(v.number for v in versions) + 1, staff.username, now)
+    except IllegalMove as exc:
+        raise json_error(web.HTTPConflict, "refused", str(exc)) from exc
+    await _checked(request, staff, template_id, dict(version.spec))
     await _save(request, version)
     await _publish(request, version, staff.username, now)
     await request.app[STORE].append_audit(staff.username, "template.rollback", version.key,

@@ -1,11 +1,16 @@
 """Previews of a template being edited, channel by channel: every LED sign (MULTI and a PNG, from its MULTI
 pattern or its LED lines; pixel panels from their pixel lines), the kiosk, the phone notification and the CAP
-document, with a warning for each sign the text does not fit. The template runs in the same sandbox as published
-ones: it cannot reach Python objects or files, and an attempt is a clear error, never executed."""
+document, with a warning for each sign the text does not fit. The template runs in the same sandbox and under the
+same budget as published ones: it cannot reach Python objects or files, and an attempt is a clear error, never
+executed. ``check_version`` is what a version must pass to be saved or published.
+
+Both run in the preview workers (``signage.web.preview_pool``), away from the server's event loop; what they need
+of the configuration travels as a ``PreviewSetting``, which a worker process can receive."""
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,17 +20,55 @@ from renderers.panel_content import CHANNEL_OF_KIND, led_text
 from renderers.preview import panel_preview_png
 from renderers.push import push_payload
 from signage.config import Config
-from signage.model import ProfileKind
+from signage.model import Profile, ProfileKind, Zone
+from signage.template_versions import check_spec
 from signage.templates import RenderedText, TemplateLibrary, TemplateProblem, TemplateSpec
 
-__all__ = ["PreviewProblem", "render_preview"]
+__all__ = ["PreviewProblem", "PreviewSetting", "check_version", "render_preview"]
 
 
 class PreviewProblem(ValueError):
     """The template cannot be rendered; the message says where."""
 
 
-def render_preview(config: Config, body: Any) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class PreviewSetting:
+    """What a preview needs of the configuration: plain values, so that a worker process can receive them."""
+
+    city: str
+    languages: tuple[str, ...]
+    profiles: tuple[Profile, ...]
+    zones: tuple[Zone, ...]
+    cap_sender: str
+    timezone: str
+
+    @classmethod
+    def of(cls, config: Config) -> PreviewSetting:
+        return cls(config.city, tuple(config.languages), tuple(config.profiles.values()), tuple(config.zones.values()),
+                   config.cap_sender, config.timezone)
+
+
+def check_version(template_id: str, spec: Any, example: dict[str, Any], languages: tuple[str, ...]
+                  ) -> dict[str, Any]:
+    """A version's content, compiled in the sandbox, then rendered with the template's example in every language
+    under the render budget: ``{"spec": normalized, "warnings": […]}``. Raises ``TemplateProblem`` when it cannot
+    be compiled or exceeds the budget (it could not be rendered on the street either); other render errors (a
+    parameter the example lacks) are warnings."""
+    normalized = check_spec(template_id, spec)
+    library = TemplateLibrary({template_id: TemplateSpec(template_id, normalized["variants"], "",
+                                                         normalized["pictogram"])})
+    warnings = []
+    for language in sorted({*normalized["variants"], *languages}):
+        try:
+            library.render(template_id, example, language)
+        except TemplateProblem as exc:
+            if exc.over_budget:
+                raise
+            warnings.append(str(exc))
+    return {"spec": normalized, "warnings": warnings}
+
+
+def render_preview(config: PreviewSetting, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("template"), dict):
         raise PreviewProblem("template: give {language: {title, lines, channel variants}} and optionally pictogram")
     variants = {lang: v for lang, v in body["template"].items() if isinstance(v, dict) and len(lang) == 2}
@@ -50,10 +93,10 @@ def render_preview(config: Config, body: Any) -> dict[str, Any]:
             "cap": _cap(config, text)}
 
 
-def _signs(config: Config, text: RenderedText) -> dict[str, Any]:
+def _signs(config: PreviewSetting, text: RenderedText) -> dict[str, Any]:
     """Each sign profile: the PNG it would light, or why the text does not fit it."""
     signs: dict[str, Any] = {}
-    for profile in config.profiles.values():
+    for profile in config.profiles:
         if profile.kind is ProfileKind.KIOSK:
             continue
         channel = CHANNEL_OF_KIND[profile.kind]
@@ -72,9 +115,9 @@ def _signs(config: Config, text: RenderedText) -> dict[str, Any]:
     return signs
 
 
-def _cap(config: Config, text: RenderedText) -> str:
+def _cap(config: PreviewSetting, text: RenderedText) -> str:
     """The CAP 1.2 document an emergency with this text would publish (for the city's first zone)."""
-    zone = next(iter(config.zones.values()), None)
+    zone = next(iter(config.zones), None)
     if zone is None:
         return ""
     now = datetime.now(UTC).replace(microsecond=0)

@@ -145,13 +145,14 @@ def test_a_malformed_channel_variant_is_refused_with_where(variant: dict[str, An
 def test_every_shipped_template_renders_its_example_everywhere(template_id: str) -> None:
     """What staff see first in the editor: each template's example, in each language, on every channel and
     every sign of the demo, with nothing left out."""
-    from signage.web.template_preview import render_preview
+    from signage.web.template_preview import PreviewSetting, render_preview
 
     config = load_config(DEMO)
+    setting = PreviewSetting.of(config)
     spec = config.templates.spec(template_id)
     assert spec is not None and spec.example, f"{template_id} has no example for the console's preview"
     for language in spec.variants:
-        preview = render_preview(config, {"template": {**spec.variants, "pictogram": spec.pictogram},
+        preview = render_preview(setting, {"template": {**spec.variants, "pictogram": spec.pictogram},
                                           "params": dict(spec.example), "language": language})
         assert preview["language"] == language
         assert preview["title"] and preview["phone"]["body"] and preview["kiosk"]["lines"]
