@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Protocol
 
-from signage.bus import Bus, Update
+from signage.bus import INTERNAL_PREFIX, Bus, Update
 
 __all__ = ["Hub", "Subscriber"]
 
@@ -61,7 +61,11 @@ class Hub:
         return self._latest.get(topic)
 
     async def latest(self, topic: str) -> Update | None:
-        """The newest update of ``topic``: from memory, or from the bus's history the first time."""
+        """The newest update of ``topic``: from memory, or from the bus's history the first time. Internal topics
+        (``_index``, ``_feeds``…) never come on the live stream, so the hub would never see them change: they are
+        read from the bus every time."""
+        if topic.startswith(INTERNAL_PREFIX):
+            return await self._bus.latest(topic)
         held = self._latest.get(topic)
         if held is not None:
             return held

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -20,10 +19,25 @@ from signage.config import Config
 from signage.engine import EXPLAIN_PREFIX
 from signage.model import Lane, Panel, ProfileKind
 from signage.pipeline import Pipeline
+from signage.safe_json import JsonProblem, loads
 from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant, parse_instant
+from signage.tokens import Grant
 from signage.web.errors import json_error, read_json
-from signage.web.keys import BUS, CONFIG, ENGINE, HUB, METRICS, PANEL_STATUS, PANEL_TOKENS, RENDERS, SETTINGS, SOCKETS
+from signage.web.keys import (
+    ADDRESSES,
+    BUS,
+    CONFIG,
+    ENGINE,
+    HUB,
+    METRICS,
+    PANEL_STATUS,
+    PANEL_STREAMS,
+    PANEL_TOKENS,
+    RENDERS,
+    SETTINGS,
+    SOCKETS,
+)
 
 __all__ = ["current_content", "explanation", "routes"]
 
@@ -82,16 +96,17 @@ def _not_modified(request: web.Request) -> web.Response | None:
     return web.Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
 
-async def authenticated(request: web.Request, panel_id: str, required: bool) -> bool:
-    """True when the request carries this panel's token; 401 for a wrong one, or for none when ``required``.
+async def authenticated(request: web.Request, panel_id: str, required: bool) -> Grant | None:
+    """The grant of this panel's token the request carries; 401 for a wrong one, or for none when ``required``.
     Without a token a request is a viewer's (what panels show is public), not the panel's."""
     token = presented_token(request)
     if token is None and not required:
-        return False
-    if not await request.app[PANEL_TOKENS].check(panel_id, token):
+        return None
+    grant = await request.app[PANEL_TOKENS].check(panel_id, token)
+    if grant is None:
         raise json_error(web.HTTPUnauthorized, "bad_token" if token else "token_required",
                          f"this needs panel {panel_id}'s token (Authorization: Bearer …)")
-    return True
+    return grant
 
 
 def _etag(content: dict[str, Any], fmt: str) -> str:
@@ -115,9 +130,9 @@ async def panel_content(request: web.Request) -> web.StreamResponse:
     if fmt not in FORMATS:
         metrics.panel_request("invalid", "400")
         raise json_error(web.HTTPBadRequest, "bad_format", f"format must be one of {', '.join(FORMATS)}")
-    if ("Authorization" in request.headers or "token" in query) and await authenticated(request, panel_id,
-                                                                                           required=False):
-        await request.app[PANEL_STATUS].seen(panel_id, "poll")
+    if ("Authorization" in request.headers or "token" in query) and (
+            grant := await authenticated(request, panel_id, required=False)) is not None:
+        await request.app[PANEL_STATUS].seen(panel_id, "poll", grant.digest)
     kind = config.profiles[config.panels[panel_id].profile].kind
     if fmt == "multi" and kind is ProfileKind.KIOSK:
         metrics.panel_request(fmt, "406")
@@ -133,8 +148,17 @@ async def panel_content(request: web.Request) -> web.StreamResponse:
                              f"wait must be a number of seconds from 0 to {settings.long_poll_max_s:g}")
     content = await current_content(request, panel_id)
     if wait > 0 and _matches(request, _etag(content, fmt)):
-        # Long poll: answer as soon as the content changes, or 304 when nothing did within ``wait``.
-        await request.app[HUB].wait_change(f"panel/{panel_id}", wait)
+        # Long poll: answer as soon as the content changes, or 304 when nothing did within ``wait``. A held
+        # poll is an open connection like a WebSocket: it counts against the same per-address budget.
+        slots, address = request.app[ADDRESSES], request.remote or "?"
+        if not slots.take(address, settings.ws_max_per_address):
+            metrics.panel_request(fmt, "429")
+            raise json_error(web.HTTPTooManyRequests, "too_many_connections",
+                             f"at most {settings.ws_max_per_address} open connections per address")
+        try:
+            await request.app[HUB].wait_change(f"panel/{panel_id}", wait)
+        finally:
+            slots.release(address)
         content = await current_content(request, panel_id)
     etag = _etag(content, fmt)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
@@ -200,37 +224,58 @@ async def panel_preview(request: web.Request) -> web.Response:
 MAX_RECEIPT_BYTES = 4096
 
 
-async def _receipt(request: web.Request, panel_id: str, etag: object, via: str) -> dict[str, Any]:
+async def _receipt(request: web.Request, panel_id: str, etag: object, via: str, grant: Grant) -> dict[str, Any]:
     if not isinstance(etag, str) or not 0 < len(etag) <= 64:
         raise json_error(web.HTTPBadRequest, "bad_receipt", "etag: the etag of the content the panel displays")
     current = await current_content(request, panel_id)
-    return await request.app[PANEL_STATUS].receipt(panel_id, etag.strip('"').split("-")[0], current, via)
+    return await request.app[PANEL_STATUS].receipt(panel_id, etag.strip('"').split("-")[0], current, via,
+                                                   grant.digest)
 
 
 @routes.post("/api/v1/panels/{panel_id}/receipts")
 async def panel_receipt(request: web.Request) -> web.Response:
     """Proof of display: the panel says what it shows; the answer says whether that is what it was sent."""
     panel_id = _panel_or_404(request)
-    await authenticated(request, panel_id, required=True)
+    grant = await authenticated(request, panel_id, required=True)
+    assert grant is not None
     body = await read_json(request, MAX_RECEIPT_BYTES)
     etag = body.get("etag") if isinstance(body, dict) else None
-    return web.json_response(await _receipt(request, panel_id, etag, "receipt"))
+    return web.json_response(await _receipt(request, panel_id, etag, "receipt", grant))
+
+
+CLOSE_TOKEN_REVOKED = 4001  # the panel's token was revoked or rotated away: connect again with the new one
+
+
+class _PanelStream:
+    """One open panel stream, known to ``PanelStreams`` so that a revocation closes it."""
+
+    __slots__ = ("panel_id", "request", "token", "ws")
+
+    def __init__(self, request: web.Request, panel_id: str, token: str, ws: web.WebSocketResponse) -> None:
+        self.request, self.panel_id, self.token, self.ws = request, panel_id, token, ws
+
+    async def recheck(self) -> None:
+        if await self.request.app[PANEL_TOKENS].check(self.panel_id, self.token, fresh=True) is None:
+            await self.ws.close(code=CLOSE_TOKEN_REVOKED, message=b"this panel's token is no longer valid")
 
 
 @routes.get("/api/v1/panels/{panel_id}/stream")
 async def panel_stream(request: web.Request) -> web.StreamResponse:
     """A WebSocket for one panel: the content itself on connect and on every change (not a nudge to poll),
-    heartbeats both ways, receipts back."""
+    heartbeats both ways, receipts back. Revoking the panel's token closes it (4001) within a second or two."""
     panel_id = _panel_or_404(request)
-    await authenticated(request, panel_id, required=True)
+    grant = await authenticated(request, panel_id, required=True)
+    assert grant is not None
     fmt = request.query.get("format", "json")
     if fmt not in ("json", "multi"):
         raise json_error(web.HTTPBadRequest, "bad_format", "format must be json or multi")
     app = request.app
-    settings, hub, status = app[SETTINGS], app[HUB], app[PANEL_STATUS]
+    settings, hub, status, tokens = app[SETTINGS], app[HUB], app[PANEL_STATUS], app[PANEL_TOKENS]
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=MAX_RECEIPT_BYTES)
     await ws.prepare(request)
     app[SOCKETS].add(ws)
+    stream = _PanelStream(request, panel_id, presented_token(request) or "", ws)
+    app[PANEL_STREAMS].add(stream)
     topic = f"panel/{panel_id}"
     changed: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
 
@@ -252,32 +297,37 @@ async def panel_stream(request: web.Request) -> web.StreamResponse:
     nudge = Nudge()
     hub.add(topic, nudge)
     pusher = asyncio.create_task(push_content(), name=f"panel-stream {panel_id}")
-    await status.seen(panel_id, "stream")
+    await status.seen(panel_id, "stream", grant.digest)
     try:
         async for message in ws:
             if message.type is not WSMsgType.TEXT:
                 continue
             try:
-                frame = json.loads(message.data)
-            except json.JSONDecodeError:
-                await ws.send_json({"type": "error", "code": "bad_json", "message": "the frame is not JSON"})
+                frame = loads(message.data)
+            except JsonProblem as exc:
+                await ws.send_json({"type": "error", "code": "bad_json", "message": f"the frame is not JSON: {exc}"})
                 continue
             kind = frame.get("type") if isinstance(frame, dict) else None
+            if kind in ("heartbeat", "receipt") and (grant := await tokens.check(panel_id, stream.token)) is None:
+                break  # revoked since the stream opened: nothing more from this panel counts
             if kind == "heartbeat":
-                await status.seen(panel_id, "stream")
+                await status.seen(panel_id, "stream", grant.digest)
                 await ws.send_json({"type": "heartbeat"})
             elif kind == "receipt":
                 try:
                     await ws.send_json({"type": "receipt", **await _receipt(request, panel_id, frame.get("etag"),
-                                                                            "stream")})
+                                                                            "stream", grant)})
                 except web.HTTPBadRequest:
                     await ws.send_json({"type": "error", "code": "bad_receipt", "message": "etag is needed"})
             else:
                 await ws.send_json({"type": "error", "code": "unknown_type",
                                     "message": "type must be heartbeat or receipt"})
     finally:
+        app[PANEL_STREAMS].discard(stream)
         hub.remove(topic, nudge)
         await cancel_and_wait(pusher)
+        if not ws.closed:
+            await ws.close(code=CLOSE_TOKEN_REVOKED, message=b"this panel's token is no longer valid")
     return ws
 
 

@@ -13,7 +13,7 @@ from channels.push_sender import VapidKeys
 from channels.push_subscriptions import DEFAULT_PUSH_SERVICES, SubscriptionProblem, parse_subscription, subscription_id
 from channels.websocket import TOPIC_PATTERN
 from signage.web.errors import json_error, read_json
-from signage.web.keys import CONFIG, METRICS, SETTINGS, SUBSCRIPTIONS
+from signage.web.keys import CONFIG, METRICS, PUSH_LIMITS, SETTINGS, SUBSCRIPTIONS
 
 __all__ = ["MAX_SUBSCRIPTION_BYTES", "routes", "vapid_keys"]
 
@@ -42,6 +42,15 @@ async def subscribe(request: web.Request) -> web.Response:
     if vapid_keys(request.app) is None:
         raise json_error(web.HTTPServiceUnavailable, "push_not_configured", "Web Push is not configured")
     config, settings = request.app[CONFIG].current, request.app[SETTINGS]
+    # A phone subscribes once and renews now and then: a few an hour per address is plenty (a household behind
+    # one address included), and thousands from one address are an attack on the store and on the push workers.
+    wait = request.app[PUSH_LIMITS].take(request.remote or "?")
+    if wait:
+        seconds = max(1, int(wait + 0.999))
+        error = json_error(web.HTTPTooManyRequests, "rate_limited",
+                           f"too many subscriptions from this address; retry in {seconds} s")
+        error.headers["Retry-After"] = str(seconds)
+        raise error
     try:
         subscription = parse_subscription(await read_json(request, MAX_SUBSCRIPTION_BYTES),
                                           services=settings.push_services or DEFAULT_PUSH_SERVICES,
@@ -49,6 +58,9 @@ async def subscribe(request: web.Request) -> web.Response:
     except SubscriptionProblem as exc:
         raise json_error(web.HTTPBadRequest, "bad_subscription", str(exc), field=exc.field) from exc
     store = request.app[SUBSCRIPTIONS]
+    if await store.get(subscription.id) is None and await store.count() >= settings.push_max_subscriptions:
+        raise json_error(web.HTTPServiceUnavailable, "push_full",
+                         "this server holds as many push subscriptions as it is set to; try again later")
     await store.save(subscription, datetime.now(UTC))
     request.app[METRICS].push_subscriptions.set(await store.count())
     quiet = subscription.quiet_hours

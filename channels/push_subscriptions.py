@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fnmatch
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,10 +26,11 @@ from signage.timeutil import format_instant, parse_instant
 __all__ = ["DEFAULT_PUSH_SERVICES", "MAX_TOPICS", "SUBSCRIPTION_LIFETIME", "Subscription", "SubscriptionProblem",
            "SubscriptionStore", "parse_subscription", "subscription_id"]
 
-# The push services of the major browsers: Chrome/Edge (FCM), Firefox (Mozilla autopush), Safari (Apple),
-# legacy Edge (WNS). Patterns on scheme://host[:port].
-DEFAULT_PUSH_SERVICES = ("https://fcm.googleapis.com", "https://*.googleapis.com", "https://*.push.services.mozilla.com",
-                         "https://*.mozaws.net", "https://*.push.apple.com", "https://*.notify.windows.com")
+# The push services of the major browsers, on their exact hosts: Chrome and Chromium browsers (FCM), Firefox
+# (Mozilla autopush), Safari (Apple), Edge (WNS, whose hosts carry a region: one label before notify.windows.com).
+# Patterns on scheme://host[:port]; "*." stands for exactly one DNS label, never for a dot.
+DEFAULT_PUSH_SERVICES = ("https://fcm.googleapis.com", "https://updates.push.services.mozilla.com",
+                         "https://web.push.apple.com", "https://*.notify.windows.com")
 MAX_TOPICS = 50
 SUBSCRIPTION_LIFETIME = timedelta(days=60)  # without renewal, a subscription is deleted after this
 SUBSCRIPTIONS = "push_subscriptions"
@@ -88,12 +89,40 @@ def _b64url(value: Any, field: str, length: int) -> bytes:
     return raw
 
 
-def allowed_endpoint(endpoint: str, services: Sequence[str]) -> bool:
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def _origin_matches(scheme: str, host: str, port: int, pattern: str) -> bool:
+    """``pattern`` is ``scheme://host[:port]``: ``*.`` before the host stands for one label, ``:*`` for any port
+    (a local push service in tests)."""
+    any_port = pattern.endswith(":*")
+    wanted = urlsplit(pattern.removesuffix(":*") if any_port else pattern)
+    try:
+        wanted_port = wanted.port or _DEFAULT_PORTS.get(wanted.scheme, 0)
+    except ValueError:
         return False
-    origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return any(fnmatch.fnmatchcase(origin, pattern) for pattern in services)
+    wanted_host = (wanted.hostname or "").lower()
+    if wanted.scheme != scheme or (wanted_port != port and not any_port):
+        return False
+    if wanted_host.startswith("*."):
+        label, _, rest = host.partition(".")
+        return rest == wanted_host[2:] and _LABEL.match(label) is not None
+    return host == wanted_host
+
+
+def allowed_endpoint(endpoint: str, services: Sequence[str]) -> bool:
+    """Whether ``endpoint`` is on one of ``services`` (``scheme://host[:port]`` patterns), exactly: the engine
+    POSTs to every endpoint it keeps, so it must never be one an attacker chose."""
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
+    except ValueError:  # "https://evil.example:443.googleapis.com/": not a port, not an endpoint
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in _DEFAULT_PORTS or not host or parts.username or parts.password or "@" in parts.netloc:
+        return False
+    return any(_origin_matches(parts.scheme, host, port, pattern) for pattern in services)
 
 
 def parse_subscription(body: Any, *, services: Sequence[str], languages: Sequence[str],

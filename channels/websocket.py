@@ -24,12 +24,13 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from channels.hub import Hub
 from signage.bus import Bus, Update
+from signage.safe_json import JsonProblem, loads
 from signage.web.keys import ADDRESSES, BUS, HUB, METRICS, SETTINGS, SOCKETS
 
 __all__ = ["CLOSE_SLOW_CONSUMER", "CLOSE_TOO_MANY_CONNECTIONS", "CLOSE_TOO_MANY_TOPICS", "TOPIC_PATTERN",
            "Connection", "websocket_handler"]
 
-TOPIC_PATTERN = re.compile(r"^(parking|air|waste|transit|alerts|panel)/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+TOPIC_PATTERN = re.compile(r"(parking|air|waste|transit|alerts|panel)/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 CLOSE_SLOW_CONSUMER = 4008  # the client fell behind its backlog: reconnect with ``since`` to recover
 CLOSE_TOO_MANY_CONNECTIONS = 4029  # this address already holds the most connections allowed
 CLOSE_TOO_MANY_TOPICS = 4030  # the connection asked for more topics than allowed
@@ -266,9 +267,9 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
                     error("unsupported_frame", "send JSON text frames")
                 continue
             try:
-                command = json.loads(message.data)
-            except json.JSONDecodeError:
-                error("bad_json", "the frame is not JSON")
+                command = loads(message.data)
+            except JsonProblem as exc:
+                error("bad_json", f"the frame is not acceptable JSON: {exc}")
                 continue
             kind = command.get("type") if isinstance(command, dict) else None
             topics = command.get("topics") if isinstance(command, dict) else None

@@ -32,6 +32,7 @@ def _serve(settings: Settings, banner: str) -> int:
     from aiohttp import web
 
     from signage.web.app import create_app
+    from signage.web.errors import SERVER_LIMITS
 
     try:
         app = create_app(settings)
@@ -41,8 +42,10 @@ def _serve(settings: Settings, banner: str) -> int:
         return 2
     # aiohttp handles SIGTERM and SIGINT: stop accepting, close WebSockets with 1001, run the cleanups
     # (which flush the store), exit 0.
+    # The parser reads lines up to SERVER_LIMITS, so that a long URL or header gets the API's JSON 414 or 431.
     web.run_app(app, host=settings.host, port=settings.port, print=lambda _: print(banner, flush=True),
-                shutdown_timeout=10.0, access_log=None)
+                shutdown_timeout=10.0, access_log=None, max_line_size=SERVER_LIMITS["max_line_size"],
+                max_field_size=SERVER_LIMITS["max_field_size"])
     return 0
 
 
@@ -154,6 +157,9 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     if config is None:
         return 2
 
+    if args.action in ("token", "revoke"):
+        return _feed_tokens(args, settings, config)
+
     async def run() -> int:
         store = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
         try:
@@ -164,6 +170,40 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             accepted, refused = await retry_dead_letters(store, config, args.url, args.id)
             print(f"{accepted} accepted, {refused} refused again", file=sys.stderr)
             return 0 if refused == 0 else 1
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def _feed_tokens(args: argparse.Namespace, settings: Settings, config: Config) -> int:
+    import asyncio
+
+    from signage.feed_auth import FeedTokens, receives_deliveries
+    from signage.store import open_store
+
+    feed = config.feeds.get(args.feed or "")
+    if feed is None:
+        print(f"signage feeds {args.action}: name a feed (known: {', '.join(config.feeds)})", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        store = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
+        try:
+            tokens = FeedTokens(store)
+            if args.action == "revoke":
+                revoked = await tokens.revoke(feed.id)
+                print(f"feed {feed.id}: " + ("every token revoked; deliveries with them are refused within two "
+                                             "seconds" if revoked else "had no token"), file=sys.stderr)
+                return 0
+            print(await tokens.issue(feed.id, keep_previous=args.keep_previous))
+            note = ("The previous one stays valid until the next rotation." if args.keep_previous
+                    else "Any previous token no longer works.")
+            if not receives_deliveries(feed):
+                note += f" Note: the engine fetches feed {feed.id} itself; a token lets a producer POST to it too."
+            print(f"feed {feed.id}: new token above, shown only now (send it as Authorization: Bearer …); it is "
+                  f"stored as a digest. {note}", file=sys.stderr)
+            return 0
         finally:
             await store.close()
 
@@ -334,8 +374,12 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("events", help="JSON-lines file of deliveries, or - for standard input")
     replay.set_defaults(func=cmd_replay)
 
-    feeds = sub.add_parser("feeds", help="refused deliveries: list them, or send them again after a fix")
-    feeds.add_argument("action", choices=["dead-letters", "retry"])
+    feeds = sub.add_parser("feeds", help="a feed's producer tokens; refused deliveries: list them, or send them "
+                                         "again after a fix")
+    feeds.add_argument("action", choices=["token", "revoke", "dead-letters", "retry"])
+    feeds.add_argument("feed", nargs="?", help="the feed's id (token, revoke)")
+    feeds.add_argument("--keep-previous", action="store_true",
+                       help="with token: the previous token stays valid until the next rotation")
     feeds.add_argument("--config", default="demo", help="configuration file, or 'demo'")
     feeds.add_argument("--url", default="http://127.0.0.1:8080", help="the running server, for retry")
     feeds.add_argument("--id", help="retry only this dead letter")

@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 from renderers.fonts import font_names
+from signage.dead_letter_limits import DeadLetterLimits, parse_size
+from signage.feed_auth import credentials_problem, parse_networks
 from signage.model import (
     FeedConfig,
     Lane,
@@ -46,7 +48,7 @@ __all__ = [
 
 FEED_FORMATS = ("ngsi-v2", "ngsi-ld", "gtfs-rt", "siri", "cap", "datex2", "atmo", "mqtt", "webhook", "http-poll")
 CHANNELS = ("panels", "kiosks", "websocket", "push")
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
@@ -85,6 +87,7 @@ class Config:
     push: PushPolicy = field(default_factory=PushPolicy)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     cap_sender: str = "signage@localhost"  # who the CAP documents the engine publishes come from
+    trusted_proxies: tuple[str, ...] = ()  # reverse proxies whose X-Forwarded-For names the client
 
     def push_policy(self, topic: str, rule_policy: PushPolicy | None) -> PushPolicy:
         """The policy for one push: the city's default, the rule's and the topic family's, all holding."""
@@ -150,6 +153,10 @@ def load_templates(directories: list[Path], errors: list[ConfigError]) -> Templa
     except TemplateProblem as exc:
         errors.append(ConfigError(str(directories[-1]), 1, "template", str(exc)))
         return TemplateLibrary({})
+
+
+def _is_variable(name: object) -> bool:
+    return isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is not None
 
 
 def _yaml_line(exc: Exception) -> int:
@@ -285,7 +292,7 @@ class _Builder:
             data,
             {"city", "timezone", "languages", "profiles", "zones", "panels", "feeds", "topics", "rules", "push",
              "scheduled",
-             "templates_dir", "cap_sender"},
+             "templates_dir", "cap_sender", "trusted_proxies"},
             "",
         )
         city = r.text(data, "city", "city", default="")
@@ -319,10 +326,15 @@ class _Builder:
         cap_sender = r.text(data, "cap_sender", "cap_sender", default="signage@localhost")
         if not re.fullmatch(r"[^\s,<&]+", cap_sender):
             r.error(data, "cap_sender", "cap_sender", "must have no spaces, commas, '<' or '&' (CAP 1.2 sender)")
+        trusted_proxies = r.strings(data, "trusted_proxies", "trusted_proxies")
+        try:
+            parse_networks(trusted_proxies)
+        except ValueError as exc:
+            r.error(data, "trusted_proxies", "trusted_proxies", str(exc))
         if r.errors:
             raise ConfigInvalid(sorted(r.errors, key=lambda e: (e.line, e.field)))
         return Config(r.file, city, timezone, languages, profiles, zones, panels, feeds, topics, rules,
-                      templates, push, data, cap_sender)
+                      templates, push, data, cap_sender, trusted_proxies)
 
     def _profiles(self, data: LocatedDict) -> dict[str, Profile]:
         r = self.r
@@ -450,6 +462,7 @@ class _Builder:
                 r.error(item, "max_age", f"{path}.max_age", str(exc))
                 max_age = parse_duration("15m")
             options = {k: v for k, v in item.items() if k not in {"id", "format", "max_age"}}
+            self._feed_access(item, options, fmt, path)
             if "secret" in options:
                 r.error(item, "secret", f"{path}.secret",
                         "a secret never goes in the configuration file: name its variable with secret_env")
@@ -459,8 +472,49 @@ class _Builder:
             entities = options.get("entities")
             if entities is not None:
                 self._entity_mappings(item, entities, path)
-            feeds[feed_id] = FeedConfig(feed_id, fmt, max_age, options)
+            feed = FeedConfig(feed_id, fmt, max_age, options)
+            if feed_id and (problem := credentials_problem(feed)) is not None:
+                r.error(item, "id", f"{path}.auth", problem)
+            feeds[feed_id] = feed
         return feeds
+
+    def _feed_access(self, item: LocatedDict, options: dict[str, Any], fmt: str, path: str) -> None:
+        """Who may deliver (``auth``, ``allow_anonymous``, ``allow_from``, ``senders``), how the engine signs in to
+        what it fetches (``headers_env``, ``username_env``, ``password_env``, ``ca_file_env``) and how many refused
+        deliveries it keeps (``dead_letters``)."""
+        r = self.r
+        if "auth" in item and item["auth"] != "token":
+            r.error(item, "auth", f"{path}.auth", "must be token (deliveries carry a token from signage feeds token)")
+        if "allow_anonymous" in item and not isinstance(item["allow_anonymous"], bool):
+            r.error(item, "allow_anonymous", f"{path}.allow_anonymous", "must be true or false")
+        if "allow_from" in item:
+            try:
+                parse_networks(r.strings(item, "allow_from", f"{path}.allow_from"))
+            except ValueError as exc:
+                r.error(item, "allow_from", f"{path}.allow_from", str(exc))
+        if "senders" in item:
+            if fmt != "cap":
+                r.error(item, "senders", f"{path}.senders", "only a cap feed has senders")
+            options["senders"] = list(r.strings(item, "senders", f"{path}.senders"))
+        for name in ("username_env", "password_env", "ca_file_env", "secret_env"):
+            if name in item and not _is_variable(item[name]):
+                r.error(item, name, f"{path}.{name}", "must name an environment variable")
+        headers = item.get("headers_env")
+        if headers is not None and (not isinstance(headers, dict) or not all(
+                isinstance(k, str) and _is_variable(v) for k, v in headers.items())):
+            r.error(item, "headers_env", f"{path}.headers_env",
+                    "must map header names to environment variables (Authorization: CITY_API_TOKEN)")
+        limits = r.mapping(item, "dead_letters", f"{path}.dead_letters")
+        r.unknown_keys(limits, {"max_count", "max_bytes", "keep"}, f"{path}.dead_letters")
+        try:
+            default = DeadLetterLimits.DEFAULT
+            options["dead_letters"] = DeadLetterLimits(
+                r.integer(limits, "max_count", f"{path}.dead_letters.max_count", default.max_count),
+                parse_size(limits.get("max_bytes", default.max_bytes)),
+                parse_duration(limits["keep"]) if "keep" in limits else default.keep,
+            ).to_json()
+        except ValueError as exc:
+            r.error(limits, "max_bytes" if "max_bytes" in limits else "keep", f"{path}.dead_letters", str(exc))
 
     def _entity_mappings(self, item: LocatedDict, entities: Any, path: str) -> None:
         r = self.r

@@ -30,7 +30,7 @@ from signage.timeutil import format_instant, parse_instant
 from signage.work_queue import WorkQueue
 
 __all__ = ["EXPLAIN_PREFIX", "FEEDS_TOPIC", "INGEST_TOPIC", "Engine", "explain_without_ages", "ingest_error",
-           "ingest_payload"]
+           "ingest_payload", "ingest_refusals"]
 
 INGEST_TOPIC = "_ingest"
 EXPLAIN_PREFIX = "_explain/"  # the engine's "why" for each panel, read by web processes that have no pipeline
@@ -55,6 +55,12 @@ def ingest_error(feed_id: str, received_at: datetime, reason: str, where: str) -
     """A refused delivery, reported to the engine so that the feed's health shows it."""
     return {"v": 1, "feed": feed_id, "received_at": format_instant(received_at),
             "error": {"reason": reason, "where": where}}
+
+
+def ingest_refusals(feed_id: str, last_at: datetime, count: int, reason: str) -> dict[str, Any]:
+    """Deliveries refused for who sent them since the last summary, for the feed's health."""
+    return {"v": 1, "feed": feed_id, "received_at": format_instant(last_at),
+            "refused": {"count": count, "reason": reason}}
 
 
 def explain_without_ages(explanation: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +129,11 @@ class Engine:
             if "error" in payload:
                 self.health.error(str(payload["feed"]), received_at, str(payload["error"]["reason"]),
                                   str(payload["error"].get("where", "")))
+                self._explain_due = True
+                return
+            if "refused" in payload:
+                self.health.unauthenticated(str(payload["feed"]), received_at, int(payload["refused"]["count"]),
+                                            str(payload["refused"]["reason"]))
                 self._explain_due = True
                 return
             observations = [Observation.from_json(o) for o in payload["observations"]]

@@ -24,6 +24,8 @@ class _Feed:
     last_error: dict[str, Any] | None = None
     lag_s: float | None = None
     failing: bool = False  # the latest delivery was refused
+    unauthenticated: int = 0  # refused for who sent them (no or a wrong credential, a stranger's address…)
+    last_unauthenticated: dict[str, Any] | None = None
     recent: deque[datetime] = field(default_factory=deque)
 
 
@@ -46,6 +48,12 @@ class FeedHealth:
         feed.failing = True
         feed.last_error = {"at": format_instant(at), "reason": reason, "where": where}
 
+    def unauthenticated(self, feed_id: str, at: datetime, count: int, reason: str) -> None:
+        """Deliveries refused for who sent them: counted and shown, but the feed itself is not failing."""
+        feed = self._feeds.setdefault(feed_id, _Feed())
+        feed.unauthenticated += count
+        feed.last_unauthenticated = {"at": format_instant(at), "reason": reason}
+
     def report(self, now: datetime, state: LiveState, max_ages: Mapping[str, timedelta]) -> list[dict[str, Any]]:
         stale: dict[str, list[str]] = {}
         held: dict[str, int] = {}
@@ -64,6 +72,8 @@ class FeedHealth:
                 "status": "error" if feed.failing else ("silent" if silent else "ok"),
                 "deliveries": feed.deliveries,
                 "rejected": feed.rejected,
+                "unauthenticated": feed.unauthenticated,
+                "last_unauthenticated": feed.last_unauthenticated,
                 "last_success_at": format_instant(feed.last_success_at) if feed.last_success_at else None,
                 "last_error": feed.last_error,
                 "lag_s": feed.lag_s,

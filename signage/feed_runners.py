@@ -3,6 +3,11 @@
 They run in the engine process only (one poll per feed, however many web processes there are) and hand every
 delivery to the same intake as a POST. A poll sends ``If-None-Match`` and ``If-Modified-Since``; failures back
 off exponentially with jitter, so a struggling producer is not hammered by every city at the same second.
+
+Credentials come from the environment, never the configuration file: a poll sends the headers ``headers_env``
+names (``Authorization: CITY_API_TOKEN``); an MQTT client signs in with ``username_env`` and ``password_env`` and
+speaks TLS to an ``mqtts://`` broker, trusting the CA bundle ``ca_file_env`` names (or the system's). A variable
+that is not set is a feed error naming the variable, never its value.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
@@ -50,6 +57,7 @@ class Poller:
         self._intake = intake
         self._clock = clock
         self._url = str(feed.options["url"])
+        self._headers_env: dict[str, str] = {str(k): str(v) for k, v in (feed.options.get("headers_env") or {}).items()}
         self.interval = parse_duration(feed.options.get("interval", "30s")).total_seconds()
         self._timeout = aiohttp.ClientTimeout(total=parse_duration(feed.options.get("timeout", "10s")).total_seconds())
         self._max_backoff = parse_duration(feed.options.get("max_backoff", "10m")).total_seconds()
@@ -71,6 +79,14 @@ class Poller:
 
     async def poll_once(self) -> None:
         headers = {}
+        for name, variable in self._headers_env.items():
+            value = os.environ.get(variable)
+            if not value:
+                self.failures += 1
+                await self._intake.refused(self.feed.id, self._clock(),
+                                           f"the variable {variable} (header {name}) is not set", "headers_env")
+                return
+            headers[name] = value
         if self._etag:
             headers["If-None-Match"] = self._etag
         if self._last_modified:
@@ -144,10 +160,30 @@ class MqttRunner:
         self._intake = intake
         self._clock = clock
         broker = urlparse(str(feed.options["broker"]))
+        self._tls = broker.scheme in ("mqtts", "ssl")
         self._host = broker.hostname or "127.0.0.1"
-        self._port = broker.port or 1883
+        self._port = broker.port or (8883 if self._tls else 1883)
         self._topics = [str(t) for t in feed.options.get("topics", ["#"])]
         self.connected = asyncio.Event()
+
+    def _sign_in(self) -> dict[str, Any]:
+        """Credentials and TLS from the environment; ``FeedError`` naming a variable that is not set."""
+        options: dict[str, Any] = {}
+        for option, argument in (("username_env", "username"), ("password_env", "password")):
+            if variable := self.feed.options.get(option):
+                if not os.environ.get(str(variable)):
+                    raise FeedError(f"the variable {variable} ({option}) is not set", option)
+                options[argument] = os.environ[str(variable)]
+        if self._tls:
+            import aiomqtt
+
+            ca_file = None
+            if variable := self.feed.options.get("ca_file_env"):
+                ca_file = os.environ.get(str(variable))
+                if not ca_file:
+                    raise FeedError(f"the variable {variable} (ca_file_env) is not set", "ca_file_env")
+            options["tls_params"] = aiomqtt.TLSParameters(ca_certs=ca_file)
+        return options
 
     async def run(self) -> None:
         import aiomqtt
@@ -155,7 +191,13 @@ class MqttRunner:
         delay = 1.0
         while True:
             try:
-                async with aiomqtt.Client(self._host, self._port) as client:
+                sign_in = self._sign_in()
+            except FeedError as exc:
+                await self._intake.refused(self.feed.id, self._clock(), exc.reason, exc.where)
+                await asyncio.sleep(60)
+                continue
+            try:
+                async with aiomqtt.Client(self._host, self._port, **sign_in) as client:
                     for topic in self._topics:
                         await client.subscribe(topic, qos=1)
                     self.connected.set()

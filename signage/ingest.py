@@ -1,26 +1,43 @@
 """Where every delivery enters, whatever brought it (an HTTP POST, a poll, an MQTT message): decode it,
-hand what it says to the engine over the bus, and keep what cannot be used as a dead letter."""
+hand what it says to the engine over the bus, and keep what cannot be used as a dead letter.
+
+What is refused before it is decoded (no credentials, a stranger's address, an unlisted CAP sender, a body too
+large) is never kept: keeping it would let anyone fill the store. It is counted, per feed, and reported to the
+engine's feed health in one summary every few seconds at most, so that a flood of refusals cannot push the
+real deliveries out of the bounded delivery stream either.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import asyncio
 import logging
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from signage.bus import Bus
-from signage.engine import INGEST_TOPIC, ingest_error, ingest_payload
-from signage.feeds import FeedError, FeedResult, decode_delivery
+from signage.dead_letter_limits import DeadLetterLimits
+from signage.dead_letters import DeadLetters, Letter
+from signage.engine import INGEST_TOPIC, ingest_error, ingest_payload, ingest_refusals
+from signage.feeds import MQTT_TOPIC_HEADER, FeedError, FeedResult, decode_delivery
 from signage.metrics import Metrics
 from signage.model import FeedConfig
 from signage.store import Store
-from signage.timeutil import format_instant
 
-__all__ = ["Intake"]
+__all__ = ["NOT_KEPT", "Intake"]
 
 log = logging.getLogger("signage.feeds")
-NOT_KEPT = ("bad_signature", "too_large")  # keeping these would let anyone fill the store
+NOT_KEPT = ("bad_signature", "too_large", "sender_not_allowed")  # keeping these would let anyone fill the store
+DECODE_INLINE_BYTES = 64 * 1024  # larger bodies decode in a thread, so the event loop keeps serving meanwhile
+REFUSALS_EVERY_S = 2.0
+
+
+@dataclass(slots=True)
+class _Refusals:
+    count: int
+    at: datetime
+    reason: str
 
 
 class Intake:
@@ -28,26 +45,33 @@ class Intake:
         self._bus = bus
         self._store = store
         self._metrics = metrics
+        self.letters = DeadLetters(store)
+        self._refusals: dict[str, _Refusals] = {}
+        self._reported_at = 0.0
 
     async def deliver(self, feed: FeedConfig, body: bytes, received_at: datetime,
                       headers: Mapping[str, str] | None = None, content_type: str = "") -> FeedResult:
         """Decode and forward; raises ``FeedError`` (with ``dead_letter`` set when the body was kept)."""
         try:
-            result = decode_delivery(feed, body, received_at, headers)
-        except FeedError as exc:
-            await self.refused(feed.id, received_at, exc.reason, exc.where)
-            if exc.code not in NOT_KEPT:
-                letter = f"{format_instant(received_at)}-{hashlib.sha256(body).hexdigest()[:12]}"
-                topic = next((v for k, v in (headers or {}).items() if k.lower() == "mqtt-topic"), None)
-                await self._store.put("dead_letters", letter, {
-                    "id": letter, "feed": feed.id, "received_at": format_instant(received_at),
-                    "reason": exc.reason, "where": exc.where, "code": exc.code, "content_type": content_type,
-                    "mqtt_topic": topic, "body_base64": base64.b64encode(body).decode(),
-                })
-                exc.dead_letter = letter
-                log.warning("feed %s: delivery refused (%s); kept as dead letter %s", feed.id, exc, letter)
+            if len(body) > DECODE_INLINE_BYTES:
+                result = await asyncio.to_thread(decode_delivery, feed, body, received_at, headers)
             else:
+                result = decode_delivery(feed, body, received_at, headers)
+        except FeedError as exc:
+            if exc.code in NOT_KEPT:
+                await self.unauthenticated(feed.id, received_at, exc.reason)
                 log.warning("feed %s: delivery refused (%s)", feed.id, exc)
+                raise
+            await self.refused(feed.id, received_at, exc.reason, exc.where)
+            topic = next((v for k, v in (headers or {}).items() if k.lower() == MQTT_TOPIC_HEADER.lower()), None)
+            letter_id, dropped = await self.letters.keep(
+                Letter(feed.id, received_at, exc.reason, exc.where, exc.code, content_type, topic, body),
+                DeadLetterLimits.of(feed.options))
+            for reason, count in dropped.items():
+                self._metrics.dead_letters_dropped.labels(feed=feed.id, reason=reason).inc(count)
+            exc.dead_letter = letter_id
+            log.warning("feed %s: delivery refused (%s); %s", feed.id, exc,
+                        f"kept as dead letter {letter_id}" if letter_id else "too large to keep within its limits")
             raise
         await self._bus.publish(INGEST_TOPIC, ingest_payload(feed.id, received_at, result.observations,
                                                              result.alerts))
@@ -58,3 +82,29 @@ class Intake:
         """A delivery, poll or connection that failed: counted, and reported to the engine's feed health."""
         self._metrics.feed_deliveries.labels(feed=feed_id, result="rejected").inc()
         await self._bus.publish(INGEST_TOPIC, ingest_error(feed_id, at, reason, where))
+
+    async def unauthenticated(self, feed_id: str, at: datetime, reason: str) -> None:
+        """A delivery refused for who sent it: counted at once, reported to feed health in a summary."""
+        self._metrics.feed_deliveries.labels(feed=feed_id, result="unauthenticated").inc()
+        held = self._refusals.get(feed_id)
+        self._refusals[feed_id] = _Refusals((held.count if held else 0) + 1, at, reason)
+        if time.monotonic() - self._reported_at >= REFUSALS_EVERY_S:
+            await self.report_refusals()
+
+    async def report_refusals(self) -> None:
+        """Send the engine what was refused since the last summary (called every few seconds, and by refusals)."""
+        self._reported_at = time.monotonic()
+        pending, self._refusals = self._refusals, {}
+        for feed_id, refusals in pending.items():
+            await self._bus.publish(INGEST_TOPIC, ingest_refusals(feed_id, refusals.at, refusals.count,
+                                                                  refusals.reason))
+
+    async def prune_letters(self, feeds: Mapping[str, FeedConfig], now: datetime) -> None:
+        """Drop the dead letters past their feed's retention (run hourly: a feed that stops failing keeps none
+        forever)."""
+        held = {str(letter["feed"]) for letter in await self.letters.listing()}
+        for feed_id in held:  # a feed gone from the configuration keeps its letters under the default limits
+            feed = feeds.get(feed_id)
+            limits = DeadLetterLimits.of(feed.options) if feed else DeadLetterLimits.DEFAULT
+            for reason, count in (await self.letters.prune(feed_id, limits, now)).items():
+                self._metrics.dead_letters_dropped.labels(feed=feed_id, reason=reason).inc(count)

@@ -14,8 +14,12 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self._panel_children: dict[tuple[str, str], Any] = {}
         self.feed_deliveries = Counter(
-            "signage_feed_deliveries", "Feed deliveries received, by feed and result",
+            "signage_feed_deliveries",
+            "Feed deliveries received, by feed and result (accepted, rejected, unauthenticated)",
             ["feed", "result"], registry=self.registry)
+        self.dead_letters_dropped = Counter(
+            "signage_dead_letters_dropped", "Dead letters dropped to stay within their feed's limits, by reason "
+            "(count, bytes, age)", ["feed", "reason"], registry=self.registry)
         self.observations = Counter(
             "signage_observations", "Observations taken into the live state, by feed",
             ["feed"], registry=self.registry)

@@ -35,6 +35,8 @@ class Settings:
     open_burst: int = 60  # open-data requests one address may make at once…
     open_per_second: float = 2.0  # …and per second after that  # a panel not seen for this long is shown offline
     bus_history: int = 100
+    preview_workers: int = 2  # processes that render what staff type (previews, version checks)
+    preview_deadline_s: float = 3.0  # a preview still running after this is killed with its worker
     config_poll_s: float = 2.0  # how often the configuration file is checked for changes (0: never)
     # Web Push. The private key is a secret: kept out of repr so that no log line can show it.
     vapid_private_key: str | None = field(default=None, repr=False)
@@ -43,6 +45,9 @@ class Settings:
     push_per_service: int = 100  # concurrent requests to one push service
     push_workers: int = 1  # workers per process (roles push and all)
     push_reclaim_s: float = 30.0  # a job unacknowledged this long is taken over by another worker
+    push_max_subscriptions: int = 500_000  # push subscriptions held in all
+    push_subscribe_burst: int = 20  # subscriptions (new or renewed) one address may make at once…
+    push_subscribe_per_hour: float = 20.0  # …and per hour after that
 
     @classmethod
     def from_env(cls, config_path: Path, **overrides: Any) -> Settings:
@@ -59,6 +64,7 @@ class Settings:
             push_services=tuple(p.strip() for p in env.get("SIGNAGE_PUSH_SERVICES", "").split(",") if p.strip()),
             push_reclaim_s=float(env.get("SIGNAGE_PUSH_RECLAIM_S") or 30.0),
             ws_max_per_address=int(env.get("SIGNAGE_WS_MAX_PER_ADDRESS") or 200),
+            push_max_subscriptions=int(env.get("SIGNAGE_PUSH_MAX_SUBSCRIPTIONS") or 500_000),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -1,4 +1,5 @@
-"""Small helpers the web tests share: receive the next frame of a kind, post a demo delivery."""
+"""Small helpers the web tests share: receive the next frame of a kind, a feed's producer credentials, post a
+demo delivery."""
 
 from __future__ import annotations
 
@@ -6,10 +7,24 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
+
+from aiohttp import web
 
 from signage.demo.payloads import CAR_PARKS, parking_notification
+from signage.web.keys import FEED_TOKENS
 
 PARKS = {p.id: p for p in CAR_PARKS}
+_TOKENS: WeakKeyDictionary[web.Application, dict[str, str]] = WeakKeyDictionary()
+
+
+async def feed_auth(client: Any, feed: str) -> dict[str, str]:
+    """The header a producer of ``feed`` sends: a token issued for it once per application, as the command line
+    would (``signage feeds token FEED``)."""
+    tokens = _TOKENS.setdefault(client.app, {})
+    if feed not in tokens:
+        tokens[feed] = await client.app[FEED_TOKENS].issue(feed)
+    return {"Authorization": f"Bearer {tokens[feed]}"}
 
 
 async def next_frame(ws: Any, predicate: Any = lambda f: True, timeout: float = 5.0) -> dict[str, Any]:
@@ -32,10 +47,24 @@ def parking_body(park: str, free: int) -> bytes:
 
 async def post_parking(client: Any, park: str, free: int) -> None:
     response = await client.post("/feeds/ngsi", data=parking_body(park, free),
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **await feed_auth(client, "ngsi")})
     assert response.status == 202, await response.text()
 
 
 async def post_central_parking(client: Any, darcy: int) -> None:
     for park, free in (("darcy", darcy), ("dauphine", 300), ("grangier", 200)):
         await post_parking(client, park, free)
+
+
+async def until(page: Any, expression: str, timeout: float = 30_000) -> Any:
+    """Poll a JavaScript expression in ``page`` until it is truthy, and return it. Through the DevTools protocol,
+    like ``page.evaluate``: unlike Playwright's ``wait_for_function``, it needs no ``eval`` in the page, so the
+    test runs under the same Content-Security-Policy as a citizen's browser, nothing switched off."""
+    deadline = asyncio.get_running_loop().time() + timeout / 1000
+    while True:
+        value = await page.evaluate(expression)
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still false after {timeout / 1000:g} s: {expression}")
+        await asyncio.sleep(0.05)

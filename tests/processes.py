@@ -49,3 +49,11 @@ def signage_process(args: list[str], port: int, env: dict[str, str] | None = Non
                 process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+def feed_token(feed: str, env: dict[str, str], config: str = "demo") -> str:
+    """A producer token for ``feed``, issued as an operator would (``signage feeds token FEED``) on the store the
+    processes of ``env`` share."""
+    done = subprocess.run([sys.executable, "-m", "signage", "feeds", "token", feed, "--config", config],
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip()

@@ -14,7 +14,7 @@ from signage.demo.payloads import air_quality_notification, cap_alert
 from signage.web.keys import SUBSCRIPTIONS
 from tests.channels.test_kiosk_browser import _contrast
 from tests.channels.test_web_push import push_setup, wait_for  # noqa: F401 (fixture)
-from tests.helpers import post_parking
+from tests.helpers import feed_auth, post_parking, until
 from tests.push_service import subscriber_info
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -28,10 +28,10 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     for park, free in (("dauphine", 310), ("grangier", 0)):
         await post_parking(client, park, free)
     response = await client.post("/feeds/atmo", data=air_quality_notification(4, datetime.now(UTC)),
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **await feed_auth(client, "atmo")})
     assert response.status == 202
     context = await browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                        locale="fr-FR", bypass_csp=True)  # lets the test poll the page
+                                        locale="fr-FR")
     requests: list[str] = []
     context.on("request", lambda request: requests.append(request.url))
     info = subscriber_info(service, "citizen")
@@ -53,12 +53,12 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     await page.wait_for_selector("[data-park=darcy] .free")
     assert "120 places libres" in await page.inner_text("[data-park=darcy]")
     assert "COMPLET" in await page.inner_text("[data-park=grangier]")
-    await page.wait_for_function("document.getElementById('air-card').innerText.includes('4/6')")
-    await page.wait_for_function("document.getElementById('status').textContent === 'En direct'")
+    await until(page, "document.getElementById('air-card').innerText.includes('4/6')")
+    await until(page, "document.getElementById('status').textContent === 'En direct'")
 
     # Live: a delivery shows within a second.
     await post_parking(client, "darcy", 47)
-    await page.wait_for_function(
+    await until(page,
         "document.querySelector('[data-park=darcy] .free').dataset.free === '47'", timeout=1000)
 
     # Installable: a manifest and an active service worker.
@@ -90,17 +90,18 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     await page.check("input[value='alerts/cote-d-or']")
     await page.uncheck("#quiet-on")
     await page.click("#subscribe")
-    await page.wait_for_function("document.getElementById('notify-status').textContent === 'Notifications activées.'")
+    await until(page, "document.getElementById('notify-status').textContent === 'Notifications activées.'")
     store = client.app[SUBSCRIPTIONS]
     assert await store.ids_for("alerts/cote-d-or") != []
     now = datetime.now(UTC)
     response = await client.post("/feeds/cap", data=cap_alert("APP1", now, now + timedelta(hours=2),
-                                                            headline_fr="Crue de l'Ouche"))
+                                                            headline_fr="Crue de l'Ouche"),
+                                 headers=await feed_auth(client, "cap"))
     assert response.status == 202
     await wait_for(lambda: any(r.name == "citizen" for r in state.received))
     pushed = next(r for r in state.received if r.name == "citizen").json()
     assert "Crue de l'Ouche" in pushed["body"] and pushed["lang"] == "fr"
-    await page.wait_for_function("document.getElementById('alert-list').innerText.includes('Crue de')")
+    await until(page, "document.getElementById('alert-list').innerText.includes('Crue de')")
 
     # English, for the other screenshot.
     await page.click("#language")
@@ -110,7 +111,7 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
 
     # Unsubscribe in one tap.
     await page.click("#unsubscribe")
-    await page.wait_for_function("document.getElementById('notify-status').textContent === 'Notifications off.'")
+    await until(page, "document.getElementById('notify-status').textContent === 'Notifications off.'")
     assert await store.count() == 0
 
     # Offline: the page still opens, with the last data and its age.
@@ -118,7 +119,7 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     await page.reload()
     await page.wait_for_selector("[data-park=darcy] .free")
     assert "47" in await page.inner_text("[data-park=darcy]")
-    await page.wait_for_function("document.getElementById('status').classList.contains('offline')")
+    await until(page, "document.getElementById('status').classList.contains('offline')")
     await context.set_offline(False)
 
     # No third party: every request went to this server.

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from signage.web.keys import PANEL_TOKENS, STAFF
-from tests.helpers import post_central_parking
+from tests.helpers import post_central_parking, until
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
@@ -27,7 +27,7 @@ async def assert_every_field_is_labelled(page: Any) -> None:
 
 
 async def signed_in(browser: Any, base: str, username: str) -> Any:
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", bypass_csp=True)
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = await context.new_page()
     await page.goto(base + "/admin/login")
     await page.fill("#username", username)
@@ -48,34 +48,34 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     kiosk_context = await browser.new_context(viewport={"width": 1920, "height": 1080})
     kiosk = await kiosk_context.new_page()
     await kiosk.goto(base + "/kiosk/gare")
-    await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Darcy 64')")
+    await until(kiosk, "document.querySelector('#pages').innerText.includes('Darcy 64')")
 
     editor_context, editor = await signed_in(browser, base, "ecrivain")
     await editor.goto(base + "/admin/templates/parking-guidance")
     await editor.wait_for_selector("[data-sign=char-3x20] img")
     before = await editor.get_attribute("[data-sign=char-3x20] img", "alt")
     await editor.fill("#line1", "{{ a_name }} : {{ a_free }} places")
-    await editor.wait_for_function(
+    await until(editor,
         "document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Darcy : 120 places')")
     assert before != await editor.get_attribute("[data-sign=char-3x20] img", "alt")
     await editor.fill("#line2", "Anticonstitutionnellement stationnement")
-    await editor.wait_for_function(
+    await until(editor,
         "document.querySelector('[data-sign=char-3x20]')?.innerText.includes('Ne tient pas')")
     await editor.fill("#line2", "{{ b_name }} {{ b_free }}")
-    await editor.wait_for_function("document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Dauphine 0')")
+    await until(editor, "document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Dauphine 0')")
     # The phone and the kiosk follow the language's text until a channel says otherwise.
-    await editor.wait_for_function("document.querySelector('#phone-preview .n-body').innerText.includes('Darcy : 120')")
+    await until(editor, "document.querySelector('#phone-preview .n-body').innerText.includes('Darcy : 120')")
     await editor.click("fieldset[data-lang=fr] summary")
     await editor.fill("#push-title", "Places libres à {{ a_name }}")
-    await editor.wait_for_function(
+    await until(editor,
         "document.querySelector('#phone-preview .n-title').innerText === 'Places libres à Darcy'")
     await editor.fill("#kiosk-title", "Stationnement au centre")
-    await editor.wait_for_function("document.querySelector('#kiosk-preview .kiosk-title').innerText"
+    await until(editor, "document.querySelector('#kiosk-preview .kiosk-title').innerText"
                                    " === 'Stationnement au centre'")
     await editor.screenshot(path=str(DOCS / "console-template-editor.png"), full_page=True)
     await assert_every_field_is_labelled(editor)
     await editor.click("#save")
-    await editor.wait_for_function("document.getElementById('editor-status').innerText.includes('soumise')")
+    await until(editor, "document.getElementById('editor-status').innerText.includes('soumise')")
     assert "Darcy 64" in await kiosk.inner_text("#pages")  # submitted is not published: the street is unchanged
 
     approver_context, approver = await signed_in(browser, base, "relecteur")
@@ -86,8 +86,8 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     assert "fr push title" in changes and "Places libres à {{ a_name }}" in changes
     await approver.screenshot(path=str(DOCS / "console-template-review.png"), full_page=True)
     await approver.click("button.approve")
-    await approver.wait_for_function("document.getElementById('editor-status').innerText.includes('publiée')")
-    await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Darcy : 64 places')",
+    await until(approver, "document.getElementById('editor-status').innerText.includes('publiée')")
+    await until(kiosk, "document.querySelector('#pages').innerText.includes('Darcy : 64 places')",
                                   timeout=3000)
 
     await editor.goto(base + "/admin/broadcast")
@@ -103,26 +103,26 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await editor.click("#send")
     # Within a second from the engine's side (asserted through the API in test_staff_console.py); here, with a
     # button click, a fetch and another browser's WebSocket in between on a loaded 2-core machine, 2 s at most.
-    await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Marché de Noël')",
+    await until(kiosk, "document.querySelector('#pages').innerText.includes('Marché de Noël')",
                                   timeout=2000)
     assert loop.time() - sent < 2.0
     await editor.wait_for_selector("#active tr[data-broadcast] button.stop")
     await editor.click("#active button.stop")
-    await kiosk.wait_for_function("!document.querySelector('#pages').innerText.includes('Marché de Noël')",
+    await until(kiosk, "!document.querySelector('#pages').innerText.includes('Marché de Noël')",
                                   timeout=2000)
-    await editor.wait_for_function("document.querySelectorAll('#active tr').length === 0")
+    await until(editor, "document.querySelectorAll('#active tr').length === 0")
 
     # A broadcast for tonight waits in the list as scheduled, and can be cancelled before it starts.
     tonight = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
     await editor.fill("#b-title", "Feu d'artifice")
     await editor.fill("#b-start", tonight)
     await editor.click("#send")
-    await editor.wait_for_function("document.getElementById('broadcast-status').innerText === 'Programmé.'")
+    await until(editor, "document.getElementById('broadcast-status').innerText === 'Programmé.'")
     row = editor.locator("#active tr[data-broadcast]")
     assert "programmé" in await row.inner_text() and "Feu d'artifice" in await row.inner_text()
     assert "Feu d'artifice" not in await kiosk.inner_text("#pages")
     await row.locator("button.stop").click()
-    await editor.wait_for_function("document.querySelectorAll('#active tr').length === 0")
+    await until(editor, "document.querySelectorAll('#active tr').length === 0")
 
     # An emergency from the approver's form pre-empts the kiosk, then is lifted.
     await approver.goto(base + "/admin/emergency")
@@ -130,16 +130,16 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await approver.fill("#e-instruction-fr", "Éloignez-vous du quartier de la gare")
     await approver.check("input[name=zones][value=dijon-gare]")
     await approver.click("#issue")  # not confirmed yet: nothing is sent
-    await approver.wait_for_function("document.getElementById('emergency-status').innerText.includes('confirmation')")
+    await until(approver, "document.getElementById('emergency-status').innerText.includes('confirmation')")
     await approver.check("#e-confirm")
     await approver.screenshot(path=str(DOCS / "console-emergency.png"), full_page=True)
     await assert_every_field_is_labelled(approver)
     await approver.click("#issue")
-    await kiosk.wait_for_function("document.querySelector('#pages').innerText.includes('Fuite de gaz')",
+    await until(kiosk, "document.querySelector('#pages').innerText.includes('Fuite de gaz')",
                                   timeout=3000)
     assert "Éloignez-vous du quartier de la gare" in await kiosk.inner_text("#pages")  # what to do, too
     await approver.click("#issued button.stop")
-    await kiosk.wait_for_function("!document.querySelector('#pages').innerText.includes('Fuite de gaz')",
+    await until(kiosk, "!document.querySelector('#pages').innerText.includes('Fuite de gaz')",
                                   timeout=3000)
 
     await approver.goto(base + "/admin/audit?q=broadcast")
@@ -164,7 +164,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     # panels that start reporting are shown online.
     await editor.goto(base + "/admin")
     assert "0 panneau(x) en ligne sur 6" in await editor.inner_text(".summary")
-    await editor.wait_for_function("document.getElementById('live-status').innerText === 'en direct'")
+    await until(editor, "document.getElementById('live-status').innerText === 'en direct'")
     for panel_id in ("darcy", "republique"):
         token = await client.app[PANEL_TOKENS].issue(panel_id)
         content = await (await client.get(f"/api/v1/panels/{panel_id}/content",
@@ -176,11 +176,11 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     sent = await client.post("/api/v1/admin/broadcasts", headers={"Authorization": f"Bearer {token}"},
                              json={"title": "Vide-grenier", "lines": ["Dimanche"], "targets": {"panels": ["darcy"]}})
     assert sent.status == 201
-    await editor.wait_for_function(
+    await until(editor,
         "document.querySelector('#panels tr[data-panel=darcy] .lane').innerText === 'operator'", timeout=3000)
     assert await editor.get_attribute("#panels tr[data-panel=darcy] img", "src") != before
     assert "Vide-grenier" in (await editor.get_attribute("#panels tr[data-panel=darcy] img", "alt") or "")
-    await editor.wait_for_function("document.querySelector('.summary').innerText.includes('2 panneau(x) en ligne')",
+    await until(editor, "document.querySelector('.summary').innerText.includes('2 panneau(x) en ligne')",
                                    timeout=3000)
     assert "en ligne" in await editor.inner_text("#panels tr[data-panel=darcy] .status")
     assert "hors ligne" in await editor.inner_text("#panels tr[data-panel=chu] .status")

@@ -14,13 +14,14 @@ from pathlib import Path
 from signage.config import demo_config_path
 from signage.demo.payloads import cap_alert
 from tests.conftest import free_port
-from tests.processes import signage_process
+from tests.processes import feed_token, signage_process
 
 
 def test_retry_after_a_mapping_fix(tmp_path: Path) -> None:
     config = tmp_path / "city.yaml"
     demo = demo_config_path().read_text(encoding="utf-8")
-    mistaken = demo.replace("  - id: cap\n    format: cap", "  - id: cap\n    format: ngsi-v2")
+    mistaken = demo.replace("  - id: cap\n    format: cap", "  - id: cap\n    format: ngsi-v2").replace(
+        "    senders: [vigilance@meteo.fr]\n", "")
     assert mistaken != demo
     config.write_text(mistaken, encoding="utf-8")
     env = {"SIGNAGE_SQLITE_PATH": str(tmp_path / "store.sqlite3")}
@@ -29,7 +30,8 @@ def test_retry_after_a_mapping_fix(tmp_path: Path) -> None:
     alert = cap_alert("FR-RETRY-1", now, now + timedelta(hours=2))
     with signage_process(["serve", "--config", str(config), "--port", str(port)], port, env, tmp_path):
         request = urllib.request.Request(f"http://127.0.0.1:{port}/feeds/cap", data=alert, method="POST",
-                                         headers={"Content-Type": "application/cap+xml"})
+                                         headers={"Content-Type": "application/cap+xml", "Authorization":
+                                                  f"Bearer {feed_token('cap', env, str(config))}"})
         try:
             urllib.request.urlopen(request)
             raise AssertionError("the mistaken mapping accepted CAP")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 
-from tests.helpers import next_frame, post_central_parking
+from tests.helpers import feed_auth, next_frame, post_central_parking
 
 
 async def test_a_feed_delivery_reaches_kiosk_websocket_and_panel_poll(client) -> None:  # type: ignore[no-untyped-def]
@@ -28,13 +28,14 @@ async def test_a_feed_delivery_reaches_kiosk_websocket_and_panel_poll(client) ->
 
 
 async def test_bad_input_gets_a_clear_error_and_other_deliveries_go_on(client) -> None:  # type: ignore[no-untyped-def]
-    bad = await client.post("/feeds/ngsi", data=b'{"data": [{"type": "OffStreetParking"}]}')
+    auth = await feed_auth(client, "ngsi")
+    bad = await client.post("/feeds/ngsi", data=b'{"data": [{"type": "OffStreetParking"}]}', headers=auth)
     assert bad.status == 400
     error = (await bad.json())["error"]
     assert error["code"] == "bad_payload" and error["where"] == "data[0].id" and error["dead_letter"]
-    unknown = await client.post("/feeds/nope", data=b"{}")
+    unknown = await client.post("/feeds/nope", data=b"{}", headers=auth)
     assert unknown.status == 404 and (await unknown.json())["error"]["code"] == "unknown_feed"
-    huge = await client.post("/feeds/ngsi", data=io.BytesIO(b" " * (5 * 1024 * 1024)))
+    huge = await client.post("/feeds/ngsi", data=io.BytesIO(b" " * (5 * 1024 * 1024)), headers=auth)
     assert huge.status == 413 and (await huge.json())["error"]["code"] == "too_large"
     await post_central_parking(client, darcy=5)
     for _ in range(100):
@@ -57,7 +58,7 @@ async def test_health_readiness_and_metrics(client) -> None:  # type: ignore[no-
 
 async def test_feed_health_shows_successes_errors_lag_and_stale_keys(client) -> None:  # type: ignore[no-untyped-def]
     await post_central_parking(client, darcy=9)
-    assert (await client.post("/feeds/ngsi", data=b"{broken")).status == 400
+    assert (await client.post("/feeds/ngsi", data=b"{broken", headers=await feed_auth(client, "ngsi"))).status == 400
     for _ in range(100):
         report = {f["feed"]: f for f in (await (await client.get("/api/v1/feeds")).json())["feeds"]}
         if report["ngsi"]["deliveries"] == 3 and report["ngsi"]["rejected"] == 1:
@@ -80,5 +81,6 @@ async def test_orion_ld_subscription_id_in_the_query_string_is_accepted(client) 
     from tests.helpers import parking_body
 
     response = await client.post("/feeds/ngsi?subscriptionId=urn:ngsi-ld:Subscription:1",
-                                 data=parking_body("darcy", 7), headers={"Content-Type": "application/json"})
+                                 data=parking_body("darcy", 7),
+                                 headers={"Content-Type": "application/json", **await feed_auth(client, "ngsi")})
     assert response.status == 202 and (await response.json())["observations"] == 1

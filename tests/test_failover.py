@@ -19,7 +19,7 @@ from signage.config import demo_config_path
 from signage.demo.payloads import cap_alert
 from tests.conftest import free_port
 from tests.helpers import next_frame, parking_body
-from tests.processes import signage_process
+from tests.processes import feed_token, signage_process
 from tests.push_service import PushServiceState, local_push_service, subscriber_info
 
 
@@ -60,10 +60,12 @@ async def test_a_killed_web_process_loses_nothing_and_push_workers_share_the_wor
         with start("engine", "engine"), start("web2", "web"), start("push1", "push") as push1, \
                 start("push2", "push"), start("web1", "web") as web1:
             base1, base2 = (f"http://127.0.0.1:{ports[n]}" for n in ("web1", "web2"))
+            ngsi = {"Authorization": f"Bearer {feed_token('ngsi', env, str(config))}"}
+            cap = {"Authorization": f"Bearer {feed_token('cap', env, str(config))}"}
             async with aiohttp.ClientSession() as http:
                 async def deliver(base: str, free: int) -> None:
                     async with http.post(f"{base}/feeds/ngsi", data=parking_body("darcy", free),
-                                         headers={"Content-Type": "application/json"}) as response:
+                                         headers={"Content-Type": "application/json", **ngsi}) as response:
                         assert response.status == 202
 
                 ws = await http.ws_connect(f"{base1}/ws")
@@ -97,7 +99,7 @@ async def test_a_killed_web_process_loses_nothing_and_push_workers_share_the_wor
                 now = datetime.now(UTC)
                 async with http.post(f"{base2}/feeds/cap", data=cap_alert(
                         "FO1", now, now + timedelta(hours=3), headline_fr="Crue de l'Ouche",
-                        headline_en="Ouche river flood")) as response:
+                        headline_en="Ouche river flood"), headers=cap) as response:
                     assert response.status == 202
                 await wait_until(lambda: {r.name for r in state.received} == {"ines", "jack"})
                 texts = {r.name: r.json()["body"] for r in state.received}
@@ -107,7 +109,7 @@ async def test_a_killed_web_process_loses_nothing_and_push_workers_share_the_wor
                 push1.wait()
                 async with http.post(f"{base2}/feeds/cap", data=cap_alert(
                         "FO2", now, now + timedelta(hours=3), headline_fr="Orages violents",
-                        headline_en="Severe thunderstorms")) as response:
+                        headline_en="Severe thunderstorms"), headers=cap) as response:
                     assert response.status == 202
                 await wait_until(lambda: len(state.received) == 4, timeout=20)
                 await asyncio.sleep(0.5)

@@ -14,7 +14,7 @@ import aiohttp
 
 from tests.conftest import free_port
 from tests.helpers import next_frame, parking_body
-from tests.processes import signage_process
+from tests.processes import feed_token, signage_process
 
 
 async def test_sigterm_closes_websockets_with_1001_flushes_the_store_and_exits_0(tmp_path: Path) -> None:
@@ -22,9 +22,11 @@ async def test_sigterm_closes_websockets_with_1001_flushes_the_store_and_exits_0
     database = tmp_path / "store.sqlite3"
     env = {"SIGNAGE_SQLITE_PATH": str(database)}
     with signage_process(["serve", "--config", "demo", "--port", str(port)], port, env, tmp_path) as process:
+        auth = {"Authorization": f"Bearer {feed_token('ngsi', env)}"}
         async with aiohttp.ClientSession() as http:
             for park, free in (("darcy", 12), ("dauphine", 300), ("grangier", 200)):
-                async with http.post(f"http://127.0.0.1:{port}/feeds/ngsi", data=parking_body(park, free)) as r:
+                async with http.post(f"http://127.0.0.1:{port}/feeds/ngsi", data=parking_body(park, free),
+                                     headers=auth) as r:
                     assert r.status == 202
             ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws")
             await ws.send_json({"type": "subscribe", "topics": ["panel/darcy"]})

@@ -10,7 +10,7 @@ import aiohttp
 
 from tests.conftest import free_port
 from tests.helpers import next_frame, parking_body
-from tests.processes import signage_process
+from tests.processes import feed_token, signage_process
 
 
 async def test_engine_updates_reach_websocket_clients_on_every_web_process(
@@ -23,10 +23,10 @@ async def test_engine_updates_reach_websocket_clients_on_every_web_process(
         signage_process(["serve", "--config", "demo", "--role", "web", "--port", str(web1)], web1, env, tmp_path),
         signage_process(["serve", "--config", "demo", "--role", "web", "--port", str(web2)], web2, env, tmp_path),
     ):
-        await check_fan_out(engine_port, web1, web2)
+        await check_fan_out(engine_port, web1, web2, feed_token("ngsi", env))
 
 
-async def check_fan_out(engine_port: int, web1: int, web2: int) -> None:
+async def check_fan_out(engine_port: int, web1: int, web2: int, token: str) -> None:
     async with aiohttp.ClientSession() as http:
         clients = []
         for port in (web1, web2):
@@ -39,7 +39,8 @@ async def check_fan_out(engine_port: int, web1: int, web2: int) -> None:
         # The delivery goes to the first web process only; the single engine turns it into publications.
         for park, free in (("darcy", 33), ("dauphine", 300), ("grangier", 200)):
             async with http.post(f"http://127.0.0.1:{web1}/feeds/ngsi", data=parking_body(park, free),
-                                 headers={"Content-Type": "application/json"}) as response:
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {token}"}) as response:
                 assert response.status == 202
         for ws in clients:
             parking = await next_frame(ws, lambda f: f["type"] == "update" and f["topic"] == "parking/darcy",

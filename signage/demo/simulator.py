@@ -46,8 +46,10 @@ def occupancy(city_hour: float) -> float:
 
 
 class Simulator:
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, speed: float, seed: int = 21) -> None:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, speed: float, seed: int = 21,
+                 tokens: dict[str, str] | None = None) -> None:
         self._session = session
+        self._tokens = tokens or {}  # feed -> its producer token: the simulated producers authenticate like real ones
         self._base = base_url.rstrip("/")
         self._speed = speed
         self._random = random.Random(seed)
@@ -59,9 +61,11 @@ class Simulator:
         return self._city_start + (now - self._started) * self._speed
 
     async def _post(self, feed: str, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        sent = {"Content-Type": content_type, **(headers or {})}
+        if feed in self._tokens:
+            sent["Authorization"] = f"Bearer {self._tokens[feed]}"
         try:
-            async with self._session.post(f"{self._base}/feeds/{feed}", data=body,
-                                          headers={"Content-Type": content_type, **(headers or {})}) as response:
+            async with self._session.post(f"{self._base}/feeds/{feed}", data=body, headers=sent) as response:
                 if response.status >= 400:
                     log.warning("demo feed %s refused: %s %s", feed, response.status, await response.text())
         except aiohttp.ClientError as exc:

@@ -1,23 +1,19 @@
-"""Operations endpoints and push-style feed deliveries."""
+"""Operations endpoints: health, readiness, metrics, feed health, and a plain page about the server."""
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, datetime
 from html import escape
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from signage.engine import FEEDS_TOPIC
-from signage.feeds import FeedError
 from signage.web.errors import json_error
-from signage.web.keys import BUS, CONFIG, ENGINE, INTAKE, METRICS, SETTINGS, STORE
+from signage.web.keys import BUS, CONFIG, ENGINE, METRICS, SETTINGS, STORE
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
-log = logging.getLogger("signage.feeds")
 
 
 @routes.get("/healthz")
@@ -42,37 +38,6 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     body = generate_latest(request.app[METRICS].registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-_STATUSES: dict[str, type[web.HTTPException]] = {
-    "format_not_supported": web.HTTPNotImplemented, "too_large": web.HTTPRequestEntityTooLarge,
-    "bad_signature": web.HTTPUnauthorized, "not_configured": web.HTTPServiceUnavailable,
-}
-
-
-def _status(code: str) -> type[web.HTTPException]:
-    return _STATUSES.get(code, web.HTTPBadRequest)
-
-
-@routes.post("/feeds/{feed_id}")
-async def feed_delivery(request: web.Request) -> web.Response:
-    """Decode at the edge so the sender hears at once what was wrong; keep what cannot be used."""
-    app = request.app
-    feed_id = request.match_info["feed_id"]
-    feed = app[CONFIG].current.feeds.get(feed_id)
-    if feed is None:
-        raise json_error(web.HTTPNotFound, "unknown_feed", f"no feed {feed_id[:100]!r} in this configuration")
-    body = await request.read()
-    try:
-        result = await app[INTAKE].deliver(feed, body, datetime.now(UTC), request.headers, request.content_type)
-    except FeedError as exc:
-        extra = {"where": exc.where} | ({"dead_letter": exc.dead_letter} if exc.dead_letter else {})
-        raise json_error(_status(exc.code), exc.code, exc.reason, **extra) from exc
-    return web.json_response(
-        {"accepted": True, "observations": len(result.observations), "alerts": len(result.alerts),
-         "ignored": result.ignored[:50]},
-        status=202,
-    )
 
 
 @routes.get("/api/v1/feeds")

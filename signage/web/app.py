@@ -19,6 +19,7 @@ from channels.address_slots import AddressSlots
 from channels.hub import Hub
 from channels.panel_auth import PanelTokens
 from channels.panel_status import PanelStatus
+from channels.panel_streams import PanelStreams
 from channels.panels import routes as panel_routes
 from channels.pixel_stream import PixelStreamer
 from channels.push_api import routes as push_routes
@@ -32,6 +33,7 @@ from renderers.cache import RenderCache
 from signage.bus import open_bus
 from signage.config import Config, load_config
 from signage.engine import Engine
+from signage.feed_auth import FeedTokens, receives_deliveries
 from signage.feed_runners import runners_for
 from signage.ingest import Intake
 from signage.metrics import Metrics
@@ -41,14 +43,18 @@ from signage.tasks import cancel_and_wait
 from signage.web.api import routes as api_routes
 from signage.web.broadcasts import routes as broadcast_routes
 from signage.web.citizen_app import routes as citizen_app_routes
+from signage.web.client_address import client_address_middleware
 from signage.web.console import routes as console_routes
 from signage.web.console_pages import routes as console_page_routes
 from signage.web.errors import error_middleware, json_error
+from signage.web.feed_delivery import routes as feed_delivery_routes
 from signage.web.keys import (
     ADDRESSES,
     BUS,
     CONFIG,
+    DEMO_TOKENS,
     ENGINE,
+    FEED_TOKENS,
     HTTP,
     HUB,
     INTAKE,
@@ -57,7 +63,11 @@ from signage.web.keys import (
     METRICS,
     OPEN_LIMITS,
     PANEL_STATUS,
+    PANEL_STREAMS,
     PANEL_TOKENS,
+    PREVIEWING,
+    PREVIEWS,
+    PUSH_LIMITS,
     PUSH_WORKERS,
     RENDERS,
     RUNNERS,
@@ -69,17 +79,21 @@ from signage.web.keys import (
     SUBSCRIPTIONS,
 )
 from signage.web.live_config import LiveConfig
+from signage.web.login_throttle import LoginThrottle
 from signage.web.open_alerts import routes as open_alert_routes
 from signage.web.open_data import routes as open_data_routes
 from signage.web.openapi import routes as openapi_routes
+from signage.web.preview_pool import PreviewPool
 from signage.web.rate_limit import RateLimiter
-from signage.web.staff_auth import LoginLimiter, StaffAccounts
+from signage.web.security_headers import security_headers
+from signage.web.staff_auth import StaffAccounts
 from signage.web.template_admin import routes as template_admin_routes
 from signage.work_queue import open_work_queue
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("signage.app")
+TOKEN_WATCH_S = 1.0  # how often a web process looks for tokens issued or revoked by the command line
 STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript", "app.css": "text/css", "admin.css": "text/css",
                 "admin.js": "text/javascript",
                 "app.js": "text/javascript", "icon.svg": "image/svg+xml", "icon-192.png": "image/png",
@@ -119,15 +133,68 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[JOBS] = open_work_queue(settings.redis_url, settings.redis_prefix, settings.push_reclaim_s)
     app[SUBSCRIPTIONS] = SubscriptionStore(app[STORE])
     app[PANEL_TOKENS] = PanelTokens(app[STORE])
-    app[PANEL_STATUS] = PanelStatus(app[STORE], offline_after_s=settings.panel_offline_after_s)
+    app[FEED_TOKENS] = FeedTokens(app[STORE])
+    app[PANEL_STATUS] = PanelStatus(app[STORE], app[PANEL_TOKENS], offline_after_s=settings.panel_offline_after_s)
     app[STAFF] = StaffAccounts(app[STORE])
     try:
         yield
     finally:
+        app[STAFF].close()
         await app[JOBS].close()
         await app[HTTP].close()
         await app[STORE].close()  # flushes the SQLite file
         await app[BUS].close()
+
+
+async def _feed_access(app: web.Application) -> AsyncIterator[None]:
+    """Say at start which feeds take deliveries from anyone, or cannot take any yet; report refusals to the
+    feeds' health every few seconds; forget remembered tokens when one is revoked anywhere."""
+    for feed in app[CONFIG].current.feeds.values():
+        if not receives_deliveries(feed):
+            continue
+        if feed.options.get("allow_anonymous") is True:
+            log.warning("feed %s accepts deliveries from anyone (allow_anonymous: true)", feed.id)
+        elif feed.options.get("auth") == "token" and not await app[FEED_TOKENS].has_tokens(feed.id):
+            log.warning("feed %s has no token yet: deliveries are refused until 'signage feeds token %s'",
+                        feed.id, feed.id)
+
+    async def upkeep() -> None:
+        feed_tokens, panel_tokens = app[FEED_TOKENS], app[PANEL_TOKENS]
+        seen = {"feed": await feed_tokens.revision(), "panel": await panel_tokens.revision()}
+        while True:
+            await asyncio.sleep(TOKEN_WATCH_S)
+            await app[INTAKE].report_refusals()
+            if (revision := await feed_tokens.revision()) != seen["feed"]:
+                seen["feed"] = revision
+                feed_tokens.forget()
+            if (revision := await panel_tokens.revision()) != seen["panel"]:
+                seen["panel"] = revision
+                panel_tokens.forget()
+                await app[PANEL_STREAMS].recheck()  # a revoked panel's open streams close now
+
+    async with _background("edge-upkeep", upkeep):
+        yield
+
+
+async def _dead_letter_retention(app: web.Application) -> AsyncIterator[None]:
+    """Hourly, in the engine's process: drop the dead letters past their feed's retention."""
+    async def prune() -> None:
+        while True:
+            await app[INTAKE].prune_letters(app[CONFIG].current.feeds, datetime.now(UTC))
+            await asyncio.sleep(3600)
+
+    async with _background("dead-letters", prune):
+        yield
+
+
+async def _previews(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    app[PREVIEWS] = PreviewPool(settings.preview_workers, settings.preview_deadline_s)
+    app[PREVIEWING] = set()
+    try:
+        yield
+    finally:
+        await app[PREVIEWS].close()
 
 
 async def _hub(app: web.Application) -> AsyncIterator[None]:
@@ -204,11 +271,20 @@ async def _config_watcher(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _demo_producer_tokens(app: web.Application) -> AsyncIterator[None]:
+    """The demo's simulated producers get tokens of their own, as real ones would (an earlier one stays valid)."""
+    app[DEMO_TOKENS] = {feed.id: await app[FEED_TOKENS].issue(feed.id, keep_previous=True)
+                        for feed in app[CONFIG].current.feeds.values()
+                        if receives_deliveries(feed) and feed.options.get("auth") == "token"}
+    yield
+
+
 async def _simulator(app: web.Application) -> AsyncIterator[None]:
     from signage.demo.simulator import Simulator
 
     settings = app[SETTINGS]
-    simulator = Simulator(app[HTTP], f"http://127.0.0.1:{settings.port}", settings.simulation_speed)
+    simulator = Simulator(app[HTTP], f"http://127.0.0.1:{settings.port}", settings.simulation_speed,
+                          tokens=app[DEMO_TOKENS])
     async with _background("simulator", simulator.run):
         yield
 
@@ -232,7 +308,9 @@ async def _static(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings, config: Config | None = None) -> web.Application:
     """Build the application for ``settings.role``; the configuration is loaded if not given."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[client_address_middleware, error_middleware],
+                          client_max_size=settings.max_body_bytes)
+    app.on_response_prepare.append(security_headers)
     app[SETTINGS] = settings
     app[CONFIG] = LiveConfig(config if config is not None else load_config(settings.config_path),
                              settings.config_path)
@@ -241,10 +319,16 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
     app[SOCKETS] = sockets
     app[ADDRESSES] = AddressSlots()
     app.cleanup_ctx.append(_resources)
+    if settings.simulate:
+        app.cleanup_ctx.append(_demo_producer_tokens)
     if settings.config_poll_s > 0:
         app.cleanup_ctx.append(_config_watcher)
     if settings.runs_web:
+        app[PANEL_STREAMS] = PanelStreams()
         app.cleanup_ctx.append(_hub)
+        app.cleanup_ctx.append(_feed_access)
+        app.cleanup_ctx.append(_previews)
+        app.add_routes(feed_delivery_routes)
         app[RENDERS] = RenderCache(max_entries=512)
         app.add_routes(panel_routes)
         app.add_routes(open_alert_routes)
@@ -255,8 +339,9 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(console_page_routes)
         app.add_routes(broadcast_routes)
         app.add_routes(template_admin_routes)
-        app[LOGIN_LIMITS] = LoginLimiter()
+        app[LOGIN_LIMITS] = LoginThrottle()
         app[OPEN_LIMITS] = RateLimiter(settings.open_burst, settings.open_per_second)
+        app[PUSH_LIMITS] = RateLimiter(settings.push_subscribe_burst, settings.push_subscribe_per_hour / 3600)
         app.add_routes(push_routes)
         app.add_routes(sse_routes)
         app.router.add_get("/ws", websocket_handler)
@@ -264,6 +349,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.on_shutdown.append(_close_sockets)
     if settings.runs_engine:
         app.cleanup_ctx.append(_engine)
+        app.cleanup_ctx.append(_dead_letter_retention)
         app.cleanup_ctx.append(_feed_runners)
         app.cleanup_ctx.append(_pixel_streams)
     if settings.runs_push:

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from signage.model import Alert, Lane, Message, Targets
+from signage.safe_text import clean
 from signage.timeutil import format_instant, parse_instant
 from signage.web.console import browser_csrf, engine_command, staff_for_api
 from signage.web.errors import json_error, read_json
@@ -164,7 +165,7 @@ def _texts(body: dict[str, Any], name: str, limit: int, required: bool = False) 
     if not isinstance(given, dict) or not all(isinstance(v, str) and len(v) <= limit for v in given.values()) or (
             required and not given.get("fr")):
         raise ValueError(f"{name}: {{fr, en}} texts of at most {limit:,} characters" + (", fr required" * required))
-    return {k: v for k, v in given.items() if k in ("fr", "en") and v}
+    return {k: clean(v) for k, v in given.items() if k in ("fr", "en") and v}  # no controls or bidi overrides
 
 
 @routes.post("/api/v1/admin/emergency")

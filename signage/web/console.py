@@ -3,12 +3,12 @@ plus the console's API for automation with tokens. Pages are server-rendered wit
 
 from __future__ import annotations
 
-import asyncio
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -16,23 +16,27 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from signage.engine import INGEST_TOPIC
 from signage.timeutil import format_instant
 from signage.web.errors import json_error, read_json
-from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, SETTINGS, STAFF, STORE
+from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
 from signage.web.panel_map import panel_points
+from signage.web.preview_pool import PreviewBusy, PreviewFailed, PreviewTimeout
 from signage.web.staff_auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     SESSION_LIFETIME,
+    HashingBusy,
     Staff,
     StaffProblem,
     csrf_ok,
     same_origin,
 )
-from signage.web.template_preview import PreviewProblem, render_preview
+from signage.web.template_preview import PreviewSetting, render_preview
 
-__all__ = ["browser_csrf", "engine_command", "page", "routes", "signed_in", "staff_for_api"]
+__all__ = ["browser_csrf", "engine_command", "in_preview_worker", "page", "routes", "signed_in", "staff_for_api"]
 
 routes = web.RouteTableDef()
+T = TypeVar("T")
 MAX_FORM_BYTES = 8192
+BY_TOKEN = web.RequestKey("by_token", bool)  # whether ``staff_for_api`` authenticated the call by an API token
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +47,9 @@ def _pages() -> Environment:
 
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     html = _pages().get_template(template).render(city=request.app[CONFIG].current.city, **context)
+    # The Content-Security-Policy and framing headers are every page's (``security_headers``).
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                 "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"})
+                        headers={"Cache-Control": "no-store"})
 
 
 async def _session(request: web.Request) -> tuple[Staff, str] | None:
@@ -57,6 +61,7 @@ async def staff_for_api(request: web.Request, role: str) -> Staff:
     """The staff member behind an API call (a token, or a signed-in browser); 401 or 403 otherwise."""
     header = request.headers.get("Authorization", "")
     staff = await request.app[STAFF].by_token(header[7:]) if header.startswith("Bearer ") else None
+    request[BY_TOKEN] = staff is not None  # only a token that authenticated spares the CSRF check
     if staff is None:
         session = await _session(request)
         staff = session[0] if session else None
@@ -75,8 +80,9 @@ async def engine_command(request: web.Request, command: str, now: datetime, **fi
 
 async def browser_csrf(request: web.Request) -> None:
     """A change made from a signed-in browser carries the page's CSRF token (``X-CSRF-Token``) and comes from
-    this site; a call with an API token needs neither."""
-    if request.headers.get("Authorization"):
+    this site; a call that an API token authenticated needs neither (any other ``Authorization`` header, junk
+    included, changes nothing: the browser's cookie is what counts)."""
+    if request.get(BY_TOKEN):
         return
     session = await _session(request)
     if session is not None and (
@@ -122,12 +128,17 @@ async def login(request: web.Request) -> web.Response:
         response = _login_page(request, 429, username, "Trop d'essais : réessayez plus tard.")
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
-    staff = await request.app[STAFF].authenticate(username, password)
+    try:
+        staff = await request.app[STAFF].authenticate(username, password)
+    except HashingBusy:
+        response = _login_page(request, 503, username, "Trop de connexions en cours : réessayez dans un instant.")
+        response.headers["Retry-After"] = "2"
+        return response
     if staff is None:
         limits.failed(username, address)
         await store.append_audit(username or "?", "staff.login.failed", username, {"address": address})
         return _login_page(request, 401, username, "Identifiant ou mot de passe incorrect.")
-    limits.succeeded(username)
+    limits.succeeded(username, address)
     token, _ = await request.app[STAFF].start_session(staff)
     await store.append_audit(staff.username, "staff.login", staff.username, {})
     response = web.HTTPSeeOther("/admin")
@@ -197,6 +208,8 @@ async def set_account(request: web.Request) -> web.Response:
         staff = await request.app[STAFF].add(body["username"], body["role"], body["password"], actor=admin.username)
     except (StaffProblem, ValueError) as exc:
         raise json_error(web.HTTPBadRequest, "bad_account", str(exc)) from exc
+    except HashingBusy as exc:
+        raise json_error(web.HTTPServiceUnavailable, "busy", "too many passwords being checked; retry") from exc
     return web.json_response({"username": staff.username, "role": staff.role}, status=201)
 
 
@@ -210,12 +223,33 @@ async def preview(request: web.Request) -> web.Response:
     staff = await staff_for_api(request, "editor")
     await browser_csrf(request)
     body = await read_json(request, MAX_PREVIEW_BYTES)
-    config = request.app[CONFIG].current
-    try:
-        result = await asyncio.to_thread(render_preview, config, body)
-    except PreviewProblem as exc:
-        raise json_error(web.HTTPBadRequest, "bad_template", str(exc)) from exc
+    setting = PreviewSetting.of(request.app[CONFIG].current)
+    result = await in_preview_worker(request, staff, render_preview, setting, body)
     return web.json_response({**result, "by": staff.username})
+
+
+async def in_preview_worker(request: web.Request, staff: Staff, function: Callable[..., T], *args: Any) -> T:
+    """Run what a staff member typed in a preview worker: one at a time per person (the editor sends one on
+    every pause in typing), 400 for a template at fault, 503 when the workers are busy or the job overran."""
+    previewing = request.app[PREVIEWING]
+    if staff.username in previewing:
+        raise json_error(web.HTTPTooManyRequests, "preview_in_progress",
+                         "a preview of yours is still being made; send the next one when it is back")
+    previewing.add(staff.username)
+    try:
+        return await request.app[PREVIEWS].run(function, *args)
+    except PreviewFailed as exc:
+        raise json_error(web.HTTPBadRequest, "bad_template", str(exc)) from exc
+    except PreviewTimeout as exc:
+        deadline = request.app[PREVIEWS].deadline_s
+        raise json_error(web.HTTPBadRequest, "bad_template",
+                         f"the template took longer than {deadline:g} s to render and was stopped") from exc
+    except PreviewBusy as exc:
+        error = json_error(web.HTTPServiceUnavailable, "previews_busy", "previews are busy; try again in a moment")
+        error.headers["Retry-After"] = "2"
+        raise error from exc
+    finally:
+        previewing.discard(staff.username)
 
 
 @routes.get("/api/v1/admin/audit")

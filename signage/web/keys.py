@@ -11,26 +11,31 @@ from channels.address_slots import AddressSlots
 from channels.hub import Hub
 from channels.panel_auth import PanelTokens
 from channels.panel_status import PanelStatus
+from channels.panel_streams import PanelStreams
 from channels.pixel_stream import PixelStreamer
 from channels.push_subscriptions import SubscriptionStore
 from channels.push_worker import PushWorker
 from renderers.cache import RenderCache
 from signage.bus import Bus
 from signage.engine import Engine
+from signage.feed_auth import FeedTokens
 from signage.feed_runners import MqttRunner, Poller
 from signage.ingest import Intake
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import Store
 from signage.web.live_config import LiveConfig
+from signage.web.login_throttle import LoginThrottle
+from signage.web.preview_pool import PreviewPool
 from signage.web.rate_limit import RateLimiter
-from signage.web.staff_auth import LoginLimiter, StaffAccounts
+from signage.web.staff_auth import StaffAccounts
 from signage.work_queue import WorkQueue
 
 __all__ = [
     "BUS",
     "CONFIG",
     "ENGINE",
+    "FEED_TOKENS",
     "HTTP",
     "HUB",
     "INTAKE",
@@ -64,7 +69,13 @@ SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionStore)
 PUSH_WORKERS = web.AppKey("push_workers", list[PushWorker])
 ADDRESSES = web.AppKey("addresses", AddressSlots)  # open WebSocket and SSE connections per client address
 PANEL_TOKENS = web.AppKey("panel_tokens", PanelTokens)
+FEED_TOKENS = web.AppKey("feed_tokens", FeedTokens)
+DEMO_TOKENS = web.AppKey("demo_tokens", dict[str, str])  # the demo's simulated producers' tokens
 PANEL_STATUS = web.AppKey("panel_status", PanelStatus)
+PANEL_STREAMS = web.AppKey("panel_streams", PanelStreams)  # open panel streams, closed on revocation
 OPEN_LIMITS = web.AppKey("open_limits", RateLimiter)
+PUSH_LIMITS = web.AppKey("push_limits", RateLimiter)  # push subscriptions per address
 STAFF = web.AppKey("staff", StaffAccounts)
-LOGIN_LIMITS = web.AppKey("login_limits", LoginLimiter)
+LOGIN_LIMITS = web.AppKey("login_limits", LoginThrottle)
+PREVIEWS = web.AppKey("previews", PreviewPool)  # worker processes for what staff type
+PREVIEWING = web.AppKey("previewing", set[str])  # staff with a preview being made

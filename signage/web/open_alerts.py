@@ -14,9 +14,9 @@ from aiohttp import web
 from renderers.cap_out import AtomEntry, render_atom, render_cap
 from signage.model import Alert
 from signage.web.errors import json_error
-from signage.web.keys import CONFIG, HUB
+from signage.web.keys import CONFIG, HUB, OPEN_LIMITS
 
-__all__ = ["OPEN_HEADERS", "active_alerts", "open_response", "routes"]
+__all__ = ["OPEN_HEADERS", "active_alerts", "limited", "open_response", "routes"]
 
 routes = web.RouteTableDef()
 STARTED = datetime.now(UTC).replace(microsecond=0)  # an empty feed was last updated when this process began
@@ -36,6 +36,17 @@ async def active_alerts(request: web.Request) -> list[Alert]:
     return sorted(found.values(), key=lambda a: (a.sent, a.id), reverse=True)
 
 
+def limited(request: web.Request) -> None:
+    """429 with ``Retry-After`` beyond the address's allowance of open-data requests (``RateLimiter``)."""
+    wait = request.app[OPEN_LIMITS].take(request.remote or "?")
+    if wait:
+        seconds = max(1, int(wait + 0.999))
+        error = json_error(web.HTTPTooManyRequests, "rate_limited",
+                           f"too many requests from this address; retry in {seconds} s")
+        error.headers.update({"Retry-After": str(seconds), **OPEN_HEADERS})
+        raise error
+
+
 def open_response(request: web.Request, body: bytes, content_type: str) -> web.Response:
     """An open-data answer: CORS open, cacheable, with an ETag of its body and 304 when it matches."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
@@ -47,6 +58,7 @@ def open_response(request: web.Request, body: bytes, content_type: str) -> web.R
 
 @routes.get("/api/v1/open/alerts.atom")
 async def alerts_atom(request: web.Request) -> web.Response:
+    limited(request)
     config = request.app[CONFIG].current
     alerts = await active_alerts(request)
     base = f"{request.scheme}://{request.host}"
@@ -66,6 +78,7 @@ async def alerts_atom(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/open/alerts/{alert_id}.xml")
 async def alert_cap(request: web.Request) -> web.Response:
+    limited(request)
     config = request.app[CONFIG].current
     alert_id = request.match_info["alert_id"]
     alert = next((a for a in await active_alerts(request) if a.id == alert_id), None)

@@ -17,10 +17,11 @@ from aiohttp import web
 
 from signage.engine import FEEDS_TOPIC
 from signage.pipeline import INDEX_TOPIC
+from signage.safe_text import spreadsheet_cell
 from signage.timeutil import format_instant, parse_instant
 from signage.web.errors import json_error
-from signage.web.keys import BUS, CONFIG, HUB, OPEN_LIMITS
-from signage.web.open_alerts import OPEN_HEADERS, active_alerts, open_response
+from signage.web.keys import BUS, CONFIG, HUB
+from signage.web.open_alerts import active_alerts, limited, open_response
 
 __all__ = ["DATASETS", "routes"]
 
@@ -35,16 +36,6 @@ DATASETS = {
 MAX_HISTORY_HOURS = 48
 
 
-def _limited(request: web.Request) -> None:
-    wait = request.app[OPEN_LIMITS].take(request.remote or "?")
-    if wait:
-        seconds = max(1, int(wait + 0.999))
-        error = json_error(web.HTTPTooManyRequests, "rate_limited",
-                           f"too many requests from this address; retry in {seconds} s")
-        error.headers.update({"Retry-After": str(seconds), **OPEN_HEADERS})
-        raise error
-
-
 def _json(request: web.Request, document: Any) -> web.Response:
     return open_response(request, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
                     "application/json")
@@ -54,9 +45,9 @@ def _csv(request: web.Request, rows: list[dict[str, Any]], first: tuple[str, ...
     columns = list(first) + sorted({k for row in rows for k in row} - set(first))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+    writer.writerow({k: spreadsheet_cell(k) for k in columns})  # names come from feeds too
+    for row in rows:  # a cell a spreadsheet would run as a formula is written as text
+        writer.writerow({k: spreadsheet_cell(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
                          for k, v in row.items()})
     return open_response(request, out.getvalue().encode(), "text/csv")
 
@@ -90,7 +81,7 @@ async def _dataset(request: web.Request, name: str) -> list[dict[str, Any]]:
 
 @routes.get("/api/v1/open")
 async def open_index(request: web.Request) -> web.Response:
-    _limited(request)
+    limited(request)
     base = "/api/v1/open"
     return _json(request, {
         "city": request.app[CONFIG].current.city,
@@ -114,7 +105,7 @@ async def open_index(request: web.Request) -> web.Response:
 
 
 async def open_dataset(request: web.Request) -> web.Response:
-    _limited(request)
+    limited(request)
     name = request.path.removeprefix("/api/v1/open/").removesuffix(".csv")
     fmt = _fmt(request, ".csv" if request.path.endswith(".csv") else "")
     items = await _dataset(request, name)
@@ -125,7 +116,7 @@ async def open_dataset(request: web.Request) -> web.Response:
 
 async def open_history(request: web.Request) -> web.Response:
     """What the engine still holds of one value's history, within the last ``hours`` (at most 48)."""
-    _limited(request)
+    limited(request)
     name, item_id = request.path.split("/")[4], request.match_info["item_id"]
     try:
         hours = float(request.query.get("hours", "24"))
@@ -167,7 +158,7 @@ async def _panels(request: web.Request) -> list[dict[str, Any]]:
 
 
 async def open_panels(request: web.Request) -> web.Response:
-    _limited(request)
+    limited(request)
     fmt = _fmt(request, ".csv" if request.path.endswith(".csv") else "")
     panels = await _panels(request)
     if fmt == "csv":
@@ -179,7 +170,7 @@ async def open_panels(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/open/messages")
 async def open_messages(request: web.Request) -> web.Response:
-    _limited(request)
+    limited(request)
     shown: dict[str, dict[str, Any]] = {}
     for panel in await _panels(request):
         for page in panel["pages"]:
@@ -192,13 +183,13 @@ async def open_messages(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/open/alerts")
 async def open_alerts_json(request: web.Request) -> web.Response:
-    _limited(request)
+    limited(request)
     return _json(request, {"alerts": [a.to_json() for a in await active_alerts(request)]})
 
 
 @routes.get("/api/v1/open/feeds")
 async def open_feeds(request: web.Request) -> web.Response:
-    _limited(request)
+    limited(request)
     update = await request.app[HUB].latest(FEEDS_TOPIC)
     return _json(request, {"feeds": update.data["feeds"] if update else []})
 

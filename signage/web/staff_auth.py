@@ -4,7 +4,7 @@ Roles, each with the rights of the ones before: viewer (sees the control room), 
 composes broadcasts), approver (publishes what another wrote), admin (accounts). Passwords are scrypt hashes
 (``signage.passwords``); sessions and API tokens are random and stored as SHA-256 digests. Session cookies are
 ``Secure; HttpOnly; SameSite=Strict``; every form that changes something carries the session's CSRF token, and
-cross-origin posts are refused; login attempts are limited per account and address.
+cross-origin posts are refused; sign-in attempts are slowed per account and address (``LoginThrottle``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -25,14 +26,15 @@ from signage.passwords import hash_password, verify_password
 from signage.store import Store
 from signage.timeutil import format_instant, parse_instant
 
-__all__ = ["ROLES", "SESSION_COOKIE", "LoginLimiter", "Staff", "StaffAccounts", "StaffProblem"]
+__all__ = ["ROLES", "SESSION_COOKIE", "HashingBusy", "PasswordWorkers", "Staff", "StaffAccounts", "StaffProblem"]
 
+T = TypeVar("T")
 ROLES = ("viewer", "editor", "approver", "admin")
 ACCOUNTS, SESSIONS, TOKENS = "staff_accounts", "staff_sessions", "staff_tokens"
 SESSION_COOKIE = "signage_session"
 LOGIN_COOKIE = "signage_login"  # the sign-in form's CSRF token, double-submitted (cookie and field)
 SESSION_LIFETIME = timedelta(hours=8)
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}\Z")
 # Verifying against this when the account does not exist takes as long as a real check: timing does not tell
 # which usernames exist.
 _DUMMY_HASH = "scrypt$65536$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -55,16 +57,47 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class HashingBusy(Exception):
+    """Every password worker is busy and the queue before them is full: try again in a moment."""
+
+
+class PasswordWorkers:
+    """Password hashing on threads of its own (64 MiB and a fifth of a second each), never on the event loop nor
+    in the pool other blocking work shares, and with a bounded queue: a flood of sign-ins waits or is told to
+    come back, it does not pile up memory-hard work without end."""
+
+    def __init__(self, workers: int = 2, queue: int = 32) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="password")
+        self._room = workers + queue
+        self._held = 0
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        if self._held >= self._room:
+            raise HashingBusy
+        self._held += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+        finally:
+            self._held -= 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
 class StaffAccounts:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, workers: PasswordWorkers | None = None) -> None:
         self._store = store
+        self._passwords = workers or PasswordWorkers()
+
+    def close(self) -> None:
+        self._passwords.close()
 
     async def add(self, username: str, role: str, password: str, actor: str = "cli") -> Staff:
         if not USERNAME.match(username):
             raise StaffProblem("a username is 2-64 lower-case letters, digits, '.', '_' or '-'")
         if role not in ROLES:
             raise StaffProblem(f"role must be one of {', '.join(ROLES)}")
-        encoded = await asyncio.to_thread(hash_password, password)  # memory-hard: never on the event loop
+        encoded = await self._passwords.run(hash_password, password)  # memory-hard: never on the event loop
         await self._store.put(ACCOUNTS, username, {"username": username, "role": role, "password": encoded,
                                                    "created_at": format_instant(datetime.now(UTC))})
         await self._store.append_audit(actor, "staff.account.set", username, {"role": role})
@@ -75,7 +108,7 @@ class StaffAccounts:
 
     async def authenticate(self, username: str, password: str) -> Staff | None:
         doc = await self._store.get(ACCOUNTS, username) if USERNAME.match(username) else None
-        ok = await asyncio.to_thread(verify_password, password, doc["password"] if doc else _DUMMY_HASH)
+        ok = await self._passwords.run(verify_password, password, doc["password"] if doc else _DUMMY_HASH)
         return Staff(doc["username"], doc["role"]) if doc and ok else None
 
     async def issue_token(self, username: str, actor: str = "cli") -> str:
@@ -119,40 +152,6 @@ class StaffAccounts:
 
     async def end_session(self, token: str) -> None:
         await self._store.delete(SESSIONS, _digest(token))
-
-
-class LoginLimiter:
-    """At most ``attempts`` failed logins per account and per address in ``window_s``; then wait."""
-
-    def __init__(self, attempts: int = 5, window_s: float = 900.0) -> None:
-        self.attempts = attempts
-        self.window_s = window_s
-        self._failures: dict[str, list[float]] = {}
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        recent = [at for at in self._failures.get(key, []) if now - at < self.window_s]
-        if recent:
-            self._failures[key] = recent
-        else:
-            self._failures.pop(key, None)
-        return recent
-
-    def wait_s(self, username: str, address: str) -> float:
-        now = time.monotonic()
-        worst = 0.0
-        for key in (f"user:{username}", f"addr:{address}"):
-            recent = self._recent(key, now)
-            if len(recent) >= self.attempts:
-                worst = max(worst, self.window_s - (now - recent[0]))
-        return worst
-
-    def failed(self, username: str, address: str) -> None:
-        now = time.monotonic()
-        for key in (f"user:{username}", f"addr:{address}"):
-            self._failures.setdefault(key, []).append(now)
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(f"user:{username}", None)
 
 
 def same_origin(request: web.Request) -> bool:

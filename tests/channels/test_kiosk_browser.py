@@ -5,25 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from signage.demo.payloads import cap_alert
-from tests.helpers import post_central_parking
+from tests.helpers import feed_auth, post_central_parking, until
 
 
 async def test_the_kiosk_changes_live_over_the_websocket(client, browser) -> None:  # type: ignore[no-untyped-def]
     page = await browser.new_page(viewport={"width": 1920, "height": 1080})
     await page.goto(str(client.make_url("/kiosk/gare")))
     assert await page.get_attribute("html", "lang") == "fr"
-    await page.wait_for_function("document.getElementById('status').textContent === 'en direct'")
+    await until(page, "document.getElementById('status').textContent === 'en direct'")
     await page.evaluate("window.notReloaded = true")
 
     await post_central_parking(client, darcy=61)
-    await page.wait_for_function(
+    await until(page,
         "document.querySelector('#pages .page.current')?.innerText.includes('Darcy 61 pl')", timeout=10_000)
     assert await page.evaluate("window.notReloaded") is True
 
     now = datetime.now(UTC)
-    response = await client.post("/feeds/cap", data=cap_alert("K1", now, now + timedelta(hours=1)))
+    response = await client.post("/feeds/cap", data=cap_alert("K1", now, now + timedelta(hours=1)),
+                                 headers=await feed_auth(client, "cap"))
     assert response.status == 202
-    await page.wait_for_function(
+    await until(page,
         "document.querySelector('#pages .page.current')?.innerText.includes('ALERTE')", timeout=10_000)
     # Severity is written out, not carried by colour alone.
     assert await page.inner_text("#pages .page.current .severity") == "MODÉRÉ"
@@ -33,12 +34,12 @@ async def test_the_kiosk_changes_live_over_the_websocket(client, browser) -> Non
 async def test_text_from_a_feed_is_never_run_as_html(client, browser) -> None:  # type: ignore[no-untyped-def]
     page = await browser.new_page()
     await page.goto(str(client.make_url("/kiosk/gare")))
-    await page.wait_for_function("document.getElementById('status').textContent === 'en direct'")
+    await until(page, "document.getElementById('status').textContent === 'en direct'")
     now = datetime.now(UTC)
     hostile = cap_alert("X1", now, now + timedelta(hours=1),
                         headline_fr='<img src=x onerror="window.pwned=1">Tempête')
-    assert (await client.post("/feeds/cap", data=hostile)).status == 202
-    await page.wait_for_function(
+    assert (await client.post("/feeds/cap", data=hostile, headers=await feed_auth(client, "cap"))).status == 202
+    await until(page,
         "document.querySelector('#pages .page.current')?.innerText.includes('Tempête')", timeout=10_000)
     assert await page.evaluate("window.pwned") is None
     assert await page.locator("#pages img").count() == 0
@@ -68,12 +69,13 @@ TEXT_STYLES = """() => [...document.querySelectorAll('header, h1, .line, .severi
 async def test_kiosks_are_accessible_in_french_and_english(client, browser) -> None:  # type: ignore[no-untyped-def]
     """WCAG 2.1 AA contrast, the page's language, severity in words, readable sizes, nothing moving or flashing."""
     now = datetime.now(UTC)
-    assert (await client.post("/feeds/cap", data=cap_alert("A11Y", now, now + timedelta(hours=1)))).status == 202
+    assert (await client.post("/feeds/cap", data=cap_alert("A11Y", now, now + timedelta(hours=1)),
+                              headers=await feed_auth(client, "cap"))).status == 202
     for panel, language, label in (("gare", "fr", "MODÉRÉ"), ("campus", "en", "MODERATE")):
         page = await browser.new_page(viewport={"width": 1920, "height": 1080}, reduced_motion="reduce")
         await page.goto(str(client.make_url(f"/kiosk/{panel}")))
         assert await page.get_attribute("html", "lang") == language
-        await page.wait_for_function(
+        await until(page,
             "document.querySelector('#pages .page.current .severity') !== null", timeout=10_000)
         assert await page.inner_text("#pages .page.current .severity") == label
         background = await page.evaluate("getComputedStyle(document.body).backgroundColor")

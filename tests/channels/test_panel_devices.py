@@ -98,7 +98,7 @@ def test_tokens_are_issued_rotated_and_revoked_from_the_command_line(tmp_path: P
         async def check() -> list[bool]:
             store = SqliteStore(str(path))
             try:
-                return [await PanelTokens(store).check("darcy", t) for t in tokens]
+                return [await PanelTokens(store).check("darcy", t) is not None for t in tokens]
             finally:
                 await store.close()
 

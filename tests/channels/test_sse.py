@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from signage.web.keys import BUS
+from tests.helpers import until
 
 
 class EventReader:
@@ -77,7 +78,7 @@ async def test_a_browser_eventsource_receives_updates(client, browser) -> None: 
     }""")
     await asyncio.sleep(0.3)
     await client.app[BUS].publish("parking/sse-browser", {"free": 7})
-    await page.wait_for_function("window.got.length > 0", timeout=10_000)
+    await until(page, "window.got.length > 0", timeout=10_000)
     last_id, frame = (await page.evaluate("window.got"))[0]
     assert frame["data"] == {"free": 7} and last_id.startswith("parking/sse-browser=")
     await page.close()

@@ -17,6 +17,7 @@ from signage.cli import _new_vapid_private_key
 from signage.config import demo_config_path
 from signage.demo.payloads import cap_alert
 from signage.settings import Settings
+from tests.helpers import feed_auth
 from tests.push_service import PushServiceState, local_push_service, subscriber_info
 
 VAPID = _new_vapid_private_key()
@@ -65,7 +66,7 @@ async def post_alert(client: Any, identifier: str, headline: str, severity: str 
     now = datetime.now(UTC)
     body = cap_alert(identifier, now, now + timedelta(hours=6), severity=severity, headline_fr=headline,
                      headline_en=f"EN {headline}")
-    response = await client.post("/feeds/cap", data=body)
+    response = await client.post("/feeds/cap", data=body, headers=await feed_auth(client, "cap"))
     assert response.status == 202, await response.text()
 
 

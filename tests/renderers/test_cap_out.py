@@ -17,6 +17,7 @@ from signage.cli import main
 from signage.config import demo_config_path, load_config
 from signage.demo.payloads import cap_alert
 from signage.model import Alert
+from tests.helpers import feed_auth
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
@@ -55,7 +56,8 @@ def test_a_municipal_alert_is_valid_cap_1_2_with_text_escaped() -> None:
 async def test_the_atom_feed_lists_active_alerts_with_valid_cap_documents(client) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     body = cap_alert("2.49.0.0.250.0.FR.TEST.1", now, now + timedelta(hours=6))
-    response = await client.post("/feeds/cap", data=body, headers={"Content-Type": "application/cap+xml"})
+    response = await client.post("/feeds/cap", data=body,
+                                 headers={"Content-Type": "application/cap+xml", **await feed_auth(client, "cap")})
     assert response.status == 202, await response.text()
     for _ in range(50):
         atom = await client.get("/api/v1/open/alerts.atom")

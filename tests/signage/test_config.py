@@ -13,7 +13,7 @@ zones:
 panels:
   - {id: p1, name: One, lat: 47.0, lon: 5.0, zone: centre, profile: char-3x20}
 feeds:
-  - {id: ngsi, format: ngsi-v2, max_age: 5m}
+  - {id: ngsi, format: ngsi-v2, max_age: 5m, auth: token}
 rules: []
 """
 

@@ -20,7 +20,7 @@ panels:
   - {id: led, name: LED, place: Here, lat: 47.3, lon: 5.0, zone: centre, profile: char-3x20, tags: [parking]}
   - {id: kiosk, name: Kiosk, place: There, lat: 47.3, lon: 5.0, zone: centre, profile: kiosk-1080p}
 feeds:
-  - {id: ngsi, format: ngsi-v2, max_age: 30m}
+  - {id: ngsi, format: ngsi-v2, max_age: 30m, auth: token}
 topics:
   - {pattern: "parking/*", title: Car parks}
   - {pattern: "alerts/*", title: Alerts, push: {min_interval: 1m}}
