@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 __all__ = ["PreviewBusy", "PreviewFailed", "PreviewPool", "PreviewTimeout"]
 
 log = logging.getLogger("signage.previews")
+STARTUP_S = 60.0
 T = TypeVar("T")
 
 
@@ -38,14 +39,20 @@ class PreviewFailed(Exception):
     """The job failed in a way that says something about its input (a ``ValueError``): the message says how."""
 
 
-def _worker(connection: Connection, memory_bytes: int) -> None:  # pragma: no cover - runs in the child process
-    """A worker's life: take a job, run it, send back ``(ok, value)`` or ``(False, message)``."""
+def _worker(connection: Connection, memory_bytes: int, preload: tuple[str, ...]
+            ) -> None:  # pragma: no cover - runs in the child process
+    """A worker's life: load what its jobs use, say it is ready, then take a job, run it, send back
+    ``(True, value)`` or ``(False, message)``."""
+    import importlib
     import resource
 
+    for module in preload:  # before the ceiling, and before any job's deadline starts
+        importlib.import_module(module)
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     with contextlib.suppress(OSError):
         os.nice(5)
+    connection.send((True, "ready"))
     while True:
         try:
             job = connection.recv()
@@ -73,8 +80,10 @@ class _Worker:
 
 class PreviewPool:
     def __init__(self, workers: int = 2, deadline_s: float = 2.0, queue: int = 16,
-                 memory_bytes: int = 1024 * 1024 * 1024) -> None:
+                 memory_bytes: int = 1024 * 1024 * 1024,
+                 preload: tuple[str, ...] = ("signage.web.template_preview",)) -> None:
         self.deadline_s = deadline_s
+        self._preload = preload
         self._size = workers
         self._queue_room = queue
         self._memory_bytes = memory_bytes
@@ -87,10 +96,13 @@ class PreviewPool:
 
     def _start_worker(self) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker, args=(child, self._memory_bytes), daemon=True,
-                                        name="signage-preview")
+        process = self._context.Process(target=_worker, args=(child, self._memory_bytes, self._preload),
+                                        daemon=True, name="signage-preview")
         process.start()
         child.close()
+        if not parent.poll(STARTUP_S) or parent.recv() != (True, "ready"):  # a worker's start is not a job's time
+            process.kill()
+            raise RuntimeError(f"a preview worker did not start within {STARTUP_S} s")
         worker = _Worker(process, parent)
         self._workers.add(worker)
         return worker
