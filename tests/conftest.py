@@ -18,7 +18,7 @@ import redis
 from signage.config import Config, demo_config_path, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples"
+SAMPLES = ROOT / "tests" / "fixtures" / "samples"  # byte-for-byte copies of the public samples, with SOURCES.md
 
 
 def free_port() -> int:

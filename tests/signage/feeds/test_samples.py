@@ -1,4 +1,4 @@
-"""Every sample in ../shared/samples (but SOURCES.md) goes through its adapter, byte for byte, and gives what a
+"""Every sample in tests/fixtures/samples (but SOURCES.md) goes through its adapter, byte for byte, and gives what a
 person reading it would expect; the negative and quirky ones get a clear reason."""
 
 from __future__ import annotations
