@@ -30,7 +30,7 @@ def synthetic_config(directory: Path, kind: str) -> Config:
     for p in range(PANELS):
         lines.append(f"  - {{id: p{p}, name: P{p}, lat: 47.3, lon: 5.0, zone: z, profile: char-3x20, "
                      f"tags: [t{p % TAGS}]}}")
-    lines += ["feeds:", "  - {id: f, format: ngsi-v2, max_age: 1d}", "topics:",
+    lines += ["feeds:", "  - {id: f, format: ngsi-v2, max_age: 1d, auth: token}", "topics:",
               "  - {pattern: 'parking/*', title: P}", "rules:"]
     rng = random.Random(7)
     for r in range(RULES):
