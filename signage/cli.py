@@ -9,11 +9,16 @@ import logging
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from signage.config import Config, ConfigInvalid, demo_config_path, load_config
 from signage.settings import ROLES, Settings
 from signage.timeutil import parse_instant
+
+if TYPE_CHECKING:
+    from signage.tokens import Keyring
 
 __all__ = ["main"]
 
@@ -176,33 +181,26 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def _feed_tokens(args: argparse.Namespace, settings: Settings, config: Config) -> int:
+def _manage_tokens(settings: Settings, keyring: Callable[[Any], Keyring], kind: str, owner: str, action: str,
+                   keep_previous: bool, note: str = "") -> int:
+    """``token`` or ``revoke`` for a panel's or a feed's keyring: a new token printed once, or every one cut off."""
     import asyncio
 
-    from signage.feed_auth import FeedTokens, receives_deliveries
     from signage.store import open_store
-
-    feed = config.feeds.get(args.feed or "")
-    if feed is None:
-        print(f"signage feeds {args.action}: name a feed (known: {', '.join(config.feeds)})", file=sys.stderr)
-        return 2
 
     async def run() -> int:
         store = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
         try:
-            tokens = FeedTokens(store)
-            if args.action == "revoke":
-                revoked = await tokens.revoke(feed.id)
-                print(f"feed {feed.id}: " + ("every token revoked; deliveries with them are refused within two "
-                                             "seconds" if revoked else "had no token"), file=sys.stderr)
+            tokens, what = keyring(store), f"{kind} {owner}"
+            if action == "revoke":
+                revoked = await tokens.revoke(owner)
+                print(f"{what}: " + ("every token revoked; running servers refuse it within two seconds"
+                                     if revoked else "had no token"), file=sys.stderr)
                 return 0
-            print(await tokens.issue(feed.id, keep_previous=args.keep_previous))
-            note = ("The previous one stays valid until the next rotation." if args.keep_previous
-                    else "Any previous token no longer works.")
-            if not receives_deliveries(feed):
-                note += f" Note: the engine fetches feed {feed.id} itself; a token lets a producer POST to it too."
-            print(f"feed {feed.id}: new token above, shown only now (send it as Authorization: Bearer …); it is "
-                  f"stored as a digest. {note}", file=sys.stderr)
+            print(await tokens.issue(owner, keep_previous=keep_previous))
+            print(f"{what}: new token above, shown only now (send it as Authorization: Bearer …); it is stored as a "
+                  "digest. " + ("The previous one stays valid until the next rotation." if keep_previous
+                                else "Any previous token no longer works.") + note, file=sys.stderr)
             return 0
         finally:
             await store.close()
@@ -210,11 +208,20 @@ def _feed_tokens(args: argparse.Namespace, settings: Settings, config: Config) -
     return asyncio.run(run())
 
 
-def cmd_panels(args: argparse.Namespace) -> int:
-    import asyncio
+def _feed_tokens(args: argparse.Namespace, settings: Settings, config: Config) -> int:
+    from signage.feed_auth import FeedTokens, receives_deliveries
 
+    feed = config.feeds.get(args.feed or "")
+    if feed is None:
+        print(f"signage feeds {args.action}: name a feed (known: {', '.join(config.feeds)})", file=sys.stderr)
+        return 2
+    note = "" if receives_deliveries(feed) else (
+        f" Note: the engine fetches feed {feed.id} itself; a token lets a producer POST to it too.")
+    return _manage_tokens(settings, FeedTokens, "feed", feed.id, args.action, args.keep_previous, note)
+
+
+def cmd_panels(args: argparse.Namespace) -> int:
     from channels.panel_auth import PanelTokens
-    from signage.store import open_store
 
     settings = Settings.from_env(_config_path(args.config))
     config = _config_or_report(settings)
@@ -223,26 +230,7 @@ def cmd_panels(args: argparse.Namespace) -> int:
     if args.panel not in config.panels:
         print(f"signage panels: no panel {args.panel!r} (known: {', '.join(config.panels)})", file=sys.stderr)
         return 2
-
-    async def run() -> int:
-        store = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
-        try:
-            tokens = PanelTokens(store)
-            if args.action == "revoke":
-                revoked = await tokens.revoke(args.panel)
-                print(f"panel {args.panel}: " + ("every token revoked" if revoked else "had no token"),
-                      file=sys.stderr)
-                return 0
-            token = await tokens.issue(args.panel, keep_previous=args.keep_previous)
-            print(token)
-            print(f"panel {args.panel}: new token above, shown only now; it is stored as a digest. "
-                  + ("The previous one stays valid until the next rotation." if args.keep_previous
-                     else "Any previous token no longer works."), file=sys.stderr)
-            return 0
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return _manage_tokens(settings, PanelTokens, "panel", args.panel, args.action, args.keep_previous)
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
