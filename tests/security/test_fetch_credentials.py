@@ -97,15 +97,15 @@ def secure_broker(tmp_path: Path) -> Iterator[tuple[int, Path]]:
         process.wait(timeout=10)
 
 
-async def engine_with(aiohttp_client: Any, tmp_path: Path, feed: dict[str, Any]) -> Any:
+async def engine_with(aiohttp_client: Any, tmp_path: Path, feed: dict[str, Any], backend_env: dict[str, Any]
+                      ) -> Any:
     from signage.web.app import create_app
 
     data = yaml.safe_load(demo_config_path().read_text(encoding="utf-8"))
     data["feeds"].append(feed)
     path = tmp_path / "city.yaml"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    client = await aiohttp_client(create_app(Settings(config_path=path, role="all",
-                                                      sqlite_path=str(tmp_path / "store.sqlite3"))))
+    client = await aiohttp_client(create_app(Settings(config_path=path, role="all", **backend_env)))
     await client.app[ENGINE].started.wait()
     return client
 
@@ -135,8 +135,8 @@ async def health_of(client: Any, feed: str, says: str, timeout: float = 15.0) ->
 
 
 async def test_the_engine_signs_in_to_a_tls_broker_with_credentials_from_the_environment(
-        aiohttp_client: Any, tmp_path: Path, secure_broker: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+        aiohttp_client: Any, tmp_path: Path, secure_broker: tuple[int, Path], monkeypatch: pytest.MonkeyPatch,
+        backend_env: dict[str, str | None]) -> None:
     port, ca_file = secure_broker
     monkeypatch.setenv("SENSORS_MQTT_USER", BROKER_USER)
     monkeypatch.setenv("SENSORS_MQTT_PASSWORD", BROKER_PASSWORD)
@@ -144,7 +144,7 @@ async def test_the_engine_signs_in_to_a_tls_broker_with_credentials_from_the_env
     client = await engine_with(aiohttp_client, tmp_path, {
         "id": "sensors", "format": "mqtt", "max_age": "10m", "broker": f"mqtts://127.0.0.1:{port}",
         "topics": ["city/parking/+/state"], "key": "parking/{id}", "username_env": "SENSORS_MQTT_USER",
-        "password_env": "SENSORS_MQTT_PASSWORD", "ca_file_env": "SENSORS_MQTT_CA"})
+        "password_env": "SENSORS_MQTT_PASSWORD", "ca_file_env": "SENSORS_MQTT_CA"}, backend_env)
     tls = aiomqtt.TLSParameters(ca_certs=str(ca_file))
     async with aiomqtt.Client("127.0.0.1", port, username=BROKER_USER, password=BROKER_PASSWORD,
                               tls_params=tls) as sensor:
@@ -160,8 +160,8 @@ async def test_the_engine_signs_in_to_a_tls_broker_with_credentials_from_the_env
 
 
 async def test_a_wrong_broker_password_is_a_feed_error_without_the_password(
-        aiohttp_client: Any, tmp_path: Path, secure_broker: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+        aiohttp_client: Any, tmp_path: Path, secure_broker: tuple[int, Path], monkeypatch: pytest.MonkeyPatch,
+        backend_env: dict[str, str | None]) -> None:
     port, ca_file = secure_broker
     monkeypatch.setenv("SENSORS_MQTT_USER", BROKER_USER)
     monkeypatch.setenv("SENSORS_MQTT_PASSWORD", "not-the-broker-password")
@@ -169,14 +169,15 @@ async def test_a_wrong_broker_password_is_a_feed_error_without_the_password(
     client = await engine_with(aiohttp_client, tmp_path, {
         "id": "sensors", "format": "mqtt", "max_age": "10m", "broker": f"mqtts://127.0.0.1:{port}",
         "topics": ["city/#"], "key": "parking/{id}", "username_env": "SENSORS_MQTT_USER",
-        "password_env": "SENSORS_MQTT_PASSWORD", "ca_file_env": "SENSORS_MQTT_CA"})
+        "password_env": "SENSORS_MQTT_PASSWORD", "ca_file_env": "SENSORS_MQTT_CA"}, backend_env)
     report = await health_of(client, "sensors", "MQTT broker")
     assert report["status"] == "error"
     assert "not-the-broker-password" not in json.dumps(await (await client.get("/api/v1/feeds")).json())
 
 
 async def test_a_polled_api_gets_its_authorization_header_from_the_environment(
-        aiohttp_client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        aiohttp_client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        backend_env: dict[str, str | None]) -> None:
     seen: list[str | None] = []
     wilson = CarPark("wilson-api", "Parking Wilson", 420, 47.3165, 5.0450)
 
@@ -196,7 +197,7 @@ async def test_a_polled_api_gets_its_authorization_header_from_the_environment(
     try:
         client = await engine_with(aiohttp_client, tmp_path, {
             "id": "city-api", "format": "ngsi-v2", "max_age": "10m", "url": f"http://127.0.0.1:{port}/parking",
-            "interval": "1s", "max_backoff": "1s", "headers_env": {"Authorization": "CITY_API_AUTH"}})
+            "interval": "1s", "max_backoff": "1s", "headers_env": {"Authorization": "CITY_API_AUTH"}}, backend_env)
         report = await health_of(client, "city-api", "CITY_API_AUTH")  # not set: said by its name, nothing sent
         assert "is not set" in report["last_error"]["reason"] and seen == []
         monkeypatch.setenv("CITY_API_AUTH", "Bearer city-api-key")
