@@ -90,6 +90,7 @@ def openapi_document() -> dict[str, Any]:
             "304": {"description": "Not modified"}, "400": _error("Bad format or wait"),
             "401": _error("Wrong panel token"), "404": _error("Unknown panel"),
             "406": _error("No MULTI for a kiosk"),
+            "429": _error("A long poll beyond this address's open connections"),
         }, [PANEL_ID, {"name": "format", "in": "query",
                        "schema": {"type": "string", "enum": ["json", "multi", "html", "png"]}},
             {"name": "wait", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 60}}],
@@ -114,12 +115,16 @@ def openapi_document() -> dict[str, Any]:
                           "400": _error("Bad receipt"), "401": _error("Token required"),
                           "404": _error("Unknown panel"), "413": _error("Too large")}}},
         "/feeds/{feed_id}": {"post": {
-            "summary": "A feed delivery (NGSI, CAP, GTFS-RT, SIRI, DATEX II, webhook…)", "tags": ["feeds"],
-            "parameters": [{"name": "feed_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "summary": "A feed delivery from its producer (NGSI, CAP, GTFS-RT, SIRI, DATEX II, webhook…)",
+            "tags": ["feeds"], "security": [{"feedToken": []}, {"webhookSignature": []}],
+            "parameters": [{"name": "feed_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"name": "X-Delivery-Id", "in": "header", "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string"}}}},
-            "responses": {"202": _json(OBJECT, "Accepted"), "400": _error("Bad payload"),
-                          "401": _error("Bad signature"), "404": _error("Unknown feed"),
-                          "405": _error("Not a push-style feed"), "413": _error("Too large")}}},
+            "responses": {"202": _json(OBJECT, "Accepted"), "400": _error("Bad payload (kept as a dead letter)"),
+                          "401": _error("No token, a wrong one, or a bad webhook signature"),
+                          "403": _error("From a network or a CAP sender the feed does not accept"),
+                          "404": _error("Unknown feed"), "409": _error("Already received (a replay)"),
+                          "413": _error("Too large")}}},
         "/api/v1/feeds": _get("Feed health", {"200": _json(OBJECT), "503": _error("Engine not ready")},
                               tags=("feeds",)),
         "/api/v1/push/vapid-public-key": _get("The VAPID public key to subscribe with", {
@@ -134,7 +139,8 @@ def openapi_document() -> dict[str, Any]:
                              "language": {"type": "string"}, "quiet_hours": {"type": ["string", "null"]}}}}}},
                      "responses": {"201": _json({"type": "object", "required": ["id", "topics"]}),
                                    "400": _error("Bad subscription"), "413": _error("Too large"),
-                                   "503": _error("Push not configured")}},
+                                   "429": _error("Too many subscriptions from this address; see Retry-After"),
+                                   "503": _error("Push not configured, or the server holds all it may")}},
             "delete": {"summary": "Unsubscribe", "tags": ["push"],
                        "requestBody": {"required": True, "content": {"application/json": {"schema": {
                            "type": "object", "required": ["endpoint"]}}}},
@@ -191,8 +197,10 @@ def openapi_document() -> dict[str, Any]:
                 "type": "object", "required": ["template"], "properties": {
                     "template": OBJECT, "params": OBJECT, "language": {"type": "string"}}}}}},
             "responses": {"200": _json({"type": "object", "required": ["signs", "push"]}),
-                          "400": _error("Bad template"), "401": _error("Sign in"), "403": _error("Editors only"),
-                          "413": _error("Too large")}}},
+                          "400": _error("Bad template, over the render budget, or stopped at the deadline"),
+                          "401": _error("Sign in"), "403": _error("Editors only"), "413": _error("Too large"),
+                          "429": _error("A preview of yours is still being made"),
+                          "503": _error("Previews are busy")}}},
         "/api/v1/admin/broadcasts": {"get": {
             "summary": "Broadcasts not yet over, scheduled ones included (viewer)", "tags": ["console"],
             "responses": {"200": _json({"type": "object", "required": ["broadcasts"]}), "401": _error("Sign in"),
@@ -241,25 +249,31 @@ def openapi_document() -> dict[str, Any]:
             "post": {"summary": "Write a draft version (editor)", "tags": ["console"], "parameters": [TEMPLATE_ID],
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["variants"]}}}},
-                     "responses": {"201": _json(OBJECT), "400": _error("Bad template"), "401": _error("Sign in"),
-                                   "403": _error("Editors only"), "404": _error("Unknown template"),
-                                   "413": _error("Too large")}}},
+                     "responses": {"201": _json(OBJECT), "400": _error("Bad template, or over the render budget"),
+                                   "401": _error("Sign in"), "403": _error("Editors only"),
+                                   "404": _error("Unknown template"), "413": _error("Too large"),
+                                   "429": _error("A check of yours is still running"),
+                                   "503": _error("Previews are busy")}}},
         "/api/v1/admin/templates/{template_id}/versions/{number}/{action}": {"post": {
             "summary": "submit (editor), approve or reject (approver other than the author)", "tags": ["console"],
             "parameters": [TEMPLATE_ID, {"name": "number", "in": "path", "required": True,
                                          "schema": {"type": "integer"}},
                            {"name": "action", "in": "path", "required": True,
                             "schema": {"type": "string", "enum": ["submit", "approve", "reject"]}}],
-            "responses": {"200": _json(OBJECT), "401": _error("Sign in"), "403": _error("Not allowed"),
-                          "404": _error("Unknown"), "409": _error("Not in a state for that")}}},
+            "responses": {"200": _json(OBJECT), "400": _error("Over the render budget"),
+                          "401": _error("Sign in"), "403": _error("Not allowed"),
+                          "404": _error("Unknown"), "409": _error("Not in a state for that"),
+                          "429": _error("A check of yours is still running"), "503": _error("Previews are busy")}}},
         "/api/v1/admin/templates/{template_id}/rollback": {"post": {
-            "summary": "Publish an earlier version again (approver)", "tags": ["console"],
+            "summary": "Publish again a version another approver once published (approver)", "tags": ["console"],
             "parameters": [TEMPLATE_ID],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}}}}},
-            "responses": {"201": _json(OBJECT), "400": _error("Bad version"), "401": _error("Sign in"),
-                          "403": _error("Approvers only"), "404": _error("Unknown template"),
-                          "413": _error("Too large")}}},
+            "responses": {"201": _json(OBJECT), "400": _error("Bad version, or over the render budget"),
+                          "401": _error("Sign in"), "403": _error("Approvers only"),
+                          "404": _error("Unknown template"), "409": _error("Never published by a second approver"),
+                          "413": _error("Too large"), "429": _error("A check of yours is still running"),
+                          "503": _error("Previews are busy")}}},
         "/api/v1/admin/accounts": {
             "get": {"summary": "Staff accounts (admin)", "tags": ["console"],
                     "responses": {"200": _json({"type": "object", "required": ["accounts"]}),
@@ -283,10 +297,9 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/open/alerts": _get("Active alerts", {"200": _json({"type": "object", "required": ["alerts"]}),
                                                       **OPEN}, tags=("open data",)),
         "/api/v1/open/alerts.atom": _get("Active alerts as Atom, linking CAP 1.2 documents", {
-            "200": _media("application/atom+xml"), "304": {"description": "Not modified"}}, tags=("open data",)),
+            "200": _media("application/atom+xml"), **OPEN}, tags=("open data",)),
         "/api/v1/open/alerts/{alert_id}.xml": _get("One active alert as CAP 1.2", {
-            "200": _media("application/cap+xml"), "304": {"description": "Not modified"},
-            "404": _error("No such active alert")},
+            "200": _media("application/cap+xml"), "404": _error("No such active alert"), **OPEN},
             [{"name": "alert_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             tags=("open data",)),
         "/api/v1/open/feeds": _get("Health of every data feed", {
@@ -310,6 +323,12 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "Signage engine", "version": "1",
                  "description": "Real-time signage and citizen notification: panels, live data, push, open data."},
         "paths": paths,
+        "components": {"securitySchemes": {
+            "feedToken": {"type": "http", "scheme": "bearer",
+                          "description": "A feed producer's token, from `signage feeds token FEED`"},
+            "webhookSignature": {"type": "apiKey", "in": "header", "name": "X-Signature",
+                                 "description": "t=<unix seconds>,v1=<HMAC-SHA256 of t.body with the feed's secret>"},
+        }},
     }
 
 
