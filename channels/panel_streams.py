@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 __all__ = ["PanelStreams"]
@@ -23,5 +24,5 @@ class PanelStreams:
         self._open.discard(stream)
 
     async def recheck(self) -> None:
-        for stream in list(self._open):
-            await stream.recheck()
+        """Every open stream checks its token again, all at once: one slow panel does not hold up the others."""
+        await asyncio.gather(*(stream.recheck() for stream in list(self._open)))

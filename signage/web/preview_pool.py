@@ -132,9 +132,12 @@ class PreviewPool:
             self._waiting -= 1
         try:
             ok, value = await self._ask(worker, function, args)
-        except (TimeoutError, EOFError, OSError, BrokenPipeError) as exc:
+        except TimeoutError as exc:
             await self._replace(worker)
             raise PreviewTimeout from exc
+        except (EOFError, OSError) as exc:  # the worker died under the job (the system's memory killer…)
+            await self._replace(worker)
+            raise PreviewFailed("the preview stopped its worker (too much memory?) and was not made") from exc
         except BaseException:
             await self._replace(worker)
             raise
@@ -165,7 +168,7 @@ class PreviewPool:
     async def _replace(self, worker: _Worker) -> None:
         """Kill a worker that overran (or broke) and put a fresh one in its place."""
         self.killed += 1
-        log.warning("a preview ran past %.1f s: its worker was stopped and replaced", self.deadline_s)
+        log.warning("a preview worker was stopped and replaced (deadline %.1f s)", self.deadline_s)
         worker.process.kill()
         await asyncio.to_thread(worker.process.join, 5)
         worker.connection.close()
