@@ -88,8 +88,12 @@ async def feed_delivery(request: web.Request) -> web.Response:
                             f"feed {feed.id} takes deliveries only from its producers' networks")
     try:
         body = await read_body(request, MAX_DELIVERY_BYTES)
-    except web.HTTPRequestEntityTooLarge:  # from a producer who proved who it is: the feed's error, not kept
-        await request.app[INTAKE].refused(feed.id, now, f"body larger than {MAX_DELIVERY_BYTES} bytes", "body")
+    except web.HTTPRequestEntityTooLarge:  # never kept; the feed's error only from a producer who proved who it is
+        too_large = f"body larger than {MAX_DELIVERY_BYTES} bytes"
+        if feed.format == "webhook":  # its signature is over the body: not checked yet
+            await app[INTAKE].unauthenticated(feed.id, now, too_large)
+        else:
+            await app[INTAKE].refused(feed.id, now, too_large, "body")
         raise
     if feed.format == "webhook":
         try:
