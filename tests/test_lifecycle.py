@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import signal
 import sqlite3
 import time
@@ -68,10 +69,18 @@ def test_the_demo_starts_prints_its_urls_and_the_city_lives(tmp_path: Path) -> N
             time.sleep(0.5)
         # Simulated NGSI deliveries went through the real feed endpoint and changed the sign more than once.
         assert len(seen) >= 2, seen
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as r:
-            metrics = r.read().decode()
-        for feed in ("ngsi", "ngsi-ld", "gtfs-rt"):
-            assert f'signage_feed_deliveries_total{{feed="{feed}",result="accepted"}}' in metrics
+        # Every simulated producer authenticates like a real one: each feed it sends to accepts its deliveries,
+        # none is refused for who sent it.
+        senders = ("ngsi", "ngsi-ld", "gtfs-rt", "siri", "datex2", "mqtt", "atmo", "webhook")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/feeds") as r:
+                report = {f["feed"]: f for f in json.loads(r.read())["feeds"]}
+            if all(report[feed]["deliveries"] > 0 for feed in senders):
+                break
+            time.sleep(0.5)
+        assert {feed: report[feed]["status"] for feed in senders} == dict.fromkeys(senders, "ok")
+        assert all(f["unauthenticated"] == 0 and f["rejected"] == 0 for f in report.values()), report
 
 
 def sign_in_status(port: int, username: str, password: str) -> int:
