@@ -81,3 +81,22 @@ def test_the_morning_produces_exactly_the_expected_deliveries() -> None:
     alerts = [(at, [a["id"] for a in c["alerts"]]) for at, c in deliveries(records, "alerts/cote-d-or")]
     assert alerts == [("06:30:50", ["FR-MF-20261126-0730"]), ("07:15:50", ["FR-MF-20261126-0815"]),
                       ("08:10:50", [])]
+
+
+GOLDEN = FIXTURE.with_name("dijon-morning.explain.jsonl")
+
+
+def test_the_morning_explained_is_the_same_byte_for_byte() -> None:
+    """``signage replay --explain`` of the recorded morning, kept as it was: any change of behaviour (a record, a
+    reason, an order) shows here. After an intended change, write the file again and read the difference
+    before committing it: ``signage replay --config demo --explain tests/fixtures/dijon-morning.jsonl >
+    tests/fixtures/dijon-morning.explain.jsonl``. The rules' configuration lines are in it: an edit of the demo's
+    configuration that moves them changes only those."""
+    done = subprocess.run([sys.executable, "-m", "signage", "replay", "--config", "demo", "--explain", str(FIXTURE)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    expected = GOLDEN.read_text(encoding="utf-8").splitlines()
+    produced = done.stdout.splitlines()
+    first = next((n for n, (a, b) in enumerate(zip(expected, produced, strict=False)) if a != b), None)
+    assert first is None and len(produced) == len(expected), (
+        f"line {first and first + 1}: expected {expected[first] if first is not None else len(expected)}, "
+        f"got {produced[first] if first is not None else len(produced)}")
