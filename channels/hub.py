@@ -12,13 +12,55 @@ import contextlib
 from collections.abc import Callable
 from typing import Protocol
 
-from signage.bus import INTERNAL_PREFIX, Bus, Update
+from signage.bus import Bus, Update
+from signage.protocol import INTERNAL_PREFIX
+from signage.safe_json import dumps
 
-__all__ = ["Hub", "Subscriber"]
+__all__ = ["Hub", "Outgoing", "Subscriber", "text_frame"]
+
+
+def text_frame(text: str) -> bytes:
+    """An RFC 6455 text frame as a server sends it (unmasked, unfragmented, uncompressed): the same bytes for
+    every client, so an update is framed once however many receive it."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 1 << 16:
+        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return header + payload
+
+
+class Outgoing:
+    """An update on its way to clients: its JSON text (the ``/ws`` and SSE ``update`` frame) and its WebSocket
+    frame, each made once, when first needed, however many clients receive it."""
+
+    __slots__ = ("_text", "_wire", "update")
+
+    def __init__(self, update: Update) -> None:
+        self.update = update
+        self._text: str | None = None
+        self._wire: bytes | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:  # RFC 8259 JSON: a browser's JSON.parse must take every frame
+            update = self.update
+            self._text = dumps({"type": "update", "topic": update.topic, "offset": update.offset,
+                                "epoch": update.epoch, "data": update.data}, ensure_ascii=False, separators=(",", ":"))
+        return self._text
+
+    @property
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = text_frame(self.text)
+        return self._wire
 
 
 class Subscriber(Protocol):
-    def offer(self, update: Update) -> None: ...
+    def offer(self, outgoing: Outgoing) -> None: ...
 
 
 class Hub:
@@ -43,8 +85,11 @@ class Hub:
             event = self._changed.pop(update.topic, None)
             if event is not None:
                 event.set()
-        for subscriber in list(self._subscribers.get(update.topic, ())):
-            subscriber.offer(update)
+        subscribers = self._subscribers.get(update.topic)
+        if subscribers:
+            outgoing = Outgoing(update)
+            for subscriber in list(subscribers):
+                subscriber.offer(outgoing)
 
     def add(self, topic: str, subscriber: Subscriber) -> None:
         self._subscribers.setdefault(topic, set()).add(subscriber)

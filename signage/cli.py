@@ -209,7 +209,8 @@ def _manage_tokens(settings: Settings, keyring: Callable[[Any], Keyring], kind: 
 
 
 def _feed_tokens(args: argparse.Namespace, settings: Settings, config: Config) -> int:
-    from signage.feed_auth import FeedTokens, receives_deliveries
+    from signage.feed_auth import receives_deliveries
+    from signage.tokens import FeedTokens
 
     feed = config.feeds.get(args.feed or "")
     if feed is None:
@@ -221,7 +222,7 @@ def _feed_tokens(args: argparse.Namespace, settings: Settings, config: Config) -
 
 
 def cmd_panels(args: argparse.Namespace) -> int:
-    from channels.panel_auth import PanelTokens
+    from signage.tokens import PanelTokens
 
     settings = Settings.from_env(_config_path(args.config))
     config = _config_or_report(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ from signage.model import (
     Zone,
 )
 from signage.profiles import BUILT_IN_PROFILES
+from signage.protocol import topic_matcher
 from signage.schedule import Schedule, TimeWindow, parse_schedule
 from signage.templates import TemplateLibrary, TemplateProblem, TemplateSpec
 from signage.timeutil import parse_duration
@@ -88,6 +90,11 @@ class Config:
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     cap_sender: str = "signage@localhost"  # who the CAP documents the engine publishes come from
     trusted_proxies: tuple[str, ...] = ()  # reverse proxies whose X-Forwarded-For names the client
+
+    @functools.cached_property
+    def topic_names(self) -> re.Pattern[str]:
+        """The topics a client may subscribe to: the public families configured, and ``alerts/``, ``panel/``."""
+        return topic_matcher(t.pattern for t in self.topics if t.public)
 
     def push_policy(self, topic: str, rule_policy: PushPolicy | None) -> PushPolicy:
         """The policy for one push: the city's default, the rule's and the topic family's, all holding."""

@@ -22,11 +22,11 @@ import aiohttp
 
 from signage.config import Config
 from signage.dead_letter_limits import DeadLetterLimits
-from signage.feed_auth import FeedTokens
 from signage.feeds import MQTT_TOPIC_HEADER
 from signage.feeds.webhook import SIGNATURE_HEADER, sign
 from signage.store import Store
 from signage.timeutil import format_instant, parse_instant
+from signage.tokens import FeedTokens
 
 __all__ = ["DeadLetters", "Letter", "list_dead_letters", "retry_dead_letters"]
 

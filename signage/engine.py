@@ -21,52 +21,29 @@ from signage.bus import Bus
 from signage.config import Config
 from signage.feed_health import FeedHealth
 from signage.metrics import Metrics
-from signage.model import Alert, Message, Observation
-from signage.pipeline import PUSH_TOPIC, Outcome, Pipeline
+from signage.model import Alert, Message
+from signage.pipeline import Outcome, Pipeline
+from signage.protocol import (
+    EXPLAIN_PREFIX,
+    FEEDS_TOPIC,
+    INGEST_TOPIC,
+    PUSH_TOPIC,
+    Command,
+    Delivery,
+    FeedFailure,
+    Refusals,
+    explanation_document,
+    read_ingest,
+)
 from signage.store import Store
 from signage.tasks import cancel_and_wait
 from signage.templates import TemplateSpec
-from signage.timeutil import format_instant, parse_instant
 from signage.work_queue import WorkQueue
 
-__all__ = ["EXPLAIN_PREFIX", "FEEDS_TOPIC", "INGEST_TOPIC", "Engine", "explain_without_ages", "ingest_error",
-           "ingest_payload", "ingest_refusals"]
+__all__ = ["Engine"]
 
-INGEST_TOPIC = "_ingest"
-EXPLAIN_PREFIX = "_explain/"  # the engine's "why" for each panel, read by web processes that have no pipeline
-FEEDS_TOPIC = "_feeds"  # the engine's report on every feed's health
 MAX_TICK_S = 1.0
 log = logging.getLogger("signage.engine")
-
-
-def ingest_payload(feed_id: str, received_at: datetime, observations: list[Observation],
-                   alerts: list[Alert]) -> dict[str, Any]:
-    """The versioned document a web process puts on the bus for the engine."""
-    return {
-        "v": 1,
-        "feed": feed_id,
-        "received_at": format_instant(received_at),
-        "observations": [o.to_json() for o in observations],
-        "alerts": [a.to_json() for a in alerts],
-    }
-
-
-def ingest_error(feed_id: str, received_at: datetime, reason: str, where: str) -> dict[str, Any]:
-    """A refused delivery, reported to the engine so that the feed's health shows it."""
-    return {"v": 1, "feed": feed_id, "received_at": format_instant(received_at),
-            "error": {"reason": reason, "where": where}}
-
-
-def ingest_refusals(feed_id: str, last_at: datetime, count: int, reason: str) -> dict[str, Any]:
-    """Deliveries refused for who sent them since the last summary, for the feed's health."""
-    return {"v": 1, "feed": feed_id, "received_at": format_instant(last_at),
-            "refused": {"count": count, "reason": reason}}
-
-
-def explain_without_ages(explanation: dict[str, Any]) -> dict[str, Any]:
-    """The explanation minus what changes with the clock alone; a reader adds ages back from ``observed_at``."""
-    values = [{k: v for k, v in value.items() if k not in ("age_s", "stale")} for value in explanation["values"]]
-    return {**{k: v for k, v in explanation.items() if k != "at"}, "values": values}
 
 
 class Engine:
@@ -120,58 +97,56 @@ class Engine:
         return self.health.report(self._clock(), self.pipeline.state, {f.id: f.max_age for f in config.feeds.values()})
 
     async def _take(self, payload: Any) -> None:
-        if isinstance(payload, dict) and "command" in payload:
-            await self._command(payload)
-            return
-        began = time.perf_counter()
         try:
-            received_at = parse_instant(payload["received_at"])
-            if "error" in payload:
-                self.health.error(str(payload["feed"]), received_at, str(payload["error"]["reason"]),
-                                  str(payload["error"].get("where", "")))
-                self._explain_due = True
-                return
-            if "refused" in payload:
-                self.health.unauthenticated(str(payload["feed"]), received_at, int(payload["refused"]["count"]),
-                                            str(payload["refused"]["reason"]))
-                self._explain_due = True
-                return
-            observations = [Observation.from_json(o) for o in payload["observations"]]
-            alerts = [Alert.from_json(a) for a in payload["alerts"]]
+            entry = read_ingest(payload)
         except (KeyError, TypeError, ValueError) as exc:
-            log.error("ingest entry skipped: not a valid delivery document (%s)", exc)
+            log.error("ingest entry skipped: not a valid document (%s)", exc)
             return
-        self.health.success(str(payload["feed"]), received_at,
-                            max((o.observed_at for o in observations), default=None))
+        if isinstance(entry, Command):
+            await self._command(entry)
+        elif isinstance(entry, FeedFailure):
+            self.health.error(entry.feed, entry.at, entry.reason, entry.where)
+            self._explain_due = True
+        elif isinstance(entry, Refusals):
+            self.health.unauthenticated(entry.feed, entry.at, entry.count, entry.reason)
+            self._explain_due = True
+        else:
+            await self._deliver(entry)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        began = time.perf_counter()
+        self.health.success(delivery.feed, delivery.received_at,
+                            max((o.observed_at for o in delivery.observations), default=None))
         async with self._lock:
-            outcome = self.pipeline.ingest(observations, alerts, self._clock())
+            outcome = self.pipeline.ingest(delivery.observations, delivery.alerts, self._clock())
             await self._publish(outcome)
-        self._metrics.observations.labels(feed=str(payload.get("feed"))).inc(len(observations))
+        self._metrics.observations.labels(feed=delivery.feed).inc(len(delivery.observations))
         self._metrics.pipeline_seconds.observe(time.perf_counter() - began)
         self._wake.set()
 
-    async def _command(self, payload: dict[str, Any]) -> None:
+    async def _command(self, command: Command) -> None:
         """Staff commands travel on the same stream as deliveries: in order, and replayed after a restart."""
+        fields = command.fields
         try:
-            if payload["command"] == "broadcast":
-                message = Message.from_json(payload["message"])
+            if command.name == "broadcast":
+                message = Message.from_json(fields["message"])
                 async with self._lock:
                     await self._publish(self.pipeline.put_message(message, self._clock()))
-            elif payload["command"] == "alert":  # an emergency from the console, or its cancellation
-                alert = Alert.from_json(payload["alert"])
+            elif command.name == "alert":  # an emergency from the console, or its cancellation
+                alert = Alert.from_json(fields["alert"])
                 async with self._lock:
                     await self._publish(self.pipeline.ingest([], [alert], self._clock()))
-            elif payload["command"] == "template":  # a version published from the console
-                spec = payload["spec"]
-                self._template_overrides[str(payload["template"])] = TemplateSpec(
-                    str(payload["template"]), dict(spec["variants"]), "", str(spec.get("pictogram", "")))
+            elif command.name == "template":  # a version published from the console
+                spec = fields["spec"]
+                self._template_overrides[str(fields["template"])] = TemplateSpec(
+                    str(fields["template"]), dict(spec["variants"]), "", str(spec.get("pictogram", "")))
                 await self.reload(self._base_config)
-            elif payload["command"] == "stop":
+            elif command.name == "stop":
                 async with self._lock:
-                    await self._publish(self.pipeline.remove_message(str(payload["id"]), self._clock(),
-                                                                     f"stopped by {payload.get('by', 'staff')}"))
+                    await self._publish(self.pipeline.remove_message(str(fields["id"]), self._clock(),
+                                                                     f"stopped by {fields.get('by', 'staff')}"))
             else:
-                log.error("unknown staff command %r skipped", payload["command"])
+                log.error("unknown staff command %r skipped", command.name)
         except (KeyError, TypeError, ValueError) as exc:
             log.error("staff command skipped: %s", exc)
         self._explain_due = True  # a scheduled broadcast changes no panel yet, but each panel's "why" lists it
@@ -207,7 +182,7 @@ class Engine:
             await self._bus.publish(FEEDS_TOPIC, {"feeds": report})
         now = self._clock()
         for panel_id in self.pipeline.config.panels:
-            document = explain_without_ages(self.pipeline.explain(panel_id, now))
+            document = explanation_document(self.pipeline.explain(panel_id, now))
             digest = json.dumps(document, sort_keys=True, default=str)
             if self._explained.get(panel_id) != digest:
                 self._explained[panel_id] = digest

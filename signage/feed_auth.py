@@ -1,4 +1,4 @@
-"""Who may deliver to a feed: the feed's configuration says it, this module reads it. Pure but for ``FeedTokens``.
+"""Who may deliver to a feed: the feed's configuration says it, this module reads it. Pure.
 
 A feed that receives deliveries (``POST /feeds/{id}``: no ``url`` to poll, no MQTT ``broker`` to subscribe to)
 authenticates them: ``auth: token`` takes ``Authorization: Bearer`` with a token from ``signage feeds token``;
@@ -13,17 +13,10 @@ import ipaddress
 from collections.abc import Sequence
 
 from signage.model import FeedConfig
-from signage.store import Store
-from signage.tokens import Keyring
 
-__all__ = ["FeedTokens", "Network", "address_allowed", "credentials_problem", "parse_networks", "receives_deliveries"]
+__all__ = ["Network", "address_allowed", "credentials_problem", "parse_networks", "receives_deliveries"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class FeedTokens(Keyring):
-    def __init__(self, store: Store, remember_s: float = 2.0) -> None:
-        super().__init__(store, "feed_tokens", "ft_", remember_s)
 
 
 def receives_deliveries(feed: FeedConfig) -> bool:

@@ -19,10 +19,10 @@ from datetime import datetime
 from signage.bus import Bus
 from signage.dead_letter_limits import DeadLetterLimits
 from signage.dead_letters import DeadLetters, Letter
-from signage.engine import INGEST_TOPIC, ingest_error, ingest_payload, ingest_refusals
 from signage.feeds import MQTT_TOPIC_HEADER, FeedError, FeedResult, decode_delivery
 from signage.metrics import Metrics
 from signage.model import FeedConfig
+from signage.protocol import INGEST_TOPIC, delivery_document, failure_document, refusals_document
 from signage.store import Store
 
 __all__ = ["NOT_KEPT", "Intake"]
@@ -73,15 +73,15 @@ class Intake:
             log.warning("feed %s: delivery refused (%s); %s", feed.id, exc,
                         f"kept as dead letter {letter_id}" if letter_id else "too large to keep within its limits")
             raise
-        await self._bus.publish(INGEST_TOPIC, ingest_payload(feed.id, received_at, result.observations,
-                                                             result.alerts))
+        await self._bus.publish(INGEST_TOPIC, delivery_document(feed.id, received_at, result.observations,
+                                                                result.alerts))
         self._metrics.feed_deliveries.labels(feed=feed.id, result="accepted").inc()
         return result
 
     async def refused(self, feed_id: str, at: datetime, reason: str, where: str = "") -> None:
         """A delivery, poll or connection that failed: counted, and reported to the engine's feed health."""
         self._metrics.feed_deliveries.labels(feed=feed_id, result="rejected").inc()
-        await self._bus.publish(INGEST_TOPIC, ingest_error(feed_id, at, reason, where))
+        await self._bus.publish(INGEST_TOPIC, failure_document(feed_id, at, reason, where))
 
     async def unauthenticated(self, feed_id: str, at: datetime, reason: str) -> None:
         """A delivery refused for who sent it: counted at once, reported to feed health in a summary."""
@@ -96,8 +96,8 @@ class Intake:
         self._reported_at = time.monotonic()
         pending, self._refusals = self._refusals, {}
         for feed_id, refusals in pending.items():
-            await self._bus.publish(INGEST_TOPIC, ingest_refusals(feed_id, refusals.at, refusals.count,
-                                                                  refusals.reason))
+            await self._bus.publish(INGEST_TOPIC, refusals_document(feed_id, refusals.at, refusals.count,
+                                                                    refusals.reason))
 
     async def prune_letters(self, feeds: Mapping[str, FeedConfig], now: datetime) -> None:
         """Drop the dead letters past their feed's retention (run hourly: a feed that stops failing keeps none

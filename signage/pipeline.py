@@ -24,18 +24,17 @@ from renderers.panel_content import LedResult, render_panel_content
 from signage.board import Decision, resolve, targets_panel
 from signage.config import Config
 from signage.model import Alert, Lane, Message, Observation, ProfileKind, Targets
+from signage.protocol import INDEX_TOPIC, PUSH_TOPIC
 from signage.rules import RuleBook, RuleOutcome
 from signage.state import LiveState
 from signage.templates import RenderedText, TemplateProblem
 from signage.timeutil import format_instant
 
-__all__ = ["INDEX_TOPIC", "PUSH_TOPIC", "Outcome", "Pipeline", "Publication", "Record"]
+__all__ = ["Outcome", "Pipeline", "Publication", "Record"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALERT_PRIORITY = {"extreme": 100, "severe": 90, "moderate": 70, "minor": 60, "unknown": 50}
 URGENT_SEVERITIES = ("severe", "extreme")
-PUSH_TOPIC = "_push"  # what the push workers send: one entry per topic, never per phone
-INDEX_TOPIC = "_index"  # every public topic that has a value: what open data lists
 RENDER_CACHE_SIZE = 4096
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from signage.store import Store
 from signage.timeutil import format_instant, parse_instant
 
-__all__ = ["Grant", "Keyring", "token_digest"]
+__all__ = ["FeedTokens", "Grant", "Keyring", "PanelTokens", "token_digest"]
 
 REVISIONS = "token_revisions"
 
@@ -134,3 +134,17 @@ class Keyring:
     def forget(self) -> None:
         """Drop every remembered good token: the next check of each goes to the store."""
         self._good.clear()
+
+
+class PanelTokens(Keyring):
+    """Each panel's own tokens (``signage panels token|revoke PANEL``)."""
+
+    def __init__(self, store: Store, remember_s: float = 2.0) -> None:
+        super().__init__(store, "panel_tokens", "pt_", remember_s)
+
+
+class FeedTokens(Keyring):
+    """Each feed's producers' tokens (``signage feeds token|revoke FEED``)."""
+
+    def __init__(self, store: Store, remember_s: float = 2.0) -> None:
+        super().__init__(store, "feed_tokens", "ft_", remember_s)

@@ -7,34 +7,23 @@ so the embedded and the Redis backends run the same delivery path.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from signage.safe_json import dumps
+from signage.protocol import INTERNAL_PREFIX
 
-__all__ = ["Bus", "Update", "open_bus"]
+__all__ = ["INTERNAL_PREFIX", "Bus", "Update", "open_bus"]
 
-INTERNAL_PREFIX = "_"  # topics such as "_ingest" are for the engine's processes, never for clients
 
 
 @dataclass(frozen=True, slots=True)
 class Update:
+    """One publication on a topic, as every process sees it: ``offset`` increases per topic within ``epoch``."""
+
     topic: str
     offset: int
     epoch: str
     data: Any
-    _frame: list[str] = field(default_factory=list, compare=False, repr=False)
-    _wire: list[bytes] = field(default_factory=list, compare=False, repr=False)  # the WebSocket frame, once
-
-    def frame(self) -> str:
-        """The WebSocket/SSE text for this update, encoded once however many clients receive it."""
-        if not self._frame:
-            self._frame.append(dumps(  # RFC 8259 JSON: a browser's JSON.parse must take every frame
-                {"type": "update", "topic": self.topic, "offset": self.offset, "epoch": self.epoch,
-                 "data": self.data},
-                ensure_ascii=False, separators=(",", ":"),
-            ))
-        return self._frame[0]
 
 
 class Bus(Protocol):

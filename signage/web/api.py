@@ -7,7 +7,7 @@ from html import escape
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from signage.engine import FEEDS_TOPIC
+from signage.protocol import FEEDS_TOPIC
 from signage.web.errors import json_error
 from signage.web.keys import BUS, CONFIG, ENGINE, METRICS, SETTINGS, STORE
 

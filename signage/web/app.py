@@ -17,29 +17,23 @@ from aiohttp import WSCloseCode, web
 
 from channels.address_slots import AddressSlots
 from channels.hub import Hub
-from channels.panel_auth import PanelTokens
 from channels.panel_status import PanelStatus
-from channels.panel_streams import PanelStreams
-from channels.panels import routes as panel_routes
 from channels.pixel_stream import PixelStreamer
-from channels.push_api import routes as push_routes
-from channels.push_api import vapid_keys
 from channels.push_sender import PushSender
 from channels.push_subscriptions import SubscriptionStore
 from channels.push_worker import PushWorker
-from channels.sse import routes as sse_routes
-from channels.websocket import websocket_handler
 from renderers.cache import RenderCache
 from signage.bus import open_bus
 from signage.config import Config, load_config
 from signage.engine import Engine
-from signage.feed_auth import FeedTokens, receives_deliveries
+from signage.feed_auth import receives_deliveries
 from signage.feed_runners import runners_for
 from signage.ingest import Intake
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import open_store
 from signage.tasks import cancel_and_wait
+from signage.tokens import FeedTokens, PanelTokens
 from signage.web.api import routes as api_routes
 from signage.web.broadcasts import routes as broadcast_routes
 from signage.web.citizen_app import routes as citizen_app_routes
@@ -83,11 +77,17 @@ from signage.web.login_throttle import LoginThrottle
 from signage.web.open_alerts import routes as open_alert_routes
 from signage.web.open_data import routes as open_data_routes
 from signage.web.openapi import routes as openapi_routes
+from signage.web.panel_streams import PanelStreams
+from signage.web.panels import routes as panel_routes
 from signage.web.preview_pool import PreviewPool
+from signage.web.push_api import routes as push_routes
+from signage.web.push_api import vapid_keys
 from signage.web.rate_limit import RateLimiter
 from signage.web.security_headers import security_headers
+from signage.web.sse import routes as sse_routes
 from signage.web.staff_auth import StaffAccounts
 from signage.web.template_admin import routes as template_admin_routes
+from signage.web.websocket import websocket_handler
 from signage.work_queue import open_work_queue
 
 __all__ = ["create_app"]

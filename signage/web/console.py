@@ -13,8 +13,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from signage.engine import INGEST_TOPIC
-from signage.timeutil import format_instant
+from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
 from signage.web.panel_map import panel_points
@@ -75,7 +74,7 @@ async def staff_for_api(request: web.Request, role: str) -> Staff:
 async def engine_command(request: web.Request, command: str, now: datetime, **fields: Any) -> None:
     """Staff commands reach the engine on the delivery stream: in order with deliveries, replayed after a
     restart."""
-    await request.app[BUS].publish(INGEST_TOPIC, {"command": command, **fields, "received_at": format_instant(now)})
+    await request.app[BUS].publish(INGEST_TOPIC, command_document(command, now, **fields))
 
 
 async def browser_csrf(request: web.Request) -> None:
@@ -166,7 +165,7 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/admin")
 async def control_room(request: web.Request) -> web.Response:
     staff, csrf = await signed_in(request, "viewer")
-    from channels.panels import current_content
+    from signage.web.panels import current_content
 
     config = request.app[CONFIG].current
     panels = []
@@ -175,7 +174,7 @@ async def control_room(request: web.Request) -> web.Response:
         shows = " | ".join(" / ".join([p["title"], *p["lines"]]) for p in content["pages"])
         panels.append({"id": panel.id, "name": panel.name, "place": panel.place, "lane": content["lane"],
                        "shows": shows, "status": await request.app[PANEL_STATUS].status(panel.id)})
-    feeds_update = await request.app[HUB].latest("_feeds")
+    feeds_update = await request.app[HUB].latest(FEEDS_TOPIC)
     feeds = feeds_update.data["feeds"] if feeds_update else []
     return page(request, "admin/control_room.html.j2", title="Salle de contrôle", staff=staff, csrf=csrf,
                 panels=panels, feeds=feeds, points=panel_points(config.panels.values()),

@@ -101,7 +101,7 @@ async def panel_page(request: web.Request) -> web.Response:
     panel = config.panels.get(panel_id)
     if panel is None:
         raise json_error(web.HTTPNotFound, "unknown_panel", f"no panel {panel_id[:100]!r}")
-    from channels.panels import current_content, explanation
+    from signage.web.panels import current_content, explanation
 
     return page(request, "admin/panel.html.j2", title=panel.name, staff=staff, csrf=csrf, panel=panel,
                 content=await current_content(request, panel_id), explanation=await explanation(request, panel_id))

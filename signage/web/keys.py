@@ -9,23 +9,22 @@ from aiohttp import web
 
 from channels.address_slots import AddressSlots
 from channels.hub import Hub
-from channels.panel_auth import PanelTokens
 from channels.panel_status import PanelStatus
-from channels.panel_streams import PanelStreams
 from channels.pixel_stream import PixelStreamer
 from channels.push_subscriptions import SubscriptionStore
 from channels.push_worker import PushWorker
 from renderers.cache import RenderCache
 from signage.bus import Bus
 from signage.engine import Engine
-from signage.feed_auth import FeedTokens
 from signage.feed_runners import MqttRunner, Poller
 from signage.ingest import Intake
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import Store
+from signage.tokens import FeedTokens, PanelTokens
 from signage.web.live_config import LiveConfig
 from signage.web.login_throttle import LoginThrottle
+from signage.web.panel_streams import PanelStreams
 from signage.web.preview_pool import PreviewPool
 from signage.web.rate_limit import RateLimiter
 from signage.web.staff_auth import StaffAccounts

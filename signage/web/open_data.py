@@ -15,8 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from signage.engine import FEEDS_TOPIC
-from signage.pipeline import INDEX_TOPIC
+from signage.protocol import FEEDS_TOPIC, INDEX_TOPIC
 from signage.safe_text import spreadsheet_cell
 from signage.timeutil import format_instant, parse_instant
 from signage.web.errors import json_error
@@ -143,7 +142,7 @@ async def open_history(request: web.Request) -> web.Response:
 
 
 async def _panels(request: web.Request) -> list[dict[str, Any]]:
-    from channels.panels import current_content, panel_facts
+    from signage.web.panels import current_content, panel_facts
 
     config = request.app[CONFIG].current
     panels = []

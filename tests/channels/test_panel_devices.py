@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from channels.panel_auth import PanelTokens
 from signage.cli import main
 from signage.store.sqlite import SqliteStore
+from signage.tokens import PanelTokens
 from signage.web.keys import PANEL_STATUS, PANEL_TOKENS
 from tests.helpers import next_frame, post_central_parking
 

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from channels.websocket import CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS, CLOSE_TOO_MANY_TOPICS
+from channels.fanout import CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_CONNECTIONS, CLOSE_TOO_MANY_TOPICS
 from signage.config import demo_config_path
 from signage.settings import Settings
 from signage.web.keys import BUS, SETTINGS
@@ -155,3 +155,15 @@ async def test_limits_are_refused_with_clear_close_codes(aiohttp_client, tmp_pat
     assert message.type.name == "TEXT"
     for ws in (*held[1:], again):
         await ws.close()
+
+
+async def test_an_update_is_encoded_once_as_the_websocket_update(client) -> None:  # type: ignore[no-untyped-def]
+    from channels.hub import Outgoing
+    from signage.web.keys import BUS
+
+    outgoing = Outgoing(await client.app[BUS].publish("parking/darcy", {"free": "dix", "x": float("nan")}))
+    assert outgoing.text is outgoing.text and outgoing.wire is outgoing.wire
+    assert outgoing.text.startswith('{"type":"update","topic":"parking/darcy","offset":')
+    assert '"x":null' in outgoing.text  # never NaN: browsers' JSON.parse refuses it
+    assert outgoing.wire[:2] == bytes((0x81, len(outgoing.text.encode()))) and outgoing.wire.endswith(
+        outgoing.text.encode())

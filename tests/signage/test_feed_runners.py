@@ -16,11 +16,11 @@ from aiohttp import web
 from signage.bus import Bus
 from signage.bus.memory import MemoryBus
 from signage.demo.payloads import cap_alert, gtfs_rt_alerts
-from signage.engine import INGEST_TOPIC
 from signage.feed_runners import MqttRunner, Poller
 from signage.ingest import Intake
 from signage.metrics import Metrics
 from signage.model import FeedConfig
+from signage.protocol import INGEST_TOPIC
 from signage.store.sqlite import SqliteStore
 
 

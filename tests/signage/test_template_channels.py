@@ -16,7 +16,8 @@ from defusedxml import ElementTree as SafeET
 from signage.cli import main
 from signage.config import Config, load_config
 from signage.model import Lane, Message, Targets
-from signage.pipeline import PUSH_TOPIC, Pipeline
+from signage.pipeline import Pipeline
+from signage.protocol import PUSH_TOPIC
 from signage.templates import TemplateLibrary, TemplateProblem, TemplateSpec
 
 DEMO = Path(__file__).resolve().parents[2] / "signage" / "demo" / "dijon.yaml"

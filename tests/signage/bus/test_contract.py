@@ -105,12 +105,6 @@ async def _take(source: AsyncIterator[Update], count: int) -> AsyncIterator[Upda
             return
 
 
-async def test_the_frame_is_encoded_once_as_the_websocket_update(bus: Bus) -> None:
-    update = await bus.publish("parking/darcy", {"free": "dix"})
-    assert update.frame() is update.frame()
-    assert update.frame().startswith('{"type":"update","topic":"parking/darcy","offset":1')
-
-
 async def test_history_gives_what_is_retained_oldest_first(bus: Bus) -> None:
     assert await bus.history("parking/hist") == []
     for free in range(3):

@@ -10,15 +10,14 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from channels.panel_auth import presented_token
 from renderers.kiosk import render_kiosk_page, render_static_page
 from renderers.panel_content import render_panel_content
 from renderers.preview import panel_preview_png
 from signage.board import Decision
 from signage.config import Config
-from signage.engine import EXPLAIN_PREFIX
 from signage.model import Lane, Panel, ProfileKind
 from signage.pipeline import Pipeline
+from signage.protocol import EXPLAIN_PREFIX
 from signage.safe_json import JsonProblem, loads
 from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant, parse_instant
@@ -28,7 +27,6 @@ from signage.web.keys import (
     ADDRESSES,
     BUS,
     CONFIG,
-    ENGINE,
     HUB,
     METRICS,
     PANEL_STATUS,
@@ -58,6 +56,15 @@ async def current_content(request: web.Request, panel_id: str) -> dict[str, Any]
     return render_panel_content(panel, config.profiles[panel.profile], decision,
                                 lambda message, language: config.templates.render(message.template, message.params,
                                                                                   language))
+
+
+def presented_token(request: web.Request) -> str | None:
+    """``Authorization: Bearer <token>``, or ``?token=`` for clients that cannot set headers (a WebSocket
+    opened by a browser). Never logged: access logs are off and errors do not echo it."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip() or None
+    return request.query.get("token") or None
 
 
 def _panel_or_404(request: web.Request) -> str:
@@ -340,20 +347,20 @@ async def kiosk_page(request: web.Request) -> web.Response:
 
 
 async def explanation(request: web.Request, panel_id: str) -> dict[str, Any] | None:
-    """The panel's "why" with the values' ages as of now; None while the engine has not explained it yet."""
-    now = datetime.now(UTC)
-    if ENGINE in request.app:  # one process: ask the pipeline itself
-        return request.app[ENGINE].pipeline.explain(panel_id, now)
+    """The panel's "why" as the engine last published it, with the values' ages as of now; None while the
+    engine has not explained it yet. Read from the bus in every process, the engine's own included: one way,
+    never from the pipeline outside the engine's lock."""
     update = await request.app[BUS].latest(EXPLAIN_PREFIX + panel_id)
     if update is None:
         return None
-    document = dict(update.data)
-    for value in document["values"]:
+    now = datetime.now(UTC)
+    values = []
+    for value in update.data["values"]:
         if "observed_at" in value:
             age = max(0.0, (now - parse_instant(value["observed_at"])).total_seconds())
-            value["age_s"] = round(age, 3)
-            value["stale"] = age >= value["max_age_s"]
-    return {**document, "at": format_instant(now)}
+            value = {**value, "age_s": round(age, 3), "stale": age >= value["max_age_s"]}
+        values.append(value)
+    return {**update.data, "values": values, "at": format_instant(now)}
 
 
 @routes.get("/api/v1/panels/{panel_id}/explain")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
 
 from aiohttp import web
 
-from channels.websocket import TOPIC_PATTERN, Connection
+from channels.fanout import Connection
 from signage.web.errors import json_error
-from signage.web.keys import ADDRESSES, BUS, HUB, SETTINGS
+from signage.web.keys import ADDRESSES, BUS, CONFIG, HUB, SETTINGS
 
 __all__ = ["parse_last_event_id", "routes"]
 
@@ -26,14 +27,14 @@ routes = web.RouteTableDef()
 KEEPALIVE_S = 15.0
 
 
-def parse_last_event_id(value: str) -> dict[str, dict[str, Any]]:
+def parse_last_event_id(value: str, topic_names: re.Pattern[str]) -> dict[str, dict[str, Any]]:
     """``topic=epoch:offset;…`` → ``{topic: {"epoch": …, "offset": …}}``; unreadable parts are ignored (those
     topics start again from their latest state, with ``recovered: false``)."""
     positions: dict[str, dict[str, Any]] = {}
     for part in value.split(";"):
         topic, _, position = part.partition("=")
         epoch, _, offset = position.rpartition(":")
-        if TOPIC_PATTERN.match(topic) and epoch and offset.isdigit():
+        if topic_names.match(topic) and epoch and offset.isdigit():
             positions[topic] = {"epoch": epoch, "offset": int(offset)}
     return positions
 
@@ -49,14 +50,15 @@ async def events(request: web.Request) -> web.StreamResponse:
     topics = [t for t in request.query.get("topics", "").split(",") if t]
     if not topics:
         raise json_error(web.HTTPBadRequest, "bad_topics", "give topics=…, comma-separated (e.g. parking/darcy)")
-    bad = next((t for t in topics if not TOPIC_PATTERN.match(t)), None)
+    topic_names = app[CONFIG].current.topic_names
+    bad = next((t for t in topics if not topic_names.match(t)), None)
     if bad is not None:
         raise json_error(web.HTTPBadRequest, "unknown_topic", f"{bad[:140]!r} is not a topic")
     if len(set(topics)) > settings.ws_max_topics:
         raise json_error(web.HTTPBadRequest, "too_many_topics", f"at most {settings.ws_max_topics} topics")
     address = request.remote or "?"
     last = request.headers.get("Last-Event-ID") or request.query.get("last_event_id", "")
-    since = parse_last_event_id(last[:8192])
+    since = parse_last_event_id(last[:8192], topic_names)
     slots = app[ADDRESSES]
     if not slots.take(address, settings.ws_max_per_address):
         raise json_error(web.HTTPTooManyRequests, "too_many_connections",

@@ -11,7 +11,6 @@ from aiohttp import web
 
 from channels.push_sender import VapidKeys
 from channels.push_subscriptions import DEFAULT_PUSH_SERVICES, SubscriptionProblem, parse_subscription, subscription_id
-from channels.websocket import TOPIC_PATTERN
 from signage.web.errors import json_error, read_json
 from signage.web.keys import CONFIG, METRICS, PUSH_LIMITS, SETTINGS, SUBSCRIPTIONS
 
@@ -54,7 +53,7 @@ async def subscribe(request: web.Request) -> web.Response:
     try:
         subscription = parse_subscription(await read_json(request, MAX_SUBSCRIPTION_BYTES),
                                           services=settings.push_services or DEFAULT_PUSH_SERVICES,
-                                          languages=config.languages, topic_ok=TOPIC_PATTERN.match)
+                                          languages=config.languages, topic_ok=config.topic_names.match)
     except SubscriptionProblem as exc:
         raise json_error(web.HTTPBadRequest, "bad_subscription", str(exc), field=exc.field) from exc
     store = request.app[SUBSCRIPTIONS]

@@ -1,0 +1,179 @@
+"""WebSocket ``/ws``: topic subscriptions with offsets and epochs, replay after a reconnect, bounded backlogs.
+
+Protocol (JSON text frames):
+  → {"type": "subscribe", "topics": [...], "since": {topic: {"offset": n, "epoch": e}}}
+  ← {"type": "subscribed", "topic": t, "recovered": bool} then {"type": "update", ...} frames
+  → {"type": "unsubscribe", "topics": [...]}
+  ← {"type": "error", "code": ..., "message": ...}
+With ``since``, exactly the missed updates are replayed (``recovered: true``); when that cannot be known the
+latest state is sent with ``recovered: false``. Without ``since``, the latest state is sent on subscribe. Topics
+are the configuration's public families and ``alerts/``, ``panel/`` (``Config.topic_names``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from channels.fanout import (
+    CLOSE_SLOW_CONSUMER,
+    CLOSE_TOO_MANY_CONNECTIONS,
+    CLOSE_TOO_MANY_TOPICS,
+    Connection,
+    control_frame,
+)
+from signage.safe_json import JsonProblem, loads
+from signage.web.keys import ADDRESSES, BUS, CONFIG, HUB, METRICS, SETTINGS, SOCKETS
+
+__all__ = ["websocket_handler"]
+
+log = logging.getLogger("signage.ws")
+
+
+def _parse_since(value: Any, topic: str) -> dict[str, Any] | None:
+    entry = value.get(topic) if isinstance(value, dict) else None
+    if entry is None:
+        return None
+    if (not isinstance(entry, dict) or isinstance(entry.get("offset"), bool)
+            or not isinstance(entry.get("offset"), int) or not isinstance(entry.get("epoch"), str)):
+        raise ValueError(f"since.{topic} must be {{\"offset\": integer, \"epoch\": text}}")
+    return entry
+
+
+async def _drain(ws: web.WebSocketResponse, connection: Connection) -> None:
+    """Send what waits in the backlog, then end: an idle connection keeps no writer task."""
+    while (text := connection.take()) is not None:
+        await ws.send_str(text)
+
+
+class _Session:
+    """One WebSocket's writer and closing, as methods rather than closures: ten thousand idle connections
+    should cost as little as possible."""
+
+    __slots__ = ("closing", "connection", "writer", "ws")
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self.connection: Connection | None = None
+        self.writer: asyncio.Task[None] | None = None
+        self.closing: asyncio.Task[bool] | None = None
+
+    def start_writer(self) -> None:
+        if (self.writer is None or self.writer.done()) and self.connection is not None:
+            self.writer = asyncio.create_task(_drain(self.ws, self.connection), name="ws-writer")
+
+    def stop_writer(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+
+    def drop(self) -> None:
+        # The writer may be stuck waiting for this client's socket: stop it, then close with a code that
+        # tells the client to reconnect and recover with ``since``.
+        self.stop_writer()
+        self.closing = asyncio.create_task(
+            self.ws.close(code=CLOSE_SLOW_CONSUMER, message=b"too slow: reconnect and resubscribe with since"))
+
+    def error(self, code: str, message: str) -> None:
+        if self.connection is not None:
+            self.connection.send(control_frame(type="error", code=code, message=message))
+
+
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    app = request.app
+    settings = app[SETTINGS]
+    # No permessage-deflate: a compression context costs tens of KiB per connection, and frames could no
+    # longer be shared between clients.
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=settings.ws_max_message_bytes,
+                               compress=False)
+    await ws.prepare(request)
+    address = request.remote or "?"
+    slots = app[ADDRESSES]
+    if not slots.take(address, settings.ws_max_per_address):
+        await ws.close(code=CLOSE_TOO_MANY_CONNECTIONS,
+                       message=f"at most {settings.ws_max_per_address} connections per address".encode())
+        return ws
+    try:
+        return await _serve(request, ws)
+    finally:
+        slots.release(address)
+
+
+async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSocketResponse:
+    app = request.app
+    settings, hub, bus, metrics = app[SETTINGS], app[HUB], app[BUS], app[METRICS]
+    topic_names = app[CONFIG].current.topic_names
+    app[SOCKETS].add(ws)
+    metrics.ws_connections.inc()
+
+    session = _Session(ws)
+    transport = request.transport
+    connection = session.connection = Connection(
+        settings.ws_backlog, session.drop, transport if isinstance(transport, asyncio.Transport) else None,
+        session.start_writer)
+
+    error = session.error
+
+    try:
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                if message.type is WSMsgType.BINARY:
+                    error("unsupported_frame", "send JSON text frames")
+                continue
+            try:
+                command = loads(message.data)
+            except JsonProblem as exc:
+                error("bad_json", f"the frame is not acceptable JSON: {exc}")
+                continue
+            kind = command.get("type") if isinstance(command, dict) else None
+            topics = command.get("topics") if isinstance(command, dict) else None
+            if kind not in ("subscribe", "unsubscribe", "ping"):
+                error("unknown_type", "type must be subscribe, unsubscribe or ping")
+                continue
+            if kind == "ping":
+                connection.send(control_frame(type="pong"))
+                continue
+            if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+                error("bad_topics", "topics must be a list of topic names")
+                continue
+            for topic in topics:
+                if not topic_names.match(topic):
+                    error("unknown_topic", f"{topic[:140]!r} is not a topic (e.g. parking/darcy, panel/gare)")
+                elif kind == "unsubscribe":
+                    connection.unsubscribe(hub, topic)
+                elif topic in connection.topics:
+                    continue
+                elif len(connection.topics) >= settings.ws_max_topics:
+                    refused = f"at most {settings.ws_max_topics} topics per connection"
+                    session.stop_writer()  # the close frame's reason says why
+                    session.closing = asyncio.create_task(ws.close(code=CLOSE_TOO_MANY_TOPICS,
+                                                                   message=refused.encode()))
+                    break
+                else:
+                    try:
+                        since = _parse_since(command.get("since"), topic)
+                    except ValueError as exc:
+                        error("bad_since", str(exc))
+                        continue
+                    await connection.subscribe(hub, bus, topic, since)
+            if connection.overflowed or session.closing is not None:
+                break
+    finally:
+        for topic in list(connection.topics):
+            connection.unsubscribe(hub, topic)
+        if connection.overflowed:
+            metrics.ws_dropped.inc()
+        connection.close()
+        if session.writer is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(session.writer, timeout=5)
+        if session.closing is not None:
+            with contextlib.suppress(Exception):
+                await session.closing
+        metrics.ws_connections.dec()
+        if not ws.closed:
+            await ws.close(code=WSCloseCode.OK)
+    return ws
