@@ -12,12 +12,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from renderers.abbreviations import FRENCH, abbreviate_word
 from renderers.fonts import BitmapFont, load_font
 from renderers.multi_render import render_multi
 from renderers.multi_syntax import escape
 from renderers.pictograms import PICTOGRAMS, pictogram_by_name
 from signage.model import Profile, ProfileKind
+from signage.sign_text import FRENCH, abbreviate_word
 
 __all__ = ["DoesNotFit", "LedText", "compose_multi", "compose_single", "escape", "fit_pages", "sign_text"]
 

@@ -11,6 +11,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from signage.sign_text import escape_multi
+
 __all__ = ["ErrorKind", "MultiError", "Tag", "Text", "Token", "escape", "normalize", "tokenize"]
 
 
@@ -186,9 +188,7 @@ def tokenize(multi: str, lenient: bool = False) -> tuple[list[Token], list[Multi
     return tokens, errors
 
 
-def escape(text: str) -> str:
-    """Literal brackets are doubled in MULTI."""
-    return text.replace("[", "[[").replace("]", "]]")
+escape = escape_multi  # literal brackets are doubled in MULTI
 
 
 def normalize(multi: str) -> str:

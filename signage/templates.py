@@ -24,9 +24,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import StrictUndefined, TemplateError, pass_context
 from jinja2.runtime import Context
 
-from renderers.abbreviations import abbreviate_word
-from renderers.multi_syntax import escape as escape_multi
 from signage.safe_text import clean
+from signage.sign_text import abbreviate_word, escape_multi
 from signage.template_budget import BudgetedSandbox, BudgetExceeded, render_budget
 
 __all__ = ["CHANNEL_FIELDS", "ChannelText", "RenderedText", "TemplateLibrary", "TemplateProblem", "TemplateSpec",

@@ -1,14 +1,15 @@
-"""French abbreviations for signs, as French road and transit signs write them (used only when a line does not fit).
+"""Text as signs write it, shared by templates and renderers. Pure.
 
-Keys are upper-case without accents; matching ignores case and accents, and the abbreviation takes the case of
-the word it replaces.
+French abbreviations, as French road and transit signs write them (used only when a line does not fit, or by the
+``abbr`` filter): keys are upper-case without accents; matching ignores case and accents, and the abbreviation
+takes the case of the word it replaces. And MULTI's one escape: a literal bracket is written twice.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["FRENCH", "abbreviate_word", "fold"]
+__all__ = ["FRENCH", "abbreviate_word", "escape_multi", "fold"]
 
 FRENCH: dict[str, str] = {
     "ACCIDENT": "ACC", "ATTENTION": "ATT", "AVENUE": "AV", "BOULEVARD": "BD", "CENTRE": "CTRE",
@@ -41,3 +42,8 @@ def abbreviate_word(word: str, table: dict[str, str] = FRENCH) -> str | None:
     if core[:1].isupper():
         return short.capitalize() + tail
     return short.lower() + tail
+
+
+def escape_multi(text: str) -> str:
+    """Literal brackets are doubled in MULTI (NTCIP 1203), so that a value can never become a tag."""
+    return text.replace("[", "[[").replace("]", "]]")
