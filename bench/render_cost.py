@@ -129,7 +129,7 @@ def demo_hit_ratio(copies: int) -> None:
 
     def keep(self: pipeline_module.Pipeline, *args: object, **kwargs: object) -> None:
         original(self, *args, **kwargs)  # type: ignore[arg-type]
-        caches.append(self.led_cache)
+        caches.append(self.board.led_cache)
 
     pipeline_module.Pipeline.__init__ = keep  # type: ignore[method-assign]
     try:

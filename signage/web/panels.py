@@ -11,12 +11,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from renderers.kiosk import render_kiosk_page, render_static_page
-from renderers.panel_content import render_panel_content
 from renderers.preview import panel_preview_png
-from signage.board import Decision
 from signage.config import Config
-from signage.model import Lane, Panel, ProfileKind
-from signage.pipeline import Pipeline
+from signage.model import Panel, ProfileKind
+from signage.pipeline.panel_board import default_content
 from signage.protocol import EXPLAIN_PREFIX
 from signage.safe_json import JsonProblem, loads
 from signage.tasks import cancel_and_wait
@@ -49,13 +47,7 @@ async def current_content(request: web.Request, panel_id: str) -> dict[str, Any]
     if update is not None:
         data: dict[str, Any] = update.data  # shared with every poll of this panel: read, never changed
         return data
-    config = request.app[CONFIG].current
-    panel = config.panels[panel_id]
-    default = Pipeline.default_message_for(config, panel_id)
-    decision = Decision(panel_id, (default,), Lane.DEFAULT, "engine not reached yet: default", ())
-    return render_panel_content(panel, config.profiles[panel.profile], decision,
-                                lambda message, language: config.templates.render(message.template, message.params,
-                                                                                  language))
+    return default_content(request.app[CONFIG].current, panel_id, "engine not reached yet: default")
 
 
 def presented_token(request: web.Request) -> str | None:
