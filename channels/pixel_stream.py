@@ -12,7 +12,7 @@ import contextlib
 import logging
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from renderers.ddp import ddp_packets
@@ -20,7 +20,8 @@ from renderers.e131 import e131_packets
 from renderers.pixel_frames import Frame, page_frames
 from signage.bus import Bus
 from signage.config import Config
-from signage.model import Panel, StreamTarget
+from signage.keyed_tasks import KeyedTasks
+from signage.model import Panel, Profile, StreamTarget
 
 __all__ = ["PixelStreamer"]
 
@@ -61,41 +62,59 @@ class _Wall:
 
 
 class PixelStreamer:
-    """Feeds every panel with a ``stream`` target from the bus's panel topics."""
+    """Feeds every panel with a ``stream`` target from the bus's panel topics. A configuration edit starts,
+    stops or re-aims exactly the walls it touches (``reconfigure``)."""
 
     def __init__(self, config: Callable[[], Config], bus: Bus) -> None:
         self._config = config
         self._bus = bus
         self.walls: dict[str, _Wall] = {}
+        self._tasks: KeyedTasks[tuple[Panel, Profile]] | None = None
+        self._socket: socket.socket | None = None
 
     async def run(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.setblocking(False)
-
-        def send(packet: bytes, address: tuple[str, int]) -> None:
-            try:
-                sock.sendto(packet, address)
-            except OSError as exc:  # an unreachable wall must not stop the others
-                log.warning("pixel stream to %s:%s failed: %s", address[0], address[1], exc)
-
-        tasks: list[asyncio.Task[None]] = []
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.setblocking(False)
+        self._tasks = KeyedTasks("pixel walls", self._start_wall)
         try:
-            for panel in self._config().panels.values():
-                if panel.stream is not None:
-                    wall = self.walls[panel.id] = _Wall(panel, panel.stream, send)
-                    tasks.append(asyncio.create_task(wall.run(), name=f"pixel-stream {panel.id}"))
-                    latest = await self._bus.latest(f"panel/{panel.id}")
-                    if latest is not None:
-                        await self._show(wall, latest.data)
+            await self.reconfigure(self._config())
             async for update in self._bus.live():
                 streamed = self.walls.get(update.topic.removeprefix("panel/"))
                 if streamed is not None and update.topic.startswith("panel/"):
                     await self._show(streamed, update.data)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            sock.close()
+            tasks, self._tasks = self._tasks, None
+            await tasks.close()
+            self.walls.clear()
+            self._socket.close()
+
+    async def reconfigure(self, config: Config) -> None:
+        """Walls in step with ``config``: a new one starts with what its panel shows now."""
+        if self._tasks is None:
+            return  # not streaming yet: ``run`` reads the configuration when it starts
+        wanted = {panel.id: (panel, config.profiles[panel.profile]) for panel in config.panels.values()
+                  if panel.stream is not None}
+        done = await self._tasks.reconcile(wanted)
+        for panel_id in done.stopped:
+            self.walls.pop(panel_id, None)
+        for panel_id in (*done.started, *done.restarted):
+            latest = await self._bus.latest(f"panel/{panel_id}")
+            if latest is not None:
+                await self._show(self.walls[panel_id], latest.data)
+
+    def _start_wall(self, panel_id: str, spec: tuple[Panel, Profile]) -> Coroutine[Any, Any, None]:
+        panel = spec[0]
+        assert panel.stream is not None
+        wall = self.walls[panel_id] = _Wall(panel, panel.stream, self._send)
+        return wall.run()
+
+    def _send(self, packet: bytes, address: tuple[str, int]) -> None:
+        if self._socket is None:
+            return
+        try:
+            self._socket.sendto(packet, address)
+        except OSError as exc:  # an unreachable wall must not stop the others
+            log.warning("pixel stream to %s:%s failed: %s", address[0], address[1], exc)
 
     async def _show(self, wall: _Wall, content: Any) -> None:
         multi = content.get("multi") if isinstance(content, dict) else None

@@ -29,13 +29,13 @@ MAX_ATTEMPTS = 5  # a job handed out this often is poison: log it and let it go
 
 class PushWorker:
     def __init__(self, queue: WorkQueue, subscriptions: SubscriptionStore, sender: PushSender, metrics: Metrics,
-                 *, timezone: str = "Europe/Paris", batch_size: int = 200, name: str | None = None,
+                 *, timezone: Callable[[], str] = lambda: "UTC", batch_size: int = 200, name: str | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._queue = queue
         self._subscriptions = subscriptions
         self.sender = sender
         self._metrics = metrics
-        self._tz = ZoneInfo(timezone)
+        self._timezone = timezone  # read at each use: a configuration edit moves the city's clocks at once
         self._batch_size = batch_size
         self.name = name or worker_name()
         self._clock = clock
@@ -91,7 +91,7 @@ class PushWorker:
 
     def _quiet(self, subscription: Subscription) -> bool:
         quiet = subscription.quiet_hours
-        return quiet is not None and quiet.contains(self._clock().astimezone(self._tz).time())
+        return quiet is not None and quiet.contains(self._clock().astimezone(ZoneInfo(self._timezone())).time())
 
     @staticmethod
     def payload(decision: dict[str, Any], subscription: Subscription) -> bytes:

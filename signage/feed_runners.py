@@ -17,7 +17,7 @@ import contextlib
 import logging
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -30,7 +30,7 @@ from signage.ingest import Intake
 from signage.model import FeedConfig
 from signage.timeutil import parse_duration
 
-__all__ = ["MqttRunner", "Poller", "runners_for"]
+__all__ = ["MqttRunner", "Poller", "fetched_by_the_engine", "runner_for"]
 
 log = logging.getLogger("signage.feeds")
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -215,12 +215,15 @@ class MqttRunner:
                 delay = min(delay * 2, 60.0)
 
 
-def runners_for(feeds: list[FeedConfig], session: aiohttp.ClientSession, intake: Intake) -> list[Poller | MqttRunner]:
-    """A poller for each feed with a ``url``, an MQTT client for each with a ``broker``."""
-    runners: list[Poller | MqttRunner] = []
-    for feed in feeds:
-        if feed.format == "mqtt" and feed.options.get("broker"):
-            runners.append(MqttRunner(feed, intake))
-        elif feed.options.get("url"):
-            runners.append(Poller(feed, session, intake))
-    return runners
+def fetched_by_the_engine(feeds: Iterable[FeedConfig]) -> dict[str, FeedConfig]:
+    """The feeds the engine goes to fetch, by id: those with a ``url`` to poll, MQTT ones with a ``broker``."""
+    return {feed.id: feed for feed in feeds
+            if (feed.format == "mqtt" and feed.options.get("broker")) or feed.options.get("url")}
+
+
+def runner_for(feed: FeedConfig, session: aiohttp.ClientSession, intake: Intake) -> Poller | MqttRunner:
+    """An MQTT client for a feed with a ``broker``, else a poller of its ``url``."""
+    if feed.format == "mqtt" and feed.options.get("broker"):
+        return MqttRunner(feed, intake)
+    return Poller(feed, session, intake)
+

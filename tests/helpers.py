@@ -1,10 +1,12 @@
-"""Small helpers the web tests share: receive the next frame of a kind, a feed's producer credentials, post a
-demo delivery."""
+"""Small helpers the tests share: wait until something holds (``eventually``, ``until`` in a page), receive the
+next frame of a kind, a feed's producer credentials, post a demo delivery."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -56,15 +58,25 @@ async def post_central_parking(client: Any, darcy: int) -> None:
         await post_parking(client, park, free)
 
 
-async def until(page: Any, expression: str, timeout: float = 30_000) -> Any:
-    """Poll a JavaScript expression in ``page`` until it is truthy, and return it. Through the DevTools protocol,
-    like ``page.evaluate``: unlike Playwright's ``wait_for_function``, it needs no ``eval`` in the page, so the
-    test runs under the same Content-Security-Policy as a citizen's browser, nothing switched off."""
-    deadline = asyncio.get_running_loop().time() + timeout / 1000
+async def eventually(check: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
+    """Wait until ``check()`` (a plain or an async function) gives something truthy, and return it: the one way
+    the tests wait for something to happen. On timeout, fail saying what was waited for and what was last seen."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     while True:
-        value = await page.evaluate(expression)
+        value = check()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still false after {timeout / 1000:g} s: {expression}")
-        await asyncio.sleep(0.05)
+        if loop.time() > deadline:
+            raise AssertionError(f"still not true after {timeout:g} s: {what or getattr(check, '__name__', check)}"
+                                 f" (last: {value!r})")
+        await asyncio.sleep(0.02)
+
+
+async def until(page: Any, expression: str, timeout: float = 30_000) -> Any:
+    """``eventually`` for a JavaScript expression in ``page``. Through the DevTools protocol, like
+    ``page.evaluate``: unlike Playwright's ``wait_for_function``, it needs no ``eval`` in the page, so the test
+    runs under the same Content-Security-Policy as a citizen's browser, nothing switched off."""
+    return await eventually(lambda: page.evaluate(expression), timeout / 1000, expression)

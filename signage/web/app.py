@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -27,9 +27,11 @@ from signage.bus import open_bus
 from signage.config import Config, load_config
 from signage.engine import Engine
 from signage.feed_auth import receives_deliveries
-from signage.feed_runners import runners_for
+from signage.feed_runners import fetched_by_the_engine, runner_for
 from signage.ingest import Intake
+from signage.keyed_tasks import KeyedTasks
 from signage.metrics import Metrics
+from signage.model import FeedConfig
 from signage.settings import Settings
 from signage.store import open_store
 from signage.tasks import cancel_and_wait
@@ -215,11 +217,10 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
-    """Pixel walls get frames from the engine process only, so that a wall is never fed twice."""
-    if not any(panel.stream for panel in app[CONFIG].current.panels.values()):
-        yield
-        return
+    """Pixel walls get frames from the engine process only, so that a wall is never fed twice; a wall added to
+    the configuration is fed at once."""
     app[STREAMER] = PixelStreamer(lambda: app[CONFIG].current, app[BUS])
+    app[CONFIG].on_change(app[STREAMER].reconfigure)
     async with _background("pixel-streams", app[STREAMER].run):
         yield
 
@@ -249,20 +250,35 @@ async def _push_workers(app: web.Application) -> AsyncIterator[None]:
         await stack.enter_async_context(_background("push-expiry", lambda: _expire_subscriptions(app)))
         for _ in range(settings.push_workers):
             worker = PushWorker(app[JOBS], app[SUBSCRIPTIONS], sender, app[METRICS],
-                                timezone=app[CONFIG].current.timezone)
+                                timezone=lambda: app[CONFIG].current.timezone)
             app[PUSH_WORKERS].append(worker)
             await stack.enter_async_context(_background(f"push-{worker.name}", worker.run))
         yield
 
 
 async def _feed_runners(app: web.Application) -> AsyncIterator[None]:
-    """Polled and MQTT feeds, fetched by the engine process only."""
-    runners = runners_for(list(app[CONFIG].current.feeds.values()), app[HTTP], app[INTAKE])
-    app[RUNNERS] = runners
-    async with contextlib.AsyncExitStack() as stack:
-        for runner in runners:
-            await stack.enter_async_context(_background(f"feed-{runner.feed.id}", runner.run))
+    """Polled and MQTT feeds, fetched by the engine process only. A configuration edit starts, stops or restarts
+    exactly the feeds it adds, removes or changes; the others go on undisturbed."""
+    app[RUNNERS] = {}
+
+    def start(feed_id: str, feed: FeedConfig) -> Coroutine[Any, Any, None]:
+        runner = app[RUNNERS][feed_id] = runner_for(feed, app[HTTP], app[INTAKE])
+        return _supervised(f"feed-{feed_id}", runner.run)
+
+    feeds = KeyedTasks("feeds", start)
+
+    async def follow(config: Config) -> None:
+        await feeds.reconcile(fetched_by_the_engine(config.feeds.values()))
+        runners = app[RUNNERS]
+        for gone in [feed_id for feed_id in runners if feed_id not in feeds.keys]:
+            del runners[gone]
+
+    await follow(app[CONFIG].current)
+    app[CONFIG].on_change(follow)
+    try:
         yield
+    finally:
+        await feeds.close()
 
 
 async def _config_watcher(app: web.Application) -> AsyncIterator[None]:

@@ -53,8 +53,11 @@ class LiveConfig:
         self.version += 1
         self.errors = []
         log.info("configuration %s reloaded (version %d)", self._path, self.version)
-        for listener in self._listeners:
-            await listener(config)
+        for listener in self._listeners:  # each part the edit touches follows it; one failing stops no other
+            try:
+                await listener(config)
+            except Exception:
+                log.exception("a part of the engine could not follow configuration version %d", self.version)
         return True
 
     async def watch(self, interval_s: float) -> None:
