@@ -22,21 +22,22 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from signage import templates
 from signage.config import demo_config_path, load_config
-from signage.templates import TemplateLibrary, _abbreviate, _local_time, _number, _plural, _translated
+from signage.template_filters import TextSettings, filters
+from signage.templates import TemplateLibrary
 
 
-def plain_environment(finalize: Any = None) -> ImmutableSandboxedEnvironment:
+def plain_environment(settings: TextSettings, finalize: Any = None) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
                                         finalize=finalize)
-    env.filters.update(number=_number, upper=str.upper, tr=_translated, local_time=_local_time, plural=_plural,
-                       abbr=_abbreviate)
+    env.filters.update(filters(settings))
     return env
 
 
 def unbudgeted(library: TemplateLibrary) -> TemplateLibrary:
     """The same templates and the same rendering code, in Jinja2's plain immutable sandbox, without a budget."""
     with mock.patch.object(templates, "_make_environment", plain_environment):
-        baseline = TemplateLibrary({i: spec for i in library.ids() if (spec := library.spec(i)) is not None})
+        baseline = TemplateLibrary({i: spec for i in library.ids() if (spec := library.spec(i)) is not None},
+                                   library.settings)
     return baseline
 
 

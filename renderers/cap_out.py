@@ -48,8 +48,9 @@ def text_alert(text: RenderedText, identifier: str, source: str, sent: datetime,
 
 
 def render_cap(alert: Alert, *, sender: str, sender_name: str, zones: Sequence[Zone], sent: datetime,
-               timezone: str = "Europe/Paris", web: str | None = None) -> bytes:
-    """``alert`` as a CAP 1.2 ``Alert`` message, one ``info`` per language it is written in."""
+               timezone: str = "UTC", web: str | None = None, languages: Sequence[str] = ()) -> bytes:
+    """``alert`` as a CAP 1.2 ``Alert`` message, one ``info`` per language it is written in: of ``languages``
+    (the city's, in its order) when given, else every one."""
     ET.register_namespace("", CAP_NS)
 
     def sub(parent: ET.Element, name: str, text: str | None = None) -> ET.Element:
@@ -66,12 +67,13 @@ def render_cap(alert: Alert, *, sender: str, sender_name: str, zones: Sequence[Z
     sub(root, "msgType", "Alert")
     sub(root, "source", alert.source)
     sub(root, "scope", "Public")
-    languages = [lang for lang in ("fr", "en") if alert.headline.get(lang)] or ["fr"]
-    for language in languages:
+    written = [lang for lang, headline in alert.headline.items() if headline]
+    chosen = [lang for lang in languages if lang in written] if languages else written
+    for language in chosen or [next(iter(languages), "en")]:
         info = sub(root, "info")
         sub(info, "language", LANGUAGES.get(language, language))
         sub(info, "category", "Met" if "meteo" in alert.source.lower() else "Safety")
-        sub(info, "event", alert.events.get(language) or alert.event or "Alerte")
+        sub(info, "event", alert.events.get(language) or alert.event or alert.headline.get(language) or "Alert")
         sub(info, "urgency", _chosen(alert.urgency, URGENCIES))
         sub(info, "severity", _chosen(alert.severity, SEVERITIES))
         sub(info, "certainty", "Likely")
@@ -87,7 +89,7 @@ def render_cap(alert: Alert, *, sender: str, sender_name: str, zones: Sequence[Z
         if web:
             sub(info, "web", web)
         area = sub(info, "area")
-        sub(area, "areaDesc", ", ".join(zone.name for zone in zones) or "Dijon Métropole")
+        sub(area, "areaDesc", ", ".join(zone.name for zone in zones) or sender_name)
         for zone in zones:
             for code in zone.codes:
                 name, _, value = code.partition(":")
@@ -106,11 +108,11 @@ class AtomEntry:
     summary: str
     updated: datetime
     link: str  # the CAP document
-    language: str = "fr"
+    language: str
 
 
 def render_atom(entries: Sequence[AtomEntry], *, feed_id: str, title: str, self_link: str, author: str,
-                updated: datetime, timezone: str = "Europe/Paris") -> bytes:
+                updated: datetime, timezone: str = "UTC") -> bytes:
     """An Atom feed whose entries link to their CAP documents (``application/cap+xml``)."""
     ET.register_namespace("", ATOM_NS)
 

@@ -25,12 +25,14 @@ def _script_json(data: Any) -> str:
             .replace("&", "\\u0026"))
 
 
-def render_kiosk_page(content: dict[str, Any]) -> str:
-    """The live kiosk page: the current content, and a script that keeps it current over ``/ws``."""
+def render_kiosk_page(content: dict[str, Any], timezone: str) -> str:
+    """The live kiosk page: the current content, and a script that keeps it current over ``/ws`` and says when
+    it was updated on the city's clocks (``timezone``)."""
     return _environment().get_template("kiosk.html.j2").render(
-        content=content, initial_json=_script_json(content), live=True)
+        content=content, initial_json=_script_json(content), live=True, timezone=timezone)
 
 
 def render_static_page(content: dict[str, Any]) -> str:
     """The same page without a script, for ``?format=html`` and for screens that cannot run JavaScript."""
-    return _environment().get_template("kiosk.html.j2").render(content=content, initial_json="null", live=False)
+    return _environment().get_template("kiosk.html.j2").render(content=content, initial_json="null", live=False,
+                                                                  timezone="")

@@ -12,8 +12,17 @@ from signage.board import Decision
 from signage.model import Message, Panel, Profile, ProfileKind
 from signage.templates import RenderedText
 
-__all__ = ["CHANNEL_OF_KIND", "CONTENT_VERSION", "SEVERITY_LABELS", "LedResult", "TextFor", "led_multi",
-           "led_text", "render_panel_content"]
+__all__ = [
+    "CHANNEL_OF_KIND",
+    "CONTENT_VERSION",
+    "SEVERITY_LABELS",
+    "LedResult",
+    "TextFor",
+    "led_multi",
+    "led_text",
+    "render_panel_content",
+    "severity_label",
+]
 
 CONTENT_VERSION = 1
 
@@ -27,6 +36,12 @@ SEVERITY_LABELS = {
     "fr": {"minor": "MINEUR", "moderate": "MODÉRÉ", "severe": "SÉVÈRE", "extreme": "EXTRÊME", "unknown": "ALERTE"},
     "en": {"minor": "MINOR", "moderate": "MODERATE", "severe": "SEVERE", "extreme": "EXTREME", "unknown": "ALERT"},
 }
+
+
+def severity_label(language: str, severity: str) -> str:
+    """The word a panel shows above an alert, in its language when known (else English)."""
+    labels = SEVERITY_LABELS.get(language) or SEVERITY_LABELS.get(language.split("-")[0], SEVERITY_LABELS["en"])
+    return labels.get(severity, severity.upper())
 
 
 def led_text(text: RenderedText, kind: ProfileKind) -> LedText:
@@ -105,8 +120,7 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
             "message": message.id,
             "lane": message.lane.name.lower(),
             "severity": message.severity,
-            "severity_label": SEVERITY_LABELS.get(panel.language, SEVERITY_LABELS["fr"]).get(
-                message.severity, message.severity.upper()) if message.severity else None,
+            "severity_label": severity_label(panel.language, message.severity) if message.severity else None,
             "title": text.title,
             "lines": list(text.lines),
             "language": rendered.language,

@@ -124,6 +124,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """The configuration's JSON Schema, for editors that check a city's YAML as it is typed."""
+    from signage.city_schema import CitySchema
+
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **CitySchema.model_json_schema()}
+    print(json.dumps(schema, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from signage.replay import replay
 
@@ -354,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a configuration")
     check.add_argument("--config", required=True)
     check.set_defaults(func=cmd_check)
+
+    schema = sub.add_parser("schema", help="print the configuration's JSON Schema (for editors checking the YAML)")
+    schema.set_defaults(func=cmd_schema)
 
     replay = sub.add_parser("replay", help="replay feed deliveries offline (JSON lines), print what happens")
     replay.add_argument("--config", required=True, help="configuration file, or 'demo'")

@@ -81,7 +81,7 @@ class Panel:
     zone: str
     profile: str
     tags: tuple[str, ...] = ()
-    language: str = "fr"
+    language: str = "en"  # a configured panel speaks its city's first language unless told
     default_template: str = "default"
     stream: StreamTarget | None = None  # a pixel wall fed frames over DDP or E1.31
 
@@ -146,6 +146,7 @@ class FeedConfig:
     format: str
     max_age: timedelta
     options: Mapping[str, JSON] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()  # the city's, in its order: which text of a multilingual feed to keep
 
 
 @dataclass(frozen=True, slots=True)

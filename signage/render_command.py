@@ -21,7 +21,7 @@ from renderers.cap_out import render_cap, text_alert
 from renderers.kiosk import render_static_page
 from renderers.multi import DoesNotFit, compose_single
 from renderers.multi_render import render_multi
-from renderers.panel_content import CHANNEL_OF_KIND, SEVERITY_LABELS, led_text
+from renderers.panel_content import CHANNEL_OF_KIND, led_text, severity_label
 from renderers.preview import panel_preview_png
 from renderers.push import push_payload
 from signage.config import Config
@@ -84,13 +84,12 @@ def render_message(config: Config, profile_name: str, fmt: str, message: dict[st
         return panel_preview_png({"multi": multi, "pages": []}, profile)
     if fmt == "multi":
         raise RenderProblem(f"{profile.name} is a kiosk: it has no MULTI")
-    labels = SEVERITY_LABELS.get(text.language, SEVERITY_LABELS["fr"])
     content = {
         "panel": "preview", "name": str(message.get("name", profile.name)), "profile": profile.name,
         "kind": profile.kind.value, "language": text.language, "lane": "operator", "reason": "preview",
         "page_time_s": profile.page_time_s, "etag": "preview",
         "pages": [{"message": str(message.get("id", "preview")), "lane": "operator", "severity": severity,
-                   "severity_label": labels.get(str(severity), str(severity).upper()) if severity else None,
+                   "severity_label": severity_label(text.language, str(severity)) if severity else None,
                    "title": shown.title, "lines": list(shown.lines), "language": text.language,
                    "pictogram": text.pictogram or None}],
     }
@@ -122,7 +121,8 @@ def _cap(config: Config, message: dict[str, Any], text: RenderedText) -> bytes:
                        tuple(zones), expires, str(message.get("severity", "unknown")),
                        str(message.get("urgency", "immediate")), str(message.get("event", "")))
     return render_cap(alert, sender=config.cap_sender, sender_name=config.city,
-                      zones=[config.zones[z] for z in zones], sent=now, timezone=config.timezone)
+                      zones=[config.zones[z] for z in zones], sent=now, timezone=config.timezone,
+                      languages=config.languages)
 
 
 def multi_report(config: Config, profile_name: str, multi: str) -> dict[str, Any]:

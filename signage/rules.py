@@ -125,7 +125,7 @@ def _time_context(now: datetime, tz: ZoneInfo) -> dict[str, Any]:
 
 
 class RuleBook:
-    def __init__(self, rules: Sequence[RuleConfig], timezone: str = "Europe/Paris") -> None:
+    def __init__(self, rules: Sequence[RuleConfig], timezone: str = "UTC") -> None:
         self._tz = ZoneInfo(timezone)
         self._rules: dict[str, _Compiled] = {}
         self._by_key: dict[str, list[str]] = {}

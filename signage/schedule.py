@@ -52,7 +52,7 @@ class Schedule:
     days: frozenset[int] = frozenset()  # ISO weekdays, 1 = Monday
     windows: tuple[TimeWindow, ...] = ()
     dates: tuple[tuple[date, date], ...] = ()
-    timezone: str = "Europe/Paris"
+    timezone: str = "UTC"
 
     def _day_allowed(self, day: date) -> bool:
         if self.days and day.isoweekday() not in self.days:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from signage.template_filters import TextSettings
 from signage.templates import TemplateLibrary, TemplateProblem, TemplateSpec, normalize_variant
 from signage.timeutil import format_instant
 
@@ -67,16 +68,17 @@ class TemplateVersion:
         return TemplateSpec(self.template, dict(self.spec["variants"]), "", str(self.spec.get("pictogram", "")))
 
 
-def check_spec(template: str, spec: Any) -> dict[str, Any]:
-    """A version's content, compiled in the sandbox to be sure it renders; raises ``TemplateProblem``."""
+def check_spec(template: str, spec: Any, settings: TextSettings) -> dict[str, Any]:
+    """A version's content, compiled in the sandbox to be sure it renders; raises ``TemplateProblem``. The city's
+    own language (its first) must have a variant: every other falls back to it."""
     if not isinstance(spec, dict) or not isinstance(spec.get("variants"), dict):
         raise TemplateProblem("give variants: {language: {title, lines, and channel variants}}")
     variants = {str(language): normalize_variant(str(language), variant)
                 for language, variant in spec["variants"].items()}
-    if "fr" not in variants:
-        raise TemplateProblem("a French variant is required")
+    if settings.languages[0] not in variants:
+        raise TemplateProblem(f"a variant in the city's language ({settings.languages[0]}) is required")
     pictogram = str(spec.get("pictogram", ""))[:100]
-    TemplateLibrary({template: TemplateSpec(template, variants, "", pictogram)})
+    TemplateLibrary({template: TemplateSpec(template, variants, "", pictogram)}, settings)
     return {"variants": variants, "pictogram": pictogram}
 
 

@@ -17,16 +17,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from jinja2 import StrictUndefined, TemplateError, pass_context
-from jinja2.runtime import Context
+from jinja2 import StrictUndefined, TemplateError
 
 from signage.safe_text import clean
-from signage.sign_text import abbreviate_word, escape_multi
 from signage.template_budget import BudgetedSandbox, BudgetExceeded, render_budget
+from signage.template_filters import LANGUAGE, TextSettings, escaped_for_multi, filters
 
 __all__ = ["CHANNEL_FIELDS", "ChannelText", "RenderedText", "TemplateLibrary", "TemplateProblem", "TemplateSpec",
            "normalize_variant"]
@@ -100,59 +97,10 @@ class TemplateSpec:
         return hashlib.sha256(body.encode()).hexdigest()[:12]
 
 
-def _number(value: Any) -> str:
-    """French-style grouping (a thin no-break space), as panels and phones show counts."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return f"{value:,.0f}".replace(",", "\u202f")
-
-
-@pass_context
-def _translated(context: Context, value: Any) -> str:
-    """Pick the rendering language from a ``{"fr": …, "en": …}`` value (French, then any, as fallbacks)."""
-    if not isinstance(value, dict):
-        return "" if value is None else str(value)
-    language = context.get("lang", "fr")
-    for candidate in (language, "fr", "en", *value):
-        if value.get(candidate):
-            return str(value[candidate])
-    return ""
-
-
-def _local_time(value: Any, timezone: str = "Europe/Paris") -> str:
-    """``2026-11-26T05:00:00Z`` → ``06:00``: an instant as the city's clocks show it."""
-    if not isinstance(value, str):
-        return "" if value is None else str(value)
-    try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if instant.tzinfo is None:
-        return instant.strftime("%H:%M")
-    return instant.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-
-
-def _plural(count: Any, singular: str, plural: str | None = None) -> str:
-    """``{{ n | plural("place", "places") }}`` → "1 place", "12 places" (French: 0 and 1 are singular)."""
-    if isinstance(count, bool) or not isinstance(count, int | float):
-        return f"{count} {plural or singular + 's'}"
-    word = singular if abs(count) < 2 else (plural or singular + "s")
-    return f"{_number(count)} {word}"
-
-
-def _abbreviate(text: Any) -> str:
-    """Every word the French sign table abbreviates, abbreviated: for lines that must be short everywhere."""
-    return " ".join(abbreviate_word(word) or word for word in str(text).split(" "))
-
-
-def _escaped_for_multi(value: Any) -> Any:
-    return escape_multi(value) if isinstance(value, str) else escape_multi(str(value)) if value is not None else ""
-
-
 def normalize_variant(language: str, raw: Any) -> dict[str, Any]:
     """A language variant in its stored shape, or ``TemplateProblem`` saying what is wrong with it."""
     where = f"variant {language!r}"
-    if len(language) != 2 or not isinstance(raw, Mapping):
+    if not LANGUAGE.match(language) or not isinstance(raw, Mapping):
         raise TemplateProblem(f"{where}: {{title: text, lines: [texts], and optionally {', '.join(CHANNEL_FIELDS)}, "
                               "multi}")
     unknown = set(raw) - {"title", "lines", "multi", *CHANNEL_FIELDS}
@@ -191,14 +139,10 @@ def _lines(value: Any, where: str) -> list[str]:
     return [_text(x, where) for x in value]
 
 
-def _make_environment(finalize: Any = None) -> BudgetedSandbox:
+def _make_environment(settings: TextSettings, finalize: Any = None) -> BudgetedSandbox:
     env = BudgetedSandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, finalize=finalize)
-    env.add_filter("number", _number)
-    env.add_filter("upper", str.upper)
-    env.add_filter("tr", _translated)
-    env.add_filter("local_time", _local_time)
-    env.add_filter("plural", _plural)
-    env.add_filter("abbr", _abbreviate)
+    for name, function in filters(settings).items():
+        env.add_filter(name, function)
     return env
 
 
@@ -213,9 +157,10 @@ class _Compiled:
 class TemplateLibrary:
     """Compiled templates by id; ``render`` is pure and raises ``TemplateProblem`` with the template named."""
 
-    def __init__(self, specs: Mapping[str, TemplateSpec]) -> None:
-        self._env = _make_environment()
-        self._multi_env = _make_environment(finalize=_escaped_for_multi)
+    def __init__(self, specs: Mapping[str, TemplateSpec], settings: TextSettings | None = None) -> None:
+        self.settings = settings = settings or TextSettings()
+        self._env = _make_environment(settings)
+        self._multi_env = _make_environment(settings, finalize=escaped_for_multi)
         self._specs = dict(specs)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._pictograms: dict[str, Any] = {}
@@ -268,18 +213,19 @@ class TemplateLibrary:
 
     def with_overrides(self, overrides: Mapping[str, TemplateSpec]) -> TemplateLibrary:
         """This library with some templates replaced (published versions from the console)."""
-        return TemplateLibrary({**self._specs, **overrides})
+        return TemplateLibrary({**self._specs, **overrides}, self.settings)
 
     def version(self, template_id: str) -> str:
         spec = self._specs.get(template_id)
         return spec.version if spec else ""
 
     def render(self, template_id: str, params: Mapping[str, Any], language: str) -> RenderedText:
-        """Render in ``language``, falling back to French then to any variant the template has."""
+        """Render in ``language``, falling back to the city's first language then to any variant the template
+        has."""
         spec = self._specs.get(template_id)
         if spec is None:
             raise TemplateProblem(f"unknown template {template_id!r}")
-        for candidate in (language, "fr", *sorted(spec.variants)):
+        for candidate in (language, self.settings.languages[0], *sorted(spec.variants)):
             if (template_id, candidate) in self._compiled:
                 compiled = self._compiled[(template_id, candidate)]
                 break

@@ -96,7 +96,7 @@
           variant[channel][field] = field === "lines" ? rows(input.value) : input.value;
         });
         const said = variant.title.trim() || variant.lines.some(function (x) { return x.trim(); });
-        if (fieldset.dataset.lang === "fr" || said) variants[fieldset.dataset.lang] = variant;
+        if (fieldset.dataset.required || said) variants[fieldset.dataset.lang] = variant;
       });
       return variants;
     }
@@ -182,7 +182,7 @@
       });
       box.addEventListener("change", show);
     });
-    function when(text) { return text ? new Date(text).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", timeZone: "Europe/Paris" }) : ""; }
+    function when(text) { return text ? new Date(text).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", timeZone: document.documentElement.dataset.timezone }) : ""; }
     async function refresh() {
       const response = await api("GET", "/api/v1/admin/broadcasts");
       if (!response.ok) return;
@@ -225,9 +225,10 @@
   // ---- emergency ----------------------------------------------------------------------------------------------
   function emergency() {
     const status = $("emergency-status");
+    const languages = $("emergency").dataset.languages.split(",");  // the city's, its own first
     function texts(field) {
       const out = {};
-      ["fr", "en"].forEach(function (lang) { const v = $("e-" + field + "-" + lang).value.trim(); if (v) out[lang] = v; });
+      languages.forEach(function (lang) { const v = $("e-" + field + "-" + lang).value.trim(); if (v) out[lang] = v; });
       return out;
     }
     $("issue").addEventListener("click", async function () {
@@ -239,7 +240,7 @@
       if (!response.ok) { status.textContent = await problem(response); return; }
       const answer = await response.json();
       status.textContent = "Alerte émise.";
-      const item = el("li", texts("headline").fr + " — ");
+      const item = el("li", texts("headline")[languages[0]] + " — ");
       item.dataset.alert = answer.id;
       const link = el("a", "document CAP"); link.href = answer.cap; item.appendChild(link);
       const cancel = el("button", "Lever l'alerte", "stop"); cancel.type = "button";

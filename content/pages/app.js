@@ -3,8 +3,10 @@
 // my street, zone and choices stay on this phone (localStorage); the last data is kept to show offline.
 (function () {
   "use strict";
+  const CITY = document.documentElement.dataset.city || "";
+  const TIMEZONE = document.documentElement.dataset.timezone || undefined;  // the city's clocks
   const T = {
-    fr: { title: "Dijon en direct", alerts: "Alertes", zone: "Ma zone", parking: "Parkings", air: "Qualité de l'air",
+    fr: { title: CITY + " en direct", alerts: "Alertes", zone: "Ma zone", parking: "Parkings", air: "Qualité de l'air",
       waste: "Collecte des déchets", street: "Ma rue (gardée sur ce téléphone seulement)", transit: "Trams et bus",
       notify: "Notifications", topics: "Me prévenir pour", quiet: "Heures calmes",
       quietOn: "Pas de notification la nuit (sauf alerte grave)", from: "De", to: "à",
@@ -20,7 +22,7 @@
         "Personnes sensibles : limitez les efforts intenses.", "Limitez les efforts intenses à l'extérieur.",
         "Évitez les efforts à l'extérieur.", "Évitez les activités à l'extérieur."],
       severity: { minor: "mineur", moderate: "modéré", severe: "sévère", extreme: "extrême" } },
-    en: { title: "Dijon live", alerts: "Alerts", zone: "My area", parking: "Car parks", air: "Air quality",
+    en: { title: CITY + " live", alerts: "Alerts", zone: "My area", parking: "Car parks", air: "Air quality",
       waste: "Waste collection", street: "My street (kept on this phone only)", transit: "Trams and buses",
       notify: "Notifications", topics: "Tell me about", quiet: "Quiet hours",
       quietOn: "No notifications at night (except serious alerts)", from: "From", to: "to",
@@ -40,7 +42,10 @@
     get: function (k, d) { try { const v = localStorage.getItem("dijon." + k); return v === null ? d : JSON.parse(v); } catch (e) { return d; } },
     set: function (k, v) { try { localStorage.setItem("dijon." + k, JSON.stringify(v)); } catch (e) { /* private mode */ } },
   };
-  let lang = store.get("lang", (navigator.language || "fr").slice(0, 2) === "en" ? "en" : "fr");
+  // The phone's language when the app speaks it, else the city's first that it speaks, else English.
+  const spoken = [(navigator.language || "").slice(0, 2)].concat(
+    (document.documentElement.dataset.languages || "").split(",").map(function (l) { return l.slice(0, 2); }));
+  let lang = store.get("lang", spoken.find(function (l) { return T[l]; }) || "en");
   const data = store.get("data", { parking: {}, air: {}, waste: {}, transit: {}, alerts: [], zones: [],
     pushTopics: [], at: null });
   const history = {};
@@ -128,7 +133,7 @@
     });
     const w = data.waste[chosen];
     $("waste-next").textContent = w && w.next_collection ? t("next") + new Date(w.next_collection).toLocaleString(lang,
-      { timeZone: "Europe/Paris", weekday: "long", hour: "2-digit", minute: "2-digit" }) : "";
+      { timeZone: TIMEZONE, weekday: "long", hour: "2-digit", minute: "2-digit" }) : "";
   }
 
   function renderTransit() {

@@ -25,7 +25,7 @@
   function updatedText(iso) {
     if (!iso) return "";
     const time = new Date(iso).toLocaleTimeString(content.language, {
-      timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" });
+      timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit" });
     return (content.language === "fr" ? "mis à jour " : "updated ") + time;
   }
 

@@ -39,7 +39,7 @@ self.addEventListener("fetch", function (event) {
 self.addEventListener("push", function (event) {
   let message = {};
   try { message = event.data ? event.data.json() : {}; } catch (e) { message = { title: event.data.text() }; }
-  event.waitUntil(self.registration.showNotification(message.title || "Dijon", {
+  event.waitUntil(self.registration.showNotification(message.title || self.location.hostname, {
     body: message.body || "", icon: message.icon || "/static/icon.svg", tag: message.tag, lang: message.lang,
     data: { url: message.url || "/" } }));
 });

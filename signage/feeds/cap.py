@@ -1,7 +1,7 @@
 """CAP 1.2 alerts (OASIS), parsed with entities and DTDs refused.
 
-The ``<info>`` block is chosen by language (French, then English, then the first); headlines and descriptions
-are kept in every language the alert carries. Areas are taken as geocodes (``NUTS3:FR261``) that the
+The ``<info>`` block is chosen by language (the city's, in its order, then English, then the first); headlines
+and descriptions are kept in every language the alert carries. Areas are taken as geocodes (``NUTS3:FR261``) that the
 configuration's zone table resolves. A feed that lists ``senders`` refuses every other ``<sender>``.
 """
 
@@ -68,7 +68,9 @@ def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResu
     if not infos and msg_type_text != "Cancel":
         raise FeedError("an alert needs at least one <info>", "alert.info")
     by_language = {_language(info): info for info in reversed(infos)}
-    chosen = next((by_language[lang] for lang in ("fr", "en") if lang in by_language), infos[0] if infos else None)
+    preferred = (*(language.split("-")[0].lower() for language in feed.languages), "en")
+    chosen = next((by_language[lang] for lang in preferred if lang in by_language),
+                  infos[0] if infos else None)
     zones: list[str] = []
     expires = None
     if chosen is not None:

@@ -32,7 +32,8 @@ def _s(value: Any) -> str:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
 
 
-def _translation(text: Any, languages: tuple[str, ...] = ("fr", "en")) -> str:
+def _translation(text: Any, languages: tuple[str, ...]) -> str:
+    """The translation in the first of the city's languages the feed gives, else the untagged one, else any."""
     options = {_s(t.language or "").lower(): _s(t.text) for t in text.translation}
     for language in (*languages, ""):
         if language in options:
@@ -112,8 +113,8 @@ def decode_gtfs_rt(feed: FeedConfig, body: bytes, received_at: datetime) -> Feed
         summary = {
             "id": _s(entity.id),
             "effect": _EFFECTS.get(alert.effect, "UNKNOWN_EFFECT"),
-            "header": _translation(alert.header_text),
-            "description": _translation(alert.description_text),
+            "header": _translation(alert.header_text, feed.languages),
+            "description": _translation(alert.description_text, feed.languages),
         }
         for informed in alert.informed_entity:
             if informed.route_id:

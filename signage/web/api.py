@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from signage.protocol import FEEDS_TOPIC
 from signage.web.errors import json_error
+from signage.web.interface_words import interface_word
 from signage.web.keys import BUS, CONFIG, ENGINE, METRICS, SETTINGS, STORE
 
 __all__ = ["routes"]
@@ -61,8 +62,10 @@ async def index(request: web.Request) -> web.Response:
         f'<a href="/api/v1/panels/{escape(p.id)}/content">JSON</a></li>'
         for p in config.panels.values()
     )
-    page = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(config.city)}</title>'
-            f'</head><body><h1>{escape(config.city)}</h1><p>Role: {escape(settings.role)}</p>'
-            f'<h2>Panneaux</h2><ul>{items}</ul><p><a href="/api/v1/panels">/api/v1/panels</a> · '
+    language = config.languages[0]
+    page = (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f'<title>{escape(config.city)}</title></head><body><h1>{escape(config.city)}</h1>'
+            f'<p>Role: {escape(settings.role)}</p><h2>{interface_word(language, "panels")}</h2>'
+            f'<ul>{items}</ul><p><a href="/api/v1/panels">/api/v1/panels</a> · '
             f'<a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a></p></body></html>')
     return web.Response(text=page, content_type="text/html", charset="utf-8")

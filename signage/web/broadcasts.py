@@ -141,9 +141,10 @@ async def stop(request: web.Request) -> web.Response:
 def _alert(body: Any, config: Any, author: str, now: datetime) -> Alert:
     if not isinstance(body, dict):
         raise ValueError("body: a JSON object")
-    headline = _texts(body, "headline", 200, required=True)
-    description = _texts(body, "description", 2000)
-    instruction = _texts(body, "instruction", 1000)
+    languages = tuple(config.languages)
+    headline = _texts(body, "headline", 200, languages, required=True)
+    description = _texts(body, "description", 2000, languages)
+    instruction = _texts(body, "instruction", 1000, languages)
     zones = body.get("zones") or []
     if not zones or not all(isinstance(z, str) and z in config.zones for z in zones):
         raise ValueError(f"zones: one or more of {', '.join(config.zones)}")
@@ -153,19 +154,22 @@ def _alert(body: Any, config: Any, author: str, now: datetime) -> Alert:
     ends = parse_instant(str(body["ends_at"])) if body.get("ends_at") else now + timedelta(hours=6)
     if ends <= now:
         raise ValueError("ends_at: in the future")
-    event = str(body.get("event") or headline["fr"])[:100]
+    event = str(body.get("event") or headline[languages[0]])[:100]
     identifier = f"{config.cap_sender.split('@')[-1]}.{now:%Y%m%dT%H%M%S}.{secrets.token_hex(3)}"
     return Alert(identifier, f"console:{author}", now, "alert", severity, "immediate", event,
-                 headline, description, tuple(zones), ends, events={"fr": event}, instruction=instruction)
+                 headline, description, tuple(zones), ends, events={languages[0]: event}, instruction=instruction)
 
 
-def _texts(body: dict[str, Any], name: str, limit: int, required: bool = False) -> dict[str, str]:
-    """A text in French and English (``{fr, en}``); the languages given, empty ones left out."""
+def _texts(body: dict[str, Any], name: str, limit: int, languages: tuple[str, ...], required: bool = False
+           ) -> dict[str, str]:
+    """A text in the city's languages (``{fr: …, en: …}``), its own first and required when ``required``; the
+    languages given, empty ones left out."""
     given = body.get(name) or {}
     if not isinstance(given, dict) or not all(isinstance(v, str) and len(v) <= limit for v in given.values()) or (
-            required and not given.get("fr")):
-        raise ValueError(f"{name}: {{fr, en}} texts of at most {limit:,} characters" + (", fr required" * required))
-    return {k: clean(v) for k, v in given.items() if k in ("fr", "en") and v}  # no controls or bidi overrides
+            required and not given.get(languages[0])):
+        raise ValueError(f"{name}: {{{', '.join(languages)}}} texts of at most {limit:,} characters"
+                         + f", {languages[0]} required" * required)
+    return {k: clean(v) for k, v in given.items() if k in languages and v}  # no controls or bidi overrides
 
 
 @routes.post("/api/v1/admin/emergency")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from html import escape
 from importlib import resources
 
 from aiohttp import web
 
+from signage.web.interface_words import interface_word
 from signage.web.keys import CONFIG
 
 __all__ = ["routes"]
@@ -27,7 +29,14 @@ def _page(name: str) -> bytes:
 
 @routes.get("/")
 async def app_page(request: web.Request) -> web.Response:
-    return web.Response(body=_page("app.html"), content_type="text/html", charset="utf-8",
+    """The app's page, told the city's name, its languages and its clocks (the page itself is static)."""
+    config = request.app[CONFIG].current
+    city, language = escape(config.city), escape(config.languages[0])
+    page = _page("app.html").decode("utf-8").replace(
+        '<html lang="fr">', f'<html lang="{language}" data-city="{city}" data-timezone="{escape(config.timezone)}" '
+                            f'data-languages="{escape(",".join(config.languages))}">', 1).replace(
+        "<title>Dijon en direct</title>", f"<title>{city} {interface_word(config.languages[0], 'live')}</title>", 1)
+    return web.Response(text=page, content_type="text/html", charset="utf-8",
                         headers={**SECURITY, "Cache-Control": "no-cache"})
 
 
@@ -39,9 +48,11 @@ async def service_worker(request: web.Request) -> web.Response:
 
 @routes.get("/manifest.webmanifest")
 async def manifest(request: web.Request) -> web.Response:
-    city = request.app[CONFIG].current.city
+    config = request.app[CONFIG].current
+    city, language = config.city, config.languages[0]
     document = {
-        "name": f"{city} en direct", "short_name": city.split()[0] if city else "Ville", "lang": "fr",
+        "name": f"{city} {interface_word(language, 'live')}",
+        "short_name": city.split()[0] if city else interface_word(language, "city"), "lang": language,
         "start_url": "/", "scope": "/", "display": "standalone", "background_color": "#ffffff",
         "theme_color": "#0b3d91",
         "icons": [{"src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"},

@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any, TypeVar
 
 from aiohttp import web
+from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
@@ -38,6 +39,20 @@ MAX_FORM_BYTES = 8192
 BY_TOKEN = web.RequestKey("by_token", bool)  # whether ``staff_for_api`` authenticated the call by an API token
 
 
+@lru_cache(maxsize=8)
+def language_choices(languages: tuple[str, ...]) -> list[dict[str, str]]:
+    """The city's languages as staff choose them: the code and the language's own name (CLDR, via Babel)."""
+    return [{"code": code, "name": _own_name(code)} for code in languages]
+
+
+def _own_name(code: str) -> str:
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return code
+    return (name or code)[:1].upper() + (name or code)[1:]
+
+
 @lru_cache(maxsize=1)
 def _pages() -> Environment:
     return Environment(loader=FileSystemLoader(str(resources.files("content").joinpath("pages"))),
@@ -45,7 +60,10 @@ def _pages() -> Environment:
 
 
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-    html = _pages().get_template(template).render(city=request.app[CONFIG].current.city, **context)
+    """A console page; every page knows the city, its languages (its own first) and its time zone."""
+    config = request.app[CONFIG].current
+    html = _pages().get_template(template).render(city=config.city, languages=language_choices(config.languages),
+                                                  timezone=config.timezone, **context)
     # The Content-Security-Policy and framing headers are every page's (``security_headers``).
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})

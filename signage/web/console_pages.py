@@ -21,7 +21,6 @@ from signage.web.template_admin import VERSIONS, versions_of
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
-LANGUAGES = ({"code": "fr", "name": "Français"}, {"code": "en", "name": "English"})
 STATE_NAMES = {"draft": "brouillon", "review": "en relecture", "published": "publiée", "superseded": "remplacée",
                "rejected": "refusée"}
 LINES_SHOWN = 4
@@ -67,9 +66,9 @@ async def template_page(request: web.Request) -> web.Response:
     for doc in docs:  # what each version changes from what the street shows now: what an approver checks
         doc["changes"] = spec_changes(published, doc["spec"]) if doc["state"] in ("review", "draft") else []
     source: dict[str, Any] = docs[-1]["spec"] if docs else shipped
-    variants = {lang["code"]: _editable(source["variants"].get(lang["code"]), lang["code"]) for lang in LANGUAGES}
+    variants = {code: _editable(source["variants"].get(code), code) for code in config.languages}
     return page(request, "admin/templates.html.j2", title="Modèles", staff=staff, csrf=csrf,
-                template_id=template_id, variants=variants, languages=LANGUAGES,
+                template_id=template_id, variants=variants,
                 pictogram=source.get("pictogram", ""), state_names=STATE_NAMES,
                 example=json.dumps(spec.example, ensure_ascii=False), versions=docs)
 

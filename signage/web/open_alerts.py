@@ -14,6 +14,7 @@ from aiohttp import web
 from renderers.cap_out import AtomEntry, render_atom, render_cap
 from signage.model import Alert
 from signage.web.errors import json_error
+from signage.web.interface_words import interface_word
 from signage.web.keys import CONFIG, HUB, OPEN_LIMITS
 
 __all__ = ["OPEN_HEADERS", "active_alerts", "limited", "open_response", "routes"]
@@ -70,7 +71,8 @@ async def alerts_atom(request: web.Request) -> web.Response:
         for a in alerts
     ]
     updated = max((a.sent for a in alerts), default=STARTED)
-    body = render_atom(entries, feed_id=f"{base}/api/v1/open/alerts.atom", title=f"{config.city}: alertes en cours",
+    title = f"{config.city}: {interface_word(config.languages[0], 'current_alerts')}"
+    body = render_atom(entries, feed_id=f"{base}/api/v1/open/alerts.atom", title=title,
                        self_link=f"{base}/api/v1/open/alerts.atom", author=config.city, updated=updated,
                        timezone=config.timezone)
     return open_response(request, body, "application/atom+xml")
@@ -87,5 +89,6 @@ async def alert_cap(request: web.Request) -> web.Response:
     zone_ids = {zone for code in alert.zones
                 for zone in ([code] if code in config.zones else config.zones_for_code(code))}
     body = render_cap(alert, sender=config.cap_sender, sender_name=config.city,
-                      zones=[config.zones[z] for z in sorted(zone_ids)], sent=alert.sent, timezone=config.timezone)
+                      zones=[config.zones[z] for z in sorted(zone_ids)], sent=alert.sent, timezone=config.timezone,
+                      languages=config.languages)
     return open_response(request, body, "application/cap+xml")

@@ -334,8 +334,8 @@ async def panel_stream(request: web.Request) -> web.StreamResponse:
 async def kiosk_page(request: web.Request) -> web.Response:
     panel_id = _panel_or_404(request)
     content = await current_content(request, panel_id)
-    return web.Response(text=render_kiosk_page(content), content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-cache"})
+    page = render_kiosk_page(content, request.app[CONFIG].current.timezone)
+    return web.Response(text=page, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-cache"})
 
 
 async def explanation(request: web.Request, panel_id: str) -> dict[str, Any] | None:

@@ -43,8 +43,8 @@ async def _checked(request: web.Request, staff: Staff, template_id: str, spec: A
     preview worker: 400 when it cannot be, for it could not be shown on the street either."""
     shipped = request.app[CONFIG].current.templates.spec(template_id)
     example = dict(shipped.example) if shipped else {}
-    languages = tuple(request.app[CONFIG].current.languages)
-    return await in_preview_worker(request, staff, check_version, template_id, spec, example, languages)
+    return await in_preview_worker(request, staff, check_version, template_id, spec, example,
+                                   request.app[CONFIG].current.text_settings)
 
 
 async def _save(request: web.Request, version: TemplateVersion) -> None:

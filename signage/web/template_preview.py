@@ -21,6 +21,7 @@ from renderers.preview import panel_preview_png
 from renderers.push import push_payload
 from signage.config import Config
 from signage.model import Profile, ProfileKind, Zone
+from signage.template_filters import LANGUAGE, TextSettings
 from signage.template_versions import check_spec
 from signage.templates import RenderedText, TemplateLibrary, TemplateProblem, TemplateSpec
 
@@ -47,18 +48,22 @@ class PreviewSetting:
         return cls(config.city, tuple(config.languages), tuple(config.profiles.values()), tuple(config.zones.values()),
                    config.cap_sender, config.timezone)
 
+    @property
+    def text(self) -> TextSettings:
+        return TextSettings(self.timezone, self.languages)
 
-def check_version(template_id: str, spec: Any, example: dict[str, Any], languages: tuple[str, ...]
+
+def check_version(template_id: str, spec: Any, example: dict[str, Any], settings: TextSettings
                   ) -> dict[str, Any]:
     """A version's content, compiled in the sandbox, then rendered with the template's example in every language
     under the render budget: ``{"spec": normalized, "warnings": […]}``. Raises ``TemplateProblem`` when it cannot
     be compiled or exceeds the budget (it could not be rendered on the street either); other render errors (a
     parameter the example lacks) are warnings."""
-    normalized = check_spec(template_id, spec)
+    normalized = check_spec(template_id, spec, settings)
     library = TemplateLibrary({template_id: TemplateSpec(template_id, normalized["variants"], "",
-                                                         normalized["pictogram"])})
+                                                         normalized["pictogram"])}, settings)
     warnings = []
-    for language in sorted({*normalized["variants"], *languages}):
+    for language in sorted({*normalized["variants"], *settings.languages}):
         try:
             library.render(template_id, example, language)
         except TemplateProblem as exc:
@@ -71,16 +76,17 @@ def check_version(template_id: str, spec: Any, example: dict[str, Any], language
 def render_preview(config: PreviewSetting, body: Any) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("template"), dict):
         raise PreviewProblem("template: give {language: {title, lines, channel variants}} and optionally pictogram")
-    variants = {lang: v for lang, v in body["template"].items() if isinstance(v, dict) and len(lang) == 2}
+    variants = {lang: v for lang, v in body["template"].items() if isinstance(v, dict) and LANGUAGE.match(lang)}
     if not variants:
-        raise PreviewProblem("template: at least one language variant (fr, en)")
+        raise PreviewProblem(f"template: at least one language variant ({', '.join(config.languages)})")
     params = body.get("params") or {}
     if not isinstance(params, dict):
         raise PreviewProblem("params must be an object")
     language = str(body.get("language", config.languages[0]))
     try:
         library = TemplateLibrary({"preview": TemplateSpec("preview", variants, "",
-                                                           str(body["template"].get("pictogram", "")))})
+                                                           str(body["template"].get("pictogram", "")))},
+                                  config.text)
         text = library.render("preview", params, language)
     except TemplateProblem as exc:
         raise PreviewProblem(str(exc)) from exc
@@ -123,4 +129,4 @@ def _cap(config: PreviewSetting, text: RenderedText) -> str:
     now = datetime.now(UTC).replace(microsecond=0)
     alert = text_alert(text, "preview", "console", now, (zone.id,), now + timedelta(hours=6), "severe")
     return render_cap(alert, sender=config.cap_sender, sender_name=config.city, zones=[zone], sent=now,
-                      timezone=config.timezone).decode()
+                      timezone=config.timezone, languages=config.languages).decode()

@@ -105,7 +105,6 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
 async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSocketResponse:
     app = request.app
     settings, hub, bus, metrics = app[SETTINGS], app[HUB], app[BUS], app[METRICS]
-    topic_names = app[CONFIG].current.topic_names
     app[SOCKETS].add(ws)
     metrics.ws_connections.inc()
 
@@ -140,7 +139,7 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
                 error("bad_topics", "topics must be a list of topic names")
                 continue
             for topic in topics:
-                if not topic_names.match(topic):
+                if not app[CONFIG].current.topic_names.match(topic):  # the live families
                     error("unknown_topic", f"{topic[:140]!r} is not a topic (e.g. parking/darcy, panel/gare)")
                 elif kind == "unsubscribe":
                     connection.unsubscribe(hub, topic)

@@ -42,7 +42,7 @@ def test_a_municipal_alert_is_valid_cap_1_2_with_text_escaped() -> None:
                   {"fr": "Crue de l'Ouche <quais fermés>", "en": "Ouche river flood"},
                   {"fr": "Quais fermés & parkings évacués."}, ("dijon-centre",), now + timedelta(hours=12))
     document = render_cap(alert, sender=config.cap_sender, sender_name=config.city,
-                          zones=[config.zones["dijon-centre"]], sent=now)
+                          zones=[config.zones["dijon-centre"]], sent=now, timezone=config.timezone)
     assert_valid_cap(document)
     root = SafeET.fromstring(document)
     assert root.findtext(f"{CAP}sent") == "2026-11-25T07:30:00+01:00"  # Paris time with its offset, never Z

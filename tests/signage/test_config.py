@@ -15,6 +15,8 @@ panels:
 feeds:
   - {id: ngsi, format: ngsi-v2, max_age: 5m, auth: token}
 rules: []
+timezone: Europe/Paris
+languages: [fr, en]
 """
 
 
@@ -137,3 +139,44 @@ def test_a_template_file_with_a_wrong_channel_variant_is_named(tmp_path: Path) -
     [error] = [e for e in caught.value.errors if e.field == "template"]
     assert error.file == str(templates / "works.yaml") and error.line == 1
     assert "unknown sms" in error.message
+
+
+def test_the_schema_is_published_and_an_independent_validator_agrees(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """``signage schema`` prints JSON Schema that an editor (here the ``jsonschema`` package, not ours) uses to
+    check the city's YAML as it is typed: the demo passes, a mistake is caught."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    from signage.cli import main
+    from signage.config import demo_config_path
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    demo = yaml.safe_load(demo_config_path().read_text(encoding="utf-8"))
+    jsonschema.validate(demo, schema)
+    wrong = {**demo, "panels": [{**demo["panels"][0], "lat": "north"}]}
+    with pytest.raises(jsonschema.ValidationError, match="'north' is not of type 'number'"):
+        jsonschema.validate(wrong, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**demo, "colour": "red"}, schema)  # no unknown fields
+
+
+def test_time_zone_and_languages_are_checked_against_what_exists(tmp_path: Path) -> None:
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, MINIMAL.replace("Europe/Paris", "Europe/Dijon").replace("[fr, en]",
+                                                                                           "[fr, xx-nope]")))
+    messages = {e.field: e.message for e in caught.value.errors}
+    assert "unknown time zone 'Europe/Dijon'" in messages["timezone"]
+    assert "unknown language 'xx-nope'" in messages["languages"]
+
+
+def test_a_city_says_its_time_zone_and_languages(tmp_path: Path) -> None:
+    """Nothing about a city's clocks or languages is guessed: a file without them is refused, naming both."""
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, MINIMAL.replace("timezone: Europe/Paris\n", "").replace("languages: [fr, en]\n",
+                                                                                            "")))
+    messages = {e.field: e.message for e in caught.value.errors}
+    assert messages == {"timezone": "is required", "languages": "is required"}

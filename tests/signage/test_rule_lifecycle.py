@@ -71,6 +71,7 @@ scheduled:
       params: {city: '"Marché de Noël"', panel: '"Place François Rude"', place: '""'}
       targets: {everywhere: true}
       priority: 50
+languages: [fr, en]
 """
 
 # Wednesday 25 November 2026, 09:00 in Paris.

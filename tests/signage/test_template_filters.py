@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from signage.template_filters import TextSettings
 from signage.templates import TemplateLibrary, TemplateSpec
 
 
 def render(line: str, **params: object) -> str:
-    library = TemplateLibrary({"t": TemplateSpec("t", {"fr": {"title": "", "lines": [line]}})})
+    """In a French city on Paris's clocks."""
+    library = TemplateLibrary({"t": TemplateSpec("t", {"fr": {"title": "", "lines": [line]}})},
+                              TextSettings("Europe/Paris", ("fr", "en")))
     return library.render("t", params, "fr").lines[0]
 
 
@@ -23,3 +26,21 @@ def test_abbreviation_uses_the_sign_table_and_keeps_case() -> None:
 
 def test_times_show_in_the_citys_clock() -> None:
     assert render("{{ at | local_time }}", at="2026-11-26T05:00:00Z") == "06:00"
+
+
+def test_each_language_counts_and_groups_as_its_own_rules_say() -> None:
+    """English is not French: "0 places", "1,500 horses"; German groups with a dot (CLDR, through Babel)."""
+    settings = TextSettings("Europe/Berlin", ("de", "en", "fr"))
+    library = TemplateLibrary({"t": TemplateSpec("t", {
+        lang: {"title": "", "lines": ["{{ n | plural(one, many) }}", "{{ n | number }}", "{{ at | local_time }}",
+                                      "{{ names | tr }}"]} for lang in ("de", "en", "fr")})}, settings)
+    params = {"at": "2026-07-01T05:00:00Z", "names": {"fr": "Gare", "de": "Bahnhof"}}
+    english = library.render("t", {"n": 0, "one": "place", "many": "places", **params}, "en").lines
+    assert english == ("0 places", "0", "07:00", "Bahnhof")  # the city's first language stands in for English
+    assert library.render("t", {"n": 1500, "one": "horse", "many": "horses", **params}, "en").lines[:2] == (
+        "1,500 horses", "1,500")
+    assert library.render("t", {"n": 1, "one": "Platz", "many": "Plätze", **params}, "de").lines[:2] == (
+        "1 Platz", "1")
+    assert library.render("t", {"n": 1500, "one": "Platz", "many": "Plätze", **params}, "de").lines[1] == "1.500"
+    assert library.render("t", {"n": 0, "one": "place", "many": "places", **params}, "fr").lines[:1] == (
+        "0 place",)
