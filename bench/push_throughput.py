@@ -34,7 +34,7 @@ from channels.push_worker import PushWorker  # noqa: E402
 from signage.cli import _new_vapid_private_key  # noqa: E402
 from signage.metrics import Metrics  # noqa: E402
 from signage.store.sqlite import SqliteStore  # noqa: E402
-from signage.work_queue import MemoryWorkQueue  # noqa: E402
+from signage.work_queue.memory import MemoryWorkQueue  # noqa: E402
 from tests.push_service import subscriber_info  # noqa: E402
 
 TOPIC = "alerts/dijon-centre"

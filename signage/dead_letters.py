@@ -55,7 +55,9 @@ class DeadLetters:
         older letters went, by reason: count, bytes, age)."""
         if limits.max_count == 0 or len(letter.body) > limits.max_bytes:
             return None, Counter({"bytes" if limits.max_count else "count": 1})
-        letter_id = f"{format_instant(letter.received_at)}-{hashlib.sha256(letter.body).hexdigest()[:12]}"
+        # Filed under the feed (``ngsi:2026-…``): a feed's letters are one range of the store's index.
+        letter_id = (f"{letter.feed}:{format_instant(letter.received_at)}-"
+                     f"{hashlib.sha256(letter.body).hexdigest()[:12]}")
         await self._store.put(BODIES, letter_id, {"id": letter_id,
                                                  "body_base64": base64.b64encode(letter.body).decode()})
         await self._store.put(LETTERS, letter_id, {
@@ -66,8 +68,8 @@ class DeadLetters:
 
     async def prune(self, feed: str, limits: DeadLetterLimits, now: datetime) -> Counter[str]:
         """Drop the feed's letters beyond its limits, oldest first; how many went, by reason."""
-        letters = sorted((d for d in await self._store.documents(LETTERS) if d.get("feed") == feed),
-                         key=lambda d: str(d["id"]))
+        letters = sorted((*await self._store.documents(LETTERS, f"{feed}:"), *await self._unfiled(feed)),
+                         key=lambda d: str(d["received_at"]))
         dropped: Counter[str] = Counter()
         total = sum(int(d.get("bytes", 0)) for d in letters)
         while letters:
@@ -86,15 +88,21 @@ class DeadLetters:
             dropped[reason] += 1
         return dropped
 
+    async def _unfiled(self, feed: str) -> list[dict[str, Any]]:
+        """Letters kept before they were filed under their feed: their ids were their date (``2026-…``)."""
+        return [d for d in await self._store.documents(LETTERS, "2")
+                if d.get("feed") == feed and str(d["id"]).startswith(str(d["received_at"]))]
+
     async def remove(self, letter_id: str) -> None:
         await self._store.delete(BODIES, letter_id)
         await self._store.delete(LETTERS, letter_id)
 
     async def listing(self) -> list[dict[str, Any]]:
         """Every letter without its body, oldest first."""
+        letters = sorted(await self._store.documents(LETTERS), key=lambda d: str(d["received_at"]))
         return [{k: v for k, v in letter.items() if k != "body_base64"}
                 | {"bytes": int(letter.get("bytes", len(base64.b64decode(letter.get("body_base64", "")))))}
-                for letter in await self._store.documents(LETTERS)]
+                for letter in letters]
 
     async def body(self, letter: dict[str, Any]) -> bytes:
         if "body_base64" in letter:  # kept before bodies had their own documents

@@ -35,7 +35,6 @@ from signage.protocol import (
     explanation_document,
     read_ingest,
 )
-from signage.store import Store
 from signage.tasks import cancel_and_wait
 from signage.templates import TemplateSpec
 from signage.work_queue import WorkQueue
@@ -47,15 +46,15 @@ log = logging.getLogger("signage.engine")
 
 
 class Engine:
-    def __init__(self, config: Config, bus: Bus, store: Store, metrics: Metrics,
+    def __init__(self, config: Config, bus: Bus, metrics: Metrics,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), jobs: WorkQueue | None = None) -> None:
-        # The engine reads records only to store messages; it publishes deliveries instead of recording them.
+        # What the engine decides leaves by the bus only (the open data, the console and the "why" read it
+        # there); it publishes deliveries instead of recording them.
         self.pipeline = Pipeline(config, describe_messages=False, record_deliveries=False)
         self._base_config = config  # as loaded, before published templates are applied
         self.health = FeedHealth(config.feeds)
         self._feeds_report = ""
         self._bus = bus
-        self._store = store
         self._metrics = metrics
         self._clock = clock
         self._jobs = jobs  # push decisions become jobs that push workers share
@@ -197,10 +196,6 @@ class Engine:
             if publication.topic == PUSH_TOPIC and self._jobs is not None:
                 await self._jobs.put({"kind": "decision", "decision": dict(publication.data)})
         for record in outcome.records:
-            if record.kind == "message":
-                await self._store.put("messages", str(record.data["id"]), dict(record.data))
-            elif record.kind == "expired":
-                await self._store.delete("messages", str(record.data["id"]))
-            elif record.kind == "error":
+            if record.kind == "error":
                 log.warning("pipeline: %s", record.data.get("reason"))
         self._metrics.active_messages.set(len(self.pipeline.messages))

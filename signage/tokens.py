@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +42,12 @@ class Grant:
     operator: bool = False
 
 
+def _unexpired(doc: dict[str, Any] | None) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [e for e in (doc or {}).get("digests", [])
+            if not e.get("expires_at") or parse_instant(str(e["expires_at"])) > now]
+
+
 class Keyring:
     def __init__(self, store: Store, kind: str, prefix: str, remember_s: float = 2.0) -> None:
         self._store = store
@@ -50,17 +57,19 @@ class Keyring:
         self._good: dict[tuple[str, str], tuple[float, Grant]] = {}  # (owner, digest) -> (known good until, grant)
 
     async def _entries(self, owner: str) -> list[dict[str, Any]]:
-        doc = await self._store.get(self.kind, owner)
-        now = datetime.now(UTC)
-        return [e for e in (doc or {}).get("digests", [])
-                if not e.get("expires_at") or parse_instant(str(e["expires_at"])) > now]
+        return _unexpired(await self._store.get(self.kind, owner))
 
-    async def _save(self, owner: str, entries: list[dict[str, Any]]) -> None:
-        if entries:
-            await self._store.put(self.kind, owner, {"digests": entries})
-        else:
-            await self._store.delete(self.kind, owner)
+    async def _change(self, owner: str, edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+                      ) -> list[dict[str, Any]]:
+        """Apply ``edit`` to the owner's unexpired tokens, again if another process changed them meanwhile (two
+        operators' temporary tokens at once both stay); returns the tokens as they were."""
+        while True:
+            doc = await self._store.get(self.kind, owner)
+            before = _unexpired(doc)
+            if await self._store.compare_and_set(self.kind, owner, doc, {"digests": edit(before)}):
+                break
         await self._store.put(REVISIONS, self.kind, {"revision": secrets.token_hex(8)})
+        return before
 
     def _new(self) -> str:
         return self._prefix + secrets.token_urlsafe(32)
@@ -68,33 +77,35 @@ class Keyring:
     async def issue(self, owner: str, keep_previous: bool = False) -> str:
         """A new token for ``owner``; the previous one stays valid only with ``keep_previous``."""
         token = self._new()
-        entries = await self._entries(owner)
-        temporary = [e for e in entries if e.get("expires_at")]
-        kept = [e for e in entries if not e.get("expires_at")][:1] if keep_previous else []
-        await self._save(owner, [{"sha256": token_digest(token), "issued_at": format_instant(datetime.now(UTC))},
-                                 *kept, *temporary])
+        issued = {"sha256": token_digest(token), "issued_at": format_instant(datetime.now(UTC))}
+
+        def edit(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            temporary = [e for e in entries if e.get("expires_at")]
+            kept = [e for e in entries if not e.get("expires_at")][:1] if keep_previous else []
+            return [issued, *kept, *temporary]
+
+        await self._change(owner, edit)
         return token
 
     async def issue_temporary(self, owner: str, lifetime: timedelta) -> str:
         """An operator's token that expires by itself and leaves the owner's own tokens as they are."""
         token = self._new()
         now = datetime.now(UTC)
-        await self._save(owner, [*await self._entries(owner), {
-            "sha256": token_digest(token), "issued_at": format_instant(now),
-            "expires_at": format_instant(now + lifetime), "operator": True}])
+        issued = {"sha256": token_digest(token), "issued_at": format_instant(now),
+                  "expires_at": format_instant(now + lifetime), "operator": True}
+        await self._change(owner, lambda entries: [*entries, issued])
         return token
 
     async def discard(self, owner: str, token: str) -> None:
         """Remove one token (an operator's temporary one, once its work is done)."""
         digest = token_digest(token)
-        await self._save(owner, [e for e in await self._entries(owner) if e["sha256"] != digest])
+        await self._change(owner, lambda entries: [e for e in entries if e["sha256"] != digest])
 
     async def revoke(self, owner: str) -> bool:
         """Remove every token of ``owner``; False when it had none."""
-        had = bool(await self._entries(owner))
-        await self._save(owner, [])
+        had = await self._change(owner, lambda entries: [])
         self.forget()
-        return had
+        return bool(had)
 
     async def has_tokens(self, owner: str) -> bool:
         return any(not e.get("expires_at") for e in await self._entries(owner))

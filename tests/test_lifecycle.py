@@ -29,6 +29,10 @@ async def test_sigterm_closes_websockets_with_1001_flushes_the_store_and_exits_0
                 async with http.post(f"http://127.0.0.1:{port}/feeds/ngsi", data=parking_body(park, free),
                                      headers=auth) as r:
                     assert r.status == 202
+            async with http.post(f"http://127.0.0.1:{port}/feeds/ngsi", data=b'{"data": [{"id": 7}]}',
+                                 headers=auth) as refused:  # kept as a dead letter: written just before the end
+                assert refused.status == 400
+                letter = (await refused.json())["error"]["dead_letter"]
             ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws")
             await ws.send_json({"type": "subscribe", "topics": ["panel/darcy"]})
             await next_frame(ws, lambda f: f["type"] == "update" and "Darcy 12 pl" in str(f["data"])
@@ -39,9 +43,9 @@ async def test_sigterm_closes_websockets_with_1001_flushes_the_store_and_exits_0
                 message = await ws.receive(timeout=10)
             assert message.type is aiohttp.WSMsgType.CLOSE and message.data == 1001
             assert process.wait(timeout=15) == 0
-    with sqlite3.connect(database) as db:  # what the engine stored is on disk, the WAL folded in
-        rows = db.execute("SELECT id FROM documents WHERE kind = 'messages'").fetchall()
-    assert ("rule:parking-centre",) in rows
+    with sqlite3.connect(database) as db:  # what the server stored is on disk, the WAL folded in
+        rows = db.execute("SELECT id FROM documents WHERE kind = 'dead_letters'").fetchall()
+    assert rows == [(letter,)] and letter.startswith("ngsi:")
     assert not Path(f"{database}-wal").exists() or Path(f"{database}-wal").stat().st_size == 0
 
 

@@ -28,7 +28,9 @@ class Update:
 
 class Bus(Protocol):
     async def publish(self, topic: str, data: Any) -> Update:
-        """Append to ``topic``; the update gets the next offset of the topic's current epoch."""
+        """Append to ``topic``; the update gets the next offset of the topic's current epoch. The bus keeps, and
+        every reader gets, a detached JSON copy of ``data`` (tuples become lists, NaN null): never the
+        publisher's object."""
         ...
 
     async def latest(self, topic: str) -> Update | None: ...

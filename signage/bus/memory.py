@@ -1,8 +1,10 @@
-"""The embedded bus: in-process, history in bounded deques, one epoch per process lifetime."""
+"""The embedded bus: in-process, history in bounded deques, one epoch per process lifetime. What is published is
+kept as a detached JSON copy, as the Redis bus keeps it, so that no caller sees another's object."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator
@@ -10,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from signage.bus import INTERNAL_PREFIX, Update
+from signage.safe_json import dumps
 
 __all__ = ["MemoryBus"]
 
@@ -28,9 +31,10 @@ class MemoryBus:
     async def publish(self, topic: str, data: Any) -> Update:
         if self._closed:
             raise RuntimeError("bus is closed")
+        detached = json.loads(dumps(data))  # what Redis would give back: the publisher keeps its own object
         offset = self._offsets.get(topic, 0) + 1
         self._offsets[topic] = offset
-        update = Update(topic, offset, self.epoch, data)
+        update = Update(topic, offset, self.epoch, detached)
         internal = topic.startswith(INTERNAL_PREFIX)
         size = self._internal_history if internal else self._history
         self._topics.setdefault(topic, deque(maxlen=size)).append(update)

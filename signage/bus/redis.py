@@ -79,7 +79,7 @@ class RedisBus:
             keys=[self._meta(topic), self._stream(topic), self._all],
             args=[secrets.token_hex(4), encoded, size, self._live_history, topic, "0" if internal else "1"],
         )
-        return Update(topic, int(offset), str(epoch), data)
+        return Update(topic, int(offset), str(epoch), json.loads(encoded))  # detached, as every reader gets it
 
     async def _epoch(self, topic: str) -> tuple[str | None, int]:
         epoch, offset = await self._redis.hmget(self._meta(topic), ["epoch", "offset"])

@@ -1,7 +1,10 @@
-"""One Store for everything durable: configuration documents, templates, messages, subscriptions, audit log.
+"""One Store for everything durable: template versions, broadcasts, subscriptions, accounts, tokens, dead
+letters, the audit log.
 
-Documents are JSON objects filed under a kind (``messages``, ``subscriptions``, ``dead_letters``…) and an id.
-The audit log is append-only: who, when, what.
+Documents are JSON objects filed under a kind (``template_versions``, ``subscriptions``, ``dead_letters``…) and
+an id, indexed by id so that the documents whose id starts with a prefix (one template's versions) are read
+without scanning the kind. Writes that must not race across processes have atomic operations: a counter
+(``next_number``), a compare-and-set and a claim. The audit log is append-only: who, when, what.
 """
 
 from __future__ import annotations
@@ -22,8 +25,20 @@ class Store(Protocol):
         """The documents of ``kind`` among ``doc_ids`` that exist, by id: one round trip for a batch."""
         ...
 
-    async def documents(self, kind: str) -> list[dict[str, Any]]:
-        """Every document of ``kind``, ordered by id."""
+    async def documents(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
+        """The documents of ``kind`` whose id starts with ``prefix`` (every one by default), ordered by id; read
+        from the id index, not by scanning the kind."""
+        ...
+
+    async def next_number(self, counter: str, at_least: int = 0) -> int:
+        """One more than the last number ``counter`` gave and than ``at_least``, atomically across processes:
+        two callers at once never get the same number."""
+        ...
+
+    async def compare_and_set(self, kind: str, doc_id: str, expected: dict[str, Any] | None,
+                              doc: dict[str, Any]) -> bool:
+        """Put ``doc`` only if the document is ``expected`` now (None: there is none), atomically across
+        processes; False, and nothing written, if another writer changed it first."""
         ...
 
     async def count(self, kind: str) -> int: ...

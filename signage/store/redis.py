@@ -1,4 +1,6 @@
-"""The scale-out store on Redis: a hash per kind of document, and a stream for the audit log."""
+"""The scale-out store on Redis: a hash per kind of document with a sorted set of its ids (the index a prefix is
+read from), a stream for the audit log. A counter is a Lua script, a compare-and-set an optimistic transaction
+(WATCH, then MULTI/EXEC, again if another writer came first)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import WatchError
 
 from signage.store import AUDIT_ACTOR_MAX
 from signage.timeutil import format_instant
 
 __all__ = ["RedisStore"]
+
+# One more than the counter's last number and than ARGV[1]; KEYS[1] is the counter.
+_NEXT_NUMBER = """
+local value = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(ARGV[1])) + 1
+redis.call('SET', KEYS[1], value)
+return value
+"""
 
 
 class RedisStore:
@@ -22,12 +32,22 @@ class RedisStore:
     def _kind(self, kind: str) -> str:
         return f"{self._prefix}doc:{kind}"
 
+    def _ids(self, kind: str) -> str:
+        return f"{self._prefix}ids:{kind}"
+
+    @staticmethod
+    def _text(doc: dict[str, Any]) -> str:
+        return json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
     @property
     def _audit(self) -> str:
         return f"{self._prefix}audit"
 
     async def put(self, kind: str, doc_id: str, doc: dict[str, Any]) -> None:
-        await self._redis.hset(self._kind(kind), doc_id, json.dumps(doc, ensure_ascii=False, sort_keys=True))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._kind(kind), doc_id, self._text(doc))
+            pipe.zadd(self._ids(kind), {doc_id: 0})
+            await pipe.execute()
 
     async def get(self, kind: str, doc_id: str) -> dict[str, Any] | None:
         text = await self._redis.hget(self._kind(kind), doc_id)
@@ -39,15 +59,58 @@ class RedisStore:
         texts = await self._redis.hmget(self._kind(kind), doc_ids)
         return {doc_id: json.loads(text) for doc_id, text in zip(doc_ids, texts, strict=True) if text}
 
-    async def documents(self, kind: str) -> list[dict[str, Any]]:
-        entries = await self._redis.hgetall(self._kind(kind))
-        return [json.loads(entries[k]) for k in sorted(entries)]
+    async def documents(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
+        if not prefix:
+            entries = await self._redis.hgetall(self._kind(kind))
+            return [json.loads(entries[k]) for k in sorted(entries)]
+        await self._indexed(kind)
+        start = b"[" + prefix.encode()
+        ids = await self._redis.zrangebylex(self._ids(kind), start, b"(" + prefix.encode() + b"\xff")
+        if not ids:
+            return []
+        texts = await self._redis.hmget(self._kind(kind), ids)
+        return [json.loads(text) for text in texts if text]
+
+    async def _indexed(self, kind: str) -> None:
+        """Documents written before the index existed get into it once (the counts differ only then)."""
+        if await self._redis.zcard(self._ids(kind)) != await self._redis.hlen(self._kind(kind)):
+            ids = await self._redis.hkeys(self._kind(kind))
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self._ids(kind))
+                if ids:
+                    pipe.zadd(self._ids(kind), dict.fromkeys(ids, 0))
+                await pipe.execute()
+
+    async def next_number(self, counter: str, at_least: int = 0) -> int:
+        return int(await self._redis.eval(_NEXT_NUMBER, 1, f"{self._prefix}counter:{counter}", at_least))
+
+    async def compare_and_set(self, kind: str, doc_id: str, expected: dict[str, Any] | None,
+                              doc: dict[str, Any]) -> bool:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(self._kind(kind))
+                    text = await pipe.hget(self._kind(kind), doc_id)
+                    if (json.loads(text) if text else None) != expected:
+                        await pipe.unwatch()
+                        return False
+                    pipe.multi()
+                    pipe.hset(self._kind(kind), doc_id, self._text(doc))
+                    pipe.zadd(self._ids(kind), {doc_id: 0})
+                    await pipe.execute()
+                    return True
+                except WatchError:  # another document of the kind was written meanwhile: look again
+                    continue
 
     async def count(self, kind: str) -> int:
         return int(await self._redis.hlen(self._kind(kind)))
 
     async def delete(self, kind: str, doc_id: str) -> bool:
-        return bool(await self._redis.hdel(self._kind(kind), doc_id))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._kind(kind), doc_id)
+            pipe.zrem(self._ids(kind), doc_id)
+            removed, _ = await pipe.execute()
+        return bool(removed)
 
     async def claim(self, kind: str, claim_id: str, ttl_s: float) -> bool:
         key = f"{self._prefix}claim:{kind}:{claim_id}"

@@ -19,12 +19,14 @@ from signage.timeutil import format_instant
 __all__ = ["SqliteStore"]
 
 T = TypeVar("T")
+_LAST = "\U0010ffff"  # sorts after every character an id can continue with
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, updated_at TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 );
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS claims (
     kind TEXT NOT NULL, id TEXT NOT NULL, expires_at REAL NOT NULL, PRIMARY KEY (kind, id)
 );
@@ -84,10 +86,39 @@ class SqliteStore:
             found.update((row[0], json.loads(row[1])) for row in rows)
         return found
 
-    async def documents(self, kind: str) -> list[dict[str, Any]]:
+    async def documents(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
+        # A range of the primary key (kind, id): the index finds the prefix, nothing else of the kind is read.
         rows = await self._run(lambda db: db.execute(
-            "SELECT doc FROM documents WHERE kind = ? ORDER BY id", (kind,)).fetchall())
+            "SELECT doc FROM documents WHERE kind = ? AND id >= ? AND id < ? ORDER BY id",
+            (kind, prefix, prefix + _LAST)).fetchall())
         return [json.loads(row[0]) for row in rows]
+
+    async def next_number(self, counter: str, at_least: int = 0) -> int:
+        row = await self._run(lambda db: db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, ? + 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value - 1) + 1 RETURNING value",
+            (counter, at_least)).fetchone())
+        return int(row[0])
+
+    async def compare_and_set(self, kind: str, doc_id: str, expected: dict[str, Any] | None,
+                              doc: dict[str, Any]) -> bool:
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+        now = format_instant(datetime.now(UTC))
+
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute("BEGIN IMMEDIATE")  # the write lock first: no other process writes between read and write
+            try:
+                row = db.execute("SELECT doc FROM documents WHERE kind = ? AND id = ?", (kind, doc_id)).fetchone()
+                if (json.loads(row[0]) if row else None) != expected:
+                    return False
+                db.execute("INSERT INTO documents (kind, id, doc, updated_at) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
+                           (kind, doc_id, text, now))
+                return True
+            finally:
+                db.execute("COMMIT")
+
+        return await self._run(work)
 
     async def count(self, kind: str) -> int:
         row = await self._run(lambda db: db.execute(

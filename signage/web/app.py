@@ -207,9 +207,9 @@ async def _hub(app: web.Application) -> AsyncIterator[None]:
 
 async def _engine(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    # In one process without Web Push configured nobody would ever take push jobs: do not pile them up.
-    sends_push = settings.redis_url is not None or (settings.runs_push and vapid_keys(app) is not None)
-    app[ENGINE] = Engine(app[CONFIG].current, app[BUS], app[STORE], app[METRICS],
+    # Push jobs are queued only if someone will take them: workers here, or in other processes sharing the queue.
+    sends_push = app[JOBS].shared or (settings.runs_push and vapid_keys(app) is not None)
+    app[ENGINE] = Engine(app[CONFIG].current, app[BUS], app[METRICS],
                          jobs=app[JOBS] if sends_push else None)
     app[CONFIG].on_change(app[ENGINE].reload)
     async with _background("engine", app[ENGINE].run):

@@ -32,10 +32,15 @@ def _template_id(request: web.Request) -> str:
 
 
 async def versions_of(request: web.Request, template_id: str) -> list[TemplateVersion]:
-    """A template's versions, oldest first."""
-    docs = await request.app[STORE].documents(VERSIONS)
-    return sorted((TemplateVersion.from_json(d) for d in docs if d["template"] == template_id),
-                  key=lambda v: v.number)
+    """A template's versions, oldest first: its own keys (``template:000042``) read from the store's index."""
+    docs = await request.app[STORE].documents(VERSIONS, f"{template_id}:")
+    return sorted((TemplateVersion.from_json(d) for d in docs), key=lambda v: v.number)
+
+
+async def _next_number(request: web.Request, template_id: str) -> int:
+    """A number no other version of the template has or will get, even from two editors at once."""
+    written = max((v.number for v in await versions_of(request, template_id)), default=0)
+    return await request.app[STORE].next_number(f"{VERSIONS}:{template_id}", at_least=written)
 
 
 async def _checked(request: web.Request, staff: Staff, template_id: str, spec: Any) -> dict[str, Any]:
@@ -47,15 +52,23 @@ async def _checked(request: web.Request, staff: Staff, template_id: str, spec: A
                                    request.app[CONFIG].current.text_settings)
 
 
-async def _save(request: web.Request, version: TemplateVersion) -> None:
-    await request.app[STORE].put(VERSIONS, version.key, version.to_json())
+async def _save(request: web.Request, version: TemplateVersion, read: dict[str, Any] | None = None) -> None:
+    """Write ``version`` over what was ``read`` of it (None: a new one); 409 if another writer moved it since,
+    so that two approvers acting at once never both succeed."""
+    if not await request.app[STORE].compare_and_set(VERSIONS, version.key, read, version.to_json()):
+        raise json_error(web.HTTPConflict, "changed_meanwhile",
+                         f"version {version.number} was changed by someone else meanwhile; reload it")
 
 
 async def _publish(request: web.Request, version: TemplateVersion, actor: str, now: datetime) -> None:
     """Supersede what was published, and tell the engine: from now on the street shows this version."""
-    for other in await versions_of(request, version.template):
+    docs = await request.app[STORE].documents(VERSIONS, f"{version.template}:")
+    for doc in docs:
+        other = TemplateVersion.from_json(doc)
         if other.state == "published" and other.number != version.number:
-            await _save(request, move(other, "supersede", actor, True, now))
+            # Superseded by whoever gets there first: a version another approver moved meanwhile is theirs.
+            await request.app[STORE].compare_and_set(VERSIONS, other.key, doc,
+                                                     move(other, "supersede", actor, True, now).to_json())
     await engine_command(request, "template", now, template=version.template, spec=dict(version.spec))
 
 
@@ -82,7 +95,7 @@ async def new_version(request: web.Request) -> web.Response:
     template_id = _template_id(request)
     spec = (await _checked(request, staff, template_id, await read_json(request, MAX_BODY)))["spec"]
     now = datetime.now(UTC)
-    number = max((v.number for v in await versions_of(request, template_id)), default=0) + 1
+    number = await _next_number(request, template_id)
     version = TemplateVersion(template_id, number, spec, "draft", staff.username,
                               ({"action": "write", "by": staff.username, "at": format_instant(now)},))
     await _save(request, version)
@@ -90,7 +103,7 @@ async def new_version(request: web.Request) -> web.Response:
     return web.json_response(version.to_json(), status=201)
 
 
-async def _version(request: web.Request, template_id: str) -> TemplateVersion:
+async def _version(request: web.Request, template_id: str) -> tuple[TemplateVersion, dict[str, Any]]:
     try:
         number = int(request.match_info["number"])
     except ValueError:
@@ -98,7 +111,7 @@ async def _version(request: web.Request, template_id: str) -> TemplateVersion:
     doc = await request.app[STORE].get(VERSIONS, f"{template_id}:{number:06d}") if number > 0 else None
     if doc is None:
         raise json_error(web.HTTPNotFound, "unknown_version", "no such version")
-    return TemplateVersion.from_json(doc)
+    return TemplateVersion.from_json(doc), doc
 
 
 @routes.post("/api/v1/admin/templates/{template_id}/versions/{number}/{action}")
@@ -109,7 +122,7 @@ async def act(request: web.Request) -> web.Response:
     staff = await staff_for_api(request, "editor")
     await browser_csrf(request)
     template_id = _template_id(request)
-    version = await _version(request, template_id)
+    version, read = await _version(request, template_id)
     now = datetime.now(UTC)
     try:
         moved = move(version, action, staff.username, staff.can(ROLE_FOR[action]), now)
@@ -118,7 +131,7 @@ async def act(request: web.Request) -> web.Response:
                          str(exc)) from exc
     if moved.state == "published":
         await _checked(request, staff, template_id, dict(version.spec))  # within today's budget, still
-    await _save(request, moved)
+    await _save(request, moved, read)
     if moved.state == "published":
         await _publish(request, moved, staff.username, now)
     await request.app[STORE].append_audit(staff.username, f"template.{action}", moved.key, {"state": moved.state})
@@ -140,7 +153,7 @@ async def rollback(request: web.Request) -> web.Response:
         raise json_error(web.HTTPBadRequest, "bad_rollback", "version: the number of an earlier published version")
     now = datetime.now(UTC)
     try:
-        version = republished(earlier, max(v.number for v in versions) + 1, staff.username, now)
+        version = republished(earlier, await _next_number(request, template_id), staff.username, now)
     except IllegalMove as exc:
         raise json_error(web.HTTPConflict, "refused", str(exc)) from exc
     await _checked(request, staff, template_id, dict(version.spec))

@@ -112,3 +112,24 @@ async def test_history_gives_what_is_retained_oldest_first(bus: Bus) -> None:
     history = await bus.history("parking/hist")
     assert [u.data["free"] for u in history] == [0, 1, 2]
     assert [u.offset for u in history] == [1, 2, 3] and len({u.epoch for u in history}) == 1
+
+
+async def test_readers_get_a_detached_json_copy_never_the_publishers_object(bus: Bus) -> None:
+    data = {"lines": ("Darcy", "COMPLET"), "level": float("nan"), "texts": {"fr": "Darcy"}}
+    received: list[Update] = []
+
+    async def listen() -> None:
+        async for update in bus.live():
+            received.append(update)
+            return
+
+    listener = asyncio.create_task(listen())
+    await asyncio.sleep(0.05)
+    published = await bus.publish("parking/detached", data)
+    data["texts"]["fr"] = "changed by the publisher afterwards"
+    await asyncio.wait_for(listener, 5)
+    expected = {"lines": ["Darcy", "COMPLET"], "level": None, "texts": {"fr": "Darcy"}}
+    latest = await bus.latest("parking/detached")
+    assert latest is not None and latest.data == expected
+    assert published.data == expected and received[0].data == expected
+    assert [u.data for u in await bus.history("parking/detached")] == [expected]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -88,3 +89,39 @@ async def test_a_claim_is_granted_once_within_its_time_even_to_a_second_client(
         assert await other.claim("webhook", "sig-1", 0.5) is True  # the window has passed
     finally:
         await other.close()
+
+
+async def test_documents_by_id_prefix_come_from_the_index(store: Store) -> None:
+    for template in ("parking", "parking-guidance", "air"):
+        for number in (2, 1, 10):
+            key = f"{template}:{number:06d}"
+            await store.put("template_versions", key, {"key": key})
+    await store.put("template_versions", "parkinG:000001", {"key": "parkinG:000001"})
+    assert [d["key"] for d in await store.documents("template_versions", "parking:")] == [
+        "parking:000001", "parking:000002", "parking:000010"]
+    assert len(await store.documents("template_versions", "parking")) == 6
+    assert await store.documents("template_versions", "bus:") == []
+    await store.delete("template_versions", "parking:000002")
+    assert [d["key"] for d in await store.documents("template_versions", "parking:")] == [
+        "parking:000001", "parking:000010"]
+    assert len(await store.documents("template_versions")) == 9
+
+
+async def test_two_writers_at_once_never_get_the_same_number(store: Store) -> None:
+    numbers = await asyncio.gather(*(store.next_number("versions:parking", at_least=3) for _ in range(50)))
+    assert sorted(numbers) == list(range(4, 54))
+    assert await store.next_number("versions:parking") == 54
+    assert await store.next_number("versions:parking", at_least=100) == 101  # numbers written before the counter
+    assert await store.next_number("versions:air") == 1
+
+
+async def test_compare_and_set_writes_only_over_what_the_writer_read(store: Store) -> None:
+    assert await store.compare_and_set("template_versions", "t:1", None, {"state": "draft"}) is True
+    assert await store.compare_and_set("template_versions", "t:1", None, {"state": "other"}) is False
+    draft = await store.get("template_versions", "t:1")
+    results = await asyncio.gather(
+        store.compare_and_set("template_versions", "t:1", draft, {"state": "published"}),
+        store.compare_and_set("template_versions", "t:1", draft, {"state": "rejected"}))
+    assert sorted(results) == [False, True]  # two approvers at once: one wins, the other is told
+    assert (await store.get("template_versions", "t:1"))["state"] in ("published", "rejected")  # type: ignore[index]
+    assert [d["state"] for d in await store.documents("template_versions", "t:")] != ["draft"]

@@ -1,70 +1,20 @@
-"""Push work shared by push workers: each job goes to one worker, and a worker that dies leaves its jobs to others.
-
-On Redis, a stream with a consumer group: ``XREADGROUP`` hands a job to one worker, ``XACK`` retires it, and a
-job left unacknowledged longer than ``reclaim_after_s`` (its worker died or hung) is taken over with
-``XAUTOCLAIM``. In one process, an asyncio queue does the same job.
-"""
+"""The work queue on Redis: a stream with a consumer group. ``XREADGROUP`` hands a job to one worker, ``XACK``
+retires it, and a job left unacknowledged longer than ``reclaim_after_s`` (its worker died or hung) is taken over
+with ``XAUTOCLAIM``. Workers in every process share it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import secrets
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-MAX_JOBS = 100_000
+from signage.safe_json import dumps
+from signage.work_queue import MAX_JOBS, Job
 
-__all__ = ["Job", "MemoryWorkQueue", "RedisWorkQueue", "WorkQueue", "open_work_queue"]
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: str
-    data: dict[str, Any]
-    attempts: int = 1  # how many workers have been handed this job
-
-
-class WorkQueue(Protocol):
-    async def put(self, data: dict[str, Any]) -> None: ...
-
-    async def take(self, worker: str, timeout_s: float = 1.0) -> Job | None:
-        """The next job for ``worker``, or None after ``timeout_s`` without one."""
-        ...
-
-    async def done(self, job: Job) -> None: ...
-
-    async def pending(self) -> int: ...
-
-    async def close(self) -> None: ...
-
-
-class MemoryWorkQueue:
-    def __init__(self) -> None:
-        self._queue: asyncio.Queue[Job] = asyncio.Queue()
-        self._next = 0
-
-    async def put(self, data: dict[str, Any]) -> None:
-        self._next += 1
-        self._queue.put_nowait(Job(str(self._next), data))
-
-    async def take(self, worker: str, timeout_s: float = 1.0) -> Job | None:
-        try:
-            return await asyncio.wait_for(self._queue.get(), timeout=timeout_s)
-        except TimeoutError:
-            return None
-
-    async def done(self, job: Job) -> None:
-        return None
-
-    async def pending(self) -> int:
-        return self._queue.qsize()
-
-    async def close(self) -> None:
-        return None
+__all__ = ["RedisWorkQueue"]
 
 
 class RedisWorkQueue:
@@ -76,6 +26,10 @@ class RedisWorkQueue:
         self._key = f"{prefix}push:jobs"
         self._reclaim_ms = int(reclaim_after_s * 1000)
         self._ready = False
+
+    @property
+    def shared(self) -> bool:
+        return True
 
     async def _ensure_group(self) -> None:
         if self._ready:
@@ -89,8 +43,7 @@ class RedisWorkQueue:
 
     async def put(self, data: dict[str, Any]) -> None:
         await self._ensure_group()
-        # Bounded, so that a deployment with no push worker running cannot fill Redis.
-        await self._redis.xadd(self._key, {"job": json.dumps(data, separators=(",", ":"))}, maxlen=MAX_JOBS,
+        await self._redis.xadd(self._key, {"job": dumps(data, separators=(",", ":"))}, maxlen=MAX_JOBS,
                                approximate=True)
 
     async def take(self, worker: str, timeout_s: float = 1.0) -> Job | None:
@@ -124,13 +77,3 @@ class RedisWorkQueue:
     async def close(self) -> None:
         await self._redis.aclose()
         await self._blocking.aclose()
-
-
-def worker_name() -> str:
-    return f"worker-{secrets.token_hex(4)}"
-
-
-def open_work_queue(redis_url: str | None, prefix: str = "signage:", reclaim_after_s: float = 30.0) -> WorkQueue:
-    if redis_url:
-        return RedisWorkQueue(redis_url, prefix, reclaim_after_s)
-    return MemoryWorkQueue()
