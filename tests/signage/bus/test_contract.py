@@ -115,7 +115,8 @@ async def test_history_gives_what_is_retained_oldest_first(bus: Bus) -> None:
 
 
 async def test_readers_get_a_detached_json_copy_never_the_publishers_object(bus: Bus) -> None:
-    data = {"lines": ("Darcy", "COMPLET"), "level": float("nan"), "texts": {"fr": "Darcy"}}
+    texts = {"fr": "Darcy"}
+    data = {"lines": ("Darcy", "COMPLET"), "level": float("nan"), "texts": texts}
     received: list[Update] = []
 
     async def listen() -> None:
@@ -126,7 +127,7 @@ async def test_readers_get_a_detached_json_copy_never_the_publishers_object(bus:
     listener = asyncio.create_task(listen())
     await asyncio.sleep(0.05)
     published = await bus.publish("parking/detached", data)
-    data["texts"]["fr"] = "changed by the publisher afterwards"
+    texts["fr"] = "changed by the publisher afterwards"
     await asyncio.wait_for(listener, 5)
     expected = {"lines": ["Darcy", "COMPLET"], "level": None, "texts": {"fr": "Darcy"}}
     latest = await bus.latest("parking/detached")

@@ -83,9 +83,9 @@ async def test_a_waiting_worker_gets_a_job_put_while_it_waits(make_queue: Callab
 
 async def test_a_jobs_data_is_a_detached_json_copy(make_queue: Callable[[], WorkQueue]) -> None:
     queue = make_queue()
-    data = {"ids": ("a", "b"), "texts": {"fr": "Darcy"}}
-    await queue.put(data)
-    data["texts"]["fr"] = "changed after put"
+    texts = {"fr": "Darcy"}
+    await queue.put({"ids": ("a", "b"), "texts": texts})
+    texts["fr"] = "changed after put"
     job = await queue.take("w", timeout_s=1)
     assert job is not None and job.data == {"ids": ["a", "b"], "texts": {"fr": "Darcy"}}
 
