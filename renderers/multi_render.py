@@ -2,26 +2,21 @@
 
 A message fits a sign when it renders: every character in a font the sign has, every line inside its text
 rectangle, no more pages than the sign holds. What does not render gets the standard's error kind and position,
-so a sign that cannot show a message is caught here, before it reaches the street.
+so a sign that cannot show a message is caught here, before it reaches the street. This module says what each
+tag does; ``renderers.multi_page`` lays out and draws the pages, ``renderers.multi_sign`` describes the sign.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
-
-from renderers.fonts import BitmapFont, load_font
-from renderers.multi_syntax import ErrorKind, MultiError, Tag, Text, normalize, tokenize
+from renderers.multi_page import BOTTOM, CENTER, LEFT, MIDDLE, RIGHT, TOP, Line, PageLayout, Rect
+from renderers.multi_sign import MultiRender, PageRender, Sign
+from renderers.multi_syntax import ErrorKind, Tag, Text, tokenize
 from renderers.pictograms import PICTOGRAMS
-from renderers.raster import BLACK, CLASSIC_COLOURS, MONOCHROME_COLOURS, Raster, Rgb, scheme_of
+from renderers.raster import BLACK, CLASSIC_COLOURS, Rgb
 from signage.model import Profile, ProfileKind
 
 __all__ = ["MultiRender", "PageRender", "Sign", "render_multi"]
 
-LEFT, CENTER, RIGHT = 2, 3, 4
-TOP, MIDDLE, BOTTOM = 2, 3, 4
 UNSUPPORTED = {
     "flt": "flashing text is not shown: it harms readability and accessibility",
     "flo": "flashing text is not shown: it harms readability and accessibility",
@@ -33,281 +28,8 @@ UNSUPPORTED = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Sign:
-    """What rendering needs from a profile: geometry, fonts by number, colours."""
-
-    profile: Profile
-    fonts: dict[int, BitmapFont]
-    default_font: BitmapFont
-    scheme: str
-    foreground: Rgb
-
-    @classmethod
-    def of(cls, profile: Profile) -> Sign:
-        return _sign(profile)
-
-    @classmethod
-    def build(cls, profile: Profile) -> Sign:
-        if profile.kind is ProfileKind.KIOSK:
-            raise ValueError(f"profile {profile.name!r} is a kiosk, not a LED sign")
-        fonts = {font.number: font for font in map(load_font, profile.font_table)}
-        return cls(profile, fonts, load_font(profile.font), scheme_of(profile.colour),
-                   MONOCHROME_COLOURS.get(profile.colour, CLASSIC_COLOURS[9]))
-
-    @property
-    def module(self) -> tuple[int, int]:
-        """Character module size on character-matrix signs; line pitch on line-matrix signs."""
-        p = self.profile
-        return p.width_px // max(1, p.chars_per_line), p.height_px // max(1, p.lines)
-
-
-@lru_cache(maxsize=256)
-def _sign(profile: Profile) -> Sign:
-    return Sign.build(profile)
-
-
-@dataclass(frozen=True, slots=True)
-class PageRender:
-    raster: Raster
-    on_ds: int  # page-on time, tenths of a second
-    off_ds: int
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MultiRender:
-    source: str
-    pages: tuple[PageRender, ...]
-    errors: tuple[MultiError, ...]
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    @property
-    def normalized(self) -> str:
-        return normalize(self.source)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "valid": self.valid,
-            "normalized": self.normalized,
-            "pages": [{"lines": list(page.lines), "page_time_s": page.on_ds / 10, "off_time_s": page.off_ds / 10}
-                      for page in self.pages],
-            "errors": [error.to_json() for error in self.errors],
-        }
-
-
-@dataclass(slots=True)
-class _Span:
-    text: str
-    font: BitmapFont
-    colour: Rgb
-    justify: int
-    spacing: int
-    position: int
-
-
-@dataclass(slots=True)
-class _Line:
-    font: BitmapFont
-    justify_page: int
-    spacing_above: int | None = None
-    spans: list[_Span] = field(default_factory=list)
-
-    @property
-    def height(self) -> int:
-        return max((span.font.height for span in self.spans), default=self.font.height)
-
-    @property
-    def text(self) -> str:
-        return "".join(span.text for span in self.spans)
-
-
-@dataclass(slots=True)
-class _Rect:
-    x: int
-    y: int
-    w: int
-    h: int
-
-
-class _Renderer:
-    """One pass over the tokens; state as the standard defines it (tags hold until changed)."""
-
-    def __init__(self, sign: Sign, draw: bool = True) -> None:
-        self.sign = sign
-        self.draw = draw
-        p = sign.profile
-        self.errors: list[MultiError] = []
-        self.pages: list[PageRender] = []
-        self.font = sign.default_font
-        self.colour = sign.foreground
-        self.background = BLACK
-        self.justify_line = CENTER
-        self.justify_page = TOP
-        self.spacing: int | None = None
-        self.on_ds = round(p.page_time_s * 10)
-        self.off_ds = 0
-        self._new_page()
-
-    # -- pages and rectangles
-    def _new_page(self) -> None:
-        p = self.sign.profile
-        self.raster = Raster(p.width_px, p.height_px) if self.draw else _NO_RASTER
-        self.page_background = self.background
-        self.draws: list[tuple[str, Any]] = []
-        self.page_lines: list[str] = []
-        self.rect = _Rect(0, 0, p.width_px, p.height_px)
-        self._new_block()
-
-    def _new_block(self) -> None:
-        self.lines = [_Line(self.font, self.justify_page)]
-
-    def finish_page(self) -> None:
-        self._layout_block()
-        if self.draw:
-            self._paint()
-        self.pages.append(PageRender(self.raster, self.on_ds, self.off_ds, tuple(self.page_lines)))
-
-    def _paint(self) -> None:
-        self.raster.fill(0, 0, self.raster.width, self.raster.height, self.page_background)
-        for kind, item in self.draws:
-            if kind == "fill":
-                self.raster.fill(*item)
-            elif kind == "glyph":
-                self._draw_glyph(*item)
-            elif kind == "graphic":
-                self._draw_graphic(*item)
-
-    def error(self, kind: ErrorKind, position: int, message: str) -> None:
-        self.errors.append(MultiError(kind, position, message))
-
-    # -- text
-    def add_text(self, text: str, position: int) -> None:
-        for offset, char in enumerate(text):
-            if self.font.glyph(char) is None:
-                self.error(ErrorKind.CHARACTER_NOT_DEFINED, position + offset,
-                           f"font {self.font.number} ({self.font.name}) has no character {char!r} "
-                           f"(U+{ord(char):04X})")
-        known = "".join(c for c in text if self.font.glyph(c) is not None)
-        if not known:
-            return
-        line = self.lines[-1]
-        spacing = self.font.char_spacing if self.spacing is None else self.spacing
-        last = line.spans[-1] if line.spans else None
-        if last and (last.font, last.colour, last.justify, last.spacing) == (
-                self.font, self.colour, self.justify_line, spacing):
-            last.text += known
-        else:
-            if not line.spans:
-                line.justify_page = self.justify_page
-            line.spans.append(_Span(known, self.font, self.colour, self.justify_line, spacing, position))
-
-    def _layout_block(self) -> None:
-        lines = self.lines
-        while len(lines) > 1 and not lines[-1].spans and lines[-1].spacing_above is None:
-            lines = lines[:-1]  # a trailing [nl] adds no line to lay out
-        if not any(line.spans for line in lines):
-            return
-        kind = self.sign.profile.kind
-        mh = self.sign.module[1]
-        if kind is not ProfileKind.FULL:
-            tall = next((span for line in lines for span in line.spans if span.font.height > mh), None)
-            if tall is not None:
-                self.error(ErrorKind.TEXT_TOO_BIG, tall.position,
-                           f"font {tall.font.number} ({tall.font.name}) is {tall.font.height} pixels high; "
-                           f"the sign's lines are {mh}")
-                return
-        heights = [mh if kind is not ProfileKind.FULL else line.height for line in lines]
-        gaps = [0] + [
-            0 if kind is not ProfileKind.FULL else
-            line.spacing_above if line.spacing_above is not None else
-            round((prev.font.line_spacing + line.font.line_spacing) / 2)
-            for prev, line in itertools.pairwise(lines)
-        ]
-        total = sum(heights) + sum(gaps)
-        rect = self.rect
-        if total > rect.h:
-            over = next((i for i in range(len(lines)) if sum(heights[: i + 1]) + sum(gaps[: i + 1]) > rect.h), 0)
-            position = lines[over].spans[0].position if lines[over].spans else 0
-            self.error(ErrorKind.TEXT_TOO_BIG, position,
-                       f"{len(lines)} lines need {total} pixels of height, the text area has {rect.h}")
-            return
-        y = {TOP: rect.y, MIDDLE: rect.y + (rect.h - total) // 2, BOTTOM: rect.y + rect.h - total}[
-            lines[0].justify_page]
-        if kind is ProfileKind.CHARACTER:
-            y = rect.y + (y - rect.y) // mh * mh  # rows of modules only
-        for line, height, gap in zip(lines, heights, gaps, strict=True):
-            y += gap
-            self._layout_line(line, y, height)
-            self.page_lines.append(line.text)
-            y += height
-
-    def _span_width(self, span: _Span) -> int:
-        if self.sign.profile.kind is ProfileKind.CHARACTER:
-            return len(span.text) * self.sign.module[0]
-        return span.font.text_width(span.text, span.spacing)
-
-    def _layout_line(self, line: _Line, y: int, height: int) -> None:
-        rect = self.rect
-        groups: dict[int, list[_Span]] = {LEFT: [], CENTER: [], RIGHT: []}
-        for span in line.spans:
-            groups[span.justify].append(span)
-        widths = {j: sum(self._span_width(s) for s in spans) + sum(s.spacing for s in spans[1:])
-                  for j, spans in groups.items()}
-        if self.sign.profile.kind is ProfileKind.CHARACTER:
-            widths = {j: sum(self._span_width(s) for s in spans) for j, spans in groups.items()}
-        starts = {LEFT: rect.x, CENTER: rect.x + (rect.w - widths[CENTER]) // 2, RIGHT: rect.x + rect.w - widths[RIGHT]}
-        if self.sign.profile.kind is ProfileKind.CHARACTER:
-            mw = self.sign.module[0]
-            starts = {j: rect.x + (start - rect.x) // mw * mw for j, start in starts.items()}
-        overlap = (widths[LEFT] and widths[CENTER] and starts[LEFT] + widths[LEFT] > starts[CENTER]) or (
-            widths[CENTER] and widths[RIGHT] and starts[CENTER] + widths[CENTER] > starts[RIGHT]) or (
-            widths[LEFT] and widths[RIGHT] and starts[LEFT] + widths[LEFT] > starts[RIGHT])
-        if sum(widths.values()) > rect.w or overlap:
-            self.error(ErrorKind.TEXT_TOO_BIG, line.spans[0].position,
-                       f"line {line.text!r} is {sum(widths.values())} pixels wide, the text area has {rect.w}")
-            return
-        for justify, spans in groups.items():
-            x = starts[justify]
-            for span in spans:
-                x = self._place_span(span, x, y, height)
-
-    def _place_span(self, span: _Span, x: int, y: int, height: int) -> int:
-        character = self.sign.profile.kind is ProfileKind.CHARACTER
-        mw = self.sign.module[0]
-        for char in span.text:
-            glyph = span.font.glyphs[char]
-            top = y if character else y + height - span.font.height  # characters sit on the line's baseline
-            self.draws.append(("glyph", (glyph, x, top, span.colour)))
-            x += mw if character else glyph.width + span.spacing
-        return x
-
-    def _draw_glyph(self, glyph: Any, x: int, y: int, colour: Rgb) -> None:
-        raster, value = self.raster, bytes(colour)
-        for row, bits in enumerate(glyph.rows):
-            yy = y + row
-            if not bits or not 0 <= yy < raster.height:
-                continue
-            for col in range(glyph.width):
-                xx = x + col
-                if bits >> (glyph.width - 1 - col) & 1 and 0 <= xx < raster.width:
-                    start = (yy * raster.width + xx) * 3
-                    raster.pixels[start : start + 3] = value
-
-    def _draw_graphic(self, number: int, x: int, y: int) -> None:
-        picture = PICTOGRAMS[number]
-        mono = self.sign.scheme != "color24bit"
-        for row, cells in enumerate(picture.cells):
-            for col, cell in enumerate(cells):
-                if cell is None:
-                    continue
-                colour, lit_on_mono = cell
-                if mono:
-                    colour = self.sign.foreground if lit_on_mono else self.page_background
-                self.raster.set(x + col, y + row, colour)
+class _Renderer(PageLayout):
+    """One pass over the tokens: each tag changes the state it names, text goes to the current line."""
 
     # -- tags
     def tag(self, tag: Tag) -> None:
@@ -331,7 +53,7 @@ class _Renderer:
         if spacing and self.sign.profile.kind is not ProfileKind.FULL:
             self._bad_value(tag, "line spacing can only be set on full-matrix signs")
             spacing = None
-        self.lines.append(_Line(self.font, self.justify_page, spacing))
+        self.lines.append(Line(self.font, self.justify_page, spacing))
 
     def _tag_np(self, tag: Tag) -> None:
         self.finish_page()
@@ -439,7 +161,7 @@ class _Renderer:
             self._bad_value(tag, f"on a character-matrix sign a text rectangle follows the {mw}x{mh} modules")
             return
         self._layout_block()
-        self.rect = _Rect(x - 1, y - 1, w, h)
+        self.rect = Rect(x - 1, y - 1, w, h)
         self._new_block()
 
     def _tag_g(self, tag: Tag) -> None:
@@ -467,8 +189,6 @@ class _Renderer:
     def _tag_hc(self, tag: Tag) -> None:
         self.add_text(chr(int(tag.args[0], 16)), tag.position)
 
-
-_NO_RASTER = Raster(0, 0)
 
 
 def render_multi(multi: str, profile: Profile, draw: bool = True) -> MultiRender:

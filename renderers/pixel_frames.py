@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from renderers.fonts import load_font
 from renderers.multi import sign_text
-from renderers.multi_render import Sign, render_multi
+from renderers.multi_render import render_multi
+from renderers.multi_sign import Sign
 from renderers.raster import Raster
 from signage.model import Profile
 

@@ -32,3 +32,19 @@ def test_the_contracts_would_catch_io_in_the_core(tmp_path: Path) -> None:
                              text=True, timeout=120, check=False,
                              env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"})
     assert checked.returncode != 0 and "signage.state -> asyncio" in checked.stdout
+
+
+def test_no_module_of_the_pure_core_is_over_300_lines() -> None:
+    """The core is the contract's list of pure modules (packages included, every module in them): small enough
+    that each file is one job a newcomer reads in one sitting."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    core = next(c for c in contracts["contracts"] if c["name"].startswith("The pure core"))["source_modules"]
+    files: list[Path] = []
+    for module in core:
+        path = ROOT.joinpath(*module.split("."))
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+    assert len(files) > 40 and all(f.exists() for f in files)
+    lengths = {str(f.relative_to(ROOT)): len(f.read_text(encoding="utf-8").splitlines()) for f in files}
+    assert {name: n for name, n in lengths.items() if n > 300} == {}
