@@ -17,6 +17,10 @@ class AddressSlots:
         self._held[address] = held + 1
         return True
 
+    def held(self, address: str) -> int:
+        """How many connections ``address`` holds now."""
+        return self._held.get(address, 0)
+
     def release(self, address: str) -> None:
         held = self._held.get(address, 0) - 1
         if held > 0:

@@ -155,3 +155,14 @@ def mqtt_url() -> Iterator[str]:
     port = free_port()
     with _server([server, "-p", str(port)], lambda: _mqtt_answers(port)):
         yield f"mqtt://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the browser tests save their screenshots: a temporary folder, or ``docs/screenshots`` (the README's
+    pictures) when asked for with ``SIGNAGE_SCREENSHOTS=docs``, so that a test run never rewrites tracked files."""
+    if os.environ.get("SIGNAGE_SCREENSHOTS") == "docs":
+        return ROOT / "docs" / "screenshots"
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return folder

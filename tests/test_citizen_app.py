@@ -8,20 +8,18 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from signage.demo.payloads import air_quality_notification, cap_alert
 from signage.web.keys import SUBSCRIPTIONS
 from tests.channels.test_kiosk_browser import _contrast
-from tests.channels.test_web_push import push_setup, wait_for  # noqa: F401 (fixture)
-from tests.helpers import feed_auth, post_parking, until
+from tests.channels.test_web_push import push_setup  # noqa: F401 (fixture)
+from tests.helpers import eventually, feed_auth, post_parking, until
 from tests.push_service import subscriber_info
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 
 
-async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_setup, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_setup, browser, screenshots) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     client, state, service = push_setup
     origin = str(client.make_url("/")).rstrip("/")
     await post_parking(client, "darcy", 120)
@@ -79,7 +77,7 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
         await page.keyboard.press("Tab")
         reached.append(await page.evaluate("document.activeElement.id || document.activeElement.value || ''"))
     assert reached[0] == "language" and "zone" in reached and "street" in reached and "subscribe" in reached
-    await page.screenshot(path=str(DOCS / "app-phone-fr.png"), full_page=True)
+    await page.screenshot(path=str(screenshots / "app-phone-fr.png"), full_page=True)
 
     # Only what the city actually notifies is offered: Darcy has a "nearly full" rule, Dauphine has none.
     offered = await page.eval_on_selector_all("#topic-choices input", "boxes => boxes.map(b => b.value)")
@@ -98,7 +96,7 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
                                                             headline_fr="Crue de l'Ouche"),
                                  headers=await feed_auth(client, "cap"))
     assert response.status == 202
-    await wait_for(lambda: any(r.name == "citizen" for r in state.received))
+    await eventually(lambda: any(r.name == "citizen" for r in state.received))
     pushed = next(r for r in state.received if r.name == "citizen").json()
     assert "Crue de l'Ouche" in pushed["body"] and pushed["lang"] == "fr"
     await until(page, "document.getElementById('alert-list').innerText.includes('Crue de')")
@@ -107,7 +105,7 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     await page.click("#language")
     assert await page.get_attribute("html", "lang") == "en"
     assert "free places" in await page.inner_text("[data-park=darcy]")
-    await page.screenshot(path=str(DOCS / "app-phone-en.png"), full_page=True)
+    await page.screenshot(path=str(screenshots / "app-phone-en.png"), full_page=True)
 
     # Unsubscribe in one tap.
     await page.click("#unsubscribe")

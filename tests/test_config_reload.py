@@ -18,14 +18,14 @@ from signage.web.keys import ENGINE, RUNNERS
 from tests.helpers import eventually
 
 
-async def wait_for_text(client, url: str, needle: str, present: bool = True) -> str:  # type: ignore[no-untyped-def]
-    text = ""
-    for _ in range(100):
-        text = str(await (await client.get(url)).text())
-        if (needle in text) == present:
-            return text
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{needle!r} {'never appeared' if present else 'stayed'} in {text!r}")
+async def shows(client: Any, url: str, needle: str) -> bool:
+    return needle in await (await client.get(url)).text()
+
+
+async def refused_edit(client: Any) -> dict[str, Any] | None:
+    """The configuration state once a refused edit is reported, else None."""
+    config: dict[str, Any] = (await (await client.get("/readyz")).json())["config"]
+    return config if config["errors"] else None
 
 
 async def test_an_edited_configuration_takes_effect_without_a_restart(aiohttp_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -40,19 +40,15 @@ async def test_an_edited_configuration_takes_effect_without_a_restart(aiohttp_cl
 
     path.write_text(original.replace("name: CHU Dijon Bourgogne", "name: Hôpital François Mitterrand"),
                     encoding="utf-8")
-    await wait_for_text(client, url, "Hôpital François")
+    await eventually(lambda: shows(client, url, "Hôpital François"))
     assert (await (await client.get("/readyz")).json())["config"] == {"version": 2, "errors": []}
 
     broken = original.replace("profile: char-3x20\n    tags: [tram]", "profile: char-9x99\n    tags: [tram]")
     path.write_text(broken, encoding="utf-8")
-    for _ in range(100):
-        config = (await (await client.get("/readyz")).json())["config"]
-        if config["errors"]:
-            break
-        await asyncio.sleep(0.05)
+    config = await eventually(lambda: refused_edit(client))
     assert config["version"] == 2
     assert any("city.yaml:69: panels[4].profile: unknown profile 'char-9x99'" in e for e in config["errors"]), config
-    await wait_for_text(client, url, "Hôpital François")  # still running the last good configuration
+    assert await shows(client, url, "Hôpital François")  # still running the last good configuration
 
 
 class _Wall(asyncio.DatagramProtocol):

@@ -1,19 +1,17 @@
 """The console in Debian's chromium, as comms staff use it: sign in, edit a template and watch the preview
-change, submit it, publish it as another approver, broadcast to a zone and see a kiosk in another browser change
-within a second, stop it. Screenshots of the main pages go to docs/screenshots/."""
+change, submit it, publish it as another approver, broadcast to a zone and see a kiosk in another browser change,
+stop it. Screenshots of the main pages go to a temporary folder, or to docs/screenshots/ with
+SIGNAGE_SCREENSHOTS=docs."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from signage.web.keys import PANEL_TOKENS, STAFF
 from tests.helpers import post_central_parking, until
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
 
 
@@ -37,7 +35,7 @@ async def signed_in(browser: Any, base: str, username: str) -> Any:
     return context, page
 
 
-async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, browser) -> None:  # type: ignore[no-untyped-def]
+async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, browser, screenshots) -> None:  # type: ignore[no-untyped-def]
     await client.app[STAFF].add("ecrivain", "editor", PASSWORD)
     await client.app[STAFF].add("relecteur", "approver", PASSWORD)
     await client.app[STAFF].add("gardien", "admin", PASSWORD)
@@ -72,7 +70,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await editor.fill("#kiosk-title", "Stationnement au centre")
     await until(editor, "document.querySelector('#kiosk-preview .kiosk-title').innerText"
                                    " === 'Stationnement au centre'")
-    await editor.screenshot(path=str(DOCS / "console-template-editor.png"), full_page=True)
+    await editor.screenshot(path=str(screenshots / "console-template-editor.png"), full_page=True)
     await assert_every_field_is_labelled(editor)
     await editor.click("#save")
     await until(editor, "document.getElementById('editor-status').innerText.includes('soumise')")
@@ -84,7 +82,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     changes = await approver.inner_text("tr[data-version='1'] .changes")
     assert "fr lines 1" in changes and "{{ a_name }} : {{ a_free }} places" in changes
     assert "fr push title" in changes and "Places libres à {{ a_name }}" in changes
-    await approver.screenshot(path=str(DOCS / "console-template-review.png"), full_page=True)
+    await approver.screenshot(path=str(screenshots / "console-template-review.png"), full_page=True)
     await approver.click("button.approve")
     await until(approver, "document.getElementById('editor-status').innerText.includes('publiée')")
     await until(kiosk, "document.querySelector('#pages').innerText.includes('Darcy : 64 places')",
@@ -96,20 +94,13 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await editor.check("input[name=zones][value=dijon-gare]")
     await editor.click("#panel-map .pin[data-panel=campus]")  # a panel chosen on the map is chosen in the list
     assert await editor.is_checked("input[name=panels][value=campus]")
-    await editor.screenshot(path=str(DOCS / "console-broadcast.png"), full_page=True)
+    await editor.screenshot(path=str(screenshots / "console-broadcast.png"), full_page=True)
     await assert_every_field_is_labelled(editor)
-    loop = asyncio.get_running_loop()
-    sent = loop.time()
-    await editor.click("#send")
-    # Within a second from the engine's side (asserted through the API in test_staff_console.py); here, with a
-    # button click, a fetch and another browser's WebSocket in between on a loaded 2-core machine, 2 s at most.
-    await until(kiosk, "document.querySelector('#pages').innerText.includes('Marché de Noël')",
-                                  timeout=2000)
-    assert loop.time() - sent < 2.0
+    await editor.click("#send")  # how fast it reaches the street is measured in bench/, not asserted here
+    await until(kiosk, "document.querySelector('#pages').innerText.includes('Marché de Noël')")
     await editor.wait_for_selector("#active tr[data-broadcast] button.stop")
     await editor.click("#active button.stop")
-    await until(kiosk, "!document.querySelector('#pages').innerText.includes('Marché de Noël')",
-                                  timeout=2000)
+    await until(kiosk, "!document.querySelector('#pages').innerText.includes('Marché de Noël')")
     await until(editor, "document.querySelectorAll('#active tr').length === 0")
 
     # A broadcast for tonight waits in the list as scheduled, and can be cancelled before it starts.
@@ -132,7 +123,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await approver.click("#issue")  # not confirmed yet: nothing is sent
     await until(approver, "document.getElementById('emergency-status').innerText.includes('confirmation')")
     await approver.check("#e-confirm")
-    await approver.screenshot(path=str(DOCS / "console-emergency.png"), full_page=True)
+    await approver.screenshot(path=str(screenshots / "console-emergency.png"), full_page=True)
     await assert_every_field_is_labelled(approver)
     await approver.click("#issue")
     await until(kiosk, "document.querySelector('#pages').innerText.includes('Fuite de gaz')",
@@ -146,7 +137,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     assert "broadcast.stop" in await approver.inner_text("#audit")
     assert "template.draft" not in await approver.inner_text("#audit")  # the search filters
     await approver.goto(base + "/admin/audit")
-    await approver.screenshot(path=str(DOCS / "console-audit.png"), full_page=True)
+    await approver.screenshot(path=str(screenshots / "console-audit.png"), full_page=True)
     await assert_every_field_is_labelled(approver)
     admin_context, admin = await signed_in(browser, base, "gardien")
     await admin.goto(base + "/admin/accounts")
@@ -155,11 +146,11 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await admin.fill("#a-password", PASSWORD)
     await admin.click("#save-account")
     await admin.wait_for_selector("#accounts td:text-is('nouvelle')")
-    await admin.screenshot(path=str(DOCS / "console-accounts.png"), full_page=True)
+    await admin.screenshot(path=str(screenshots / "console-accounts.png"), full_page=True)
     await assert_every_field_is_labelled(admin)
     await admin_context.close()
     await approver.goto(base + "/admin/panels/gare")
-    await approver.screenshot(path=str(DOCS / "console-panel-why.png"), full_page=True)
+    await approver.screenshot(path=str(screenshots / "console-panel-why.png"), full_page=True)
     # The control room follows the city live: a broadcast changes Darcy's picture and lane without a reload, and
     # panels that start reporting are shown online.
     await editor.goto(base + "/admin")
@@ -185,6 +176,6 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     assert "en ligne" in await editor.inner_text("#panels tr[data-panel=darcy] .status")
     assert "hors ligne" in await editor.inner_text("#panels tr[data-panel=chu] .status")
     assert await editor.get_attribute(".map .pin[data-panel=darcy]", "class") == "pin online"
-    await editor.screenshot(path=str(DOCS / "console-control-room.png"), full_page=True)
+    await editor.screenshot(path=str(screenshots / "console-control-room.png"), full_page=True)
     for context in (kiosk_context, editor_context, approver_context):
         await context.close()

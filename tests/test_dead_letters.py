@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,10 +13,11 @@ from pathlib import Path
 from signage.config import demo_config_path
 from signage.demo.payloads import cap_alert
 from tests.conftest import free_port
+from tests.helpers import eventually
 from tests.processes import feed_token, signage_process
 
 
-def test_retry_after_a_mapping_fix(tmp_path: Path) -> None:
+async def test_retry_after_a_mapping_fix(tmp_path: Path) -> None:
     config = tmp_path / "city.yaml"
     demo = demo_config_path().read_text(encoding="utf-8")
     mistaken = demo.replace("  - id: cap\n    format: cap", "  - id: cap\n    format: ngsi-v2").replace(
@@ -48,21 +48,19 @@ def test_retry_after_a_mapping_fix(tmp_path: Path) -> None:
         assert [(d["feed"], d["code"], d["bytes"]) for d in listed] == [("cap", "bad_payload", len(alert))]
 
         config.write_text(demo, encoding="utf-8")  # the fix; the server reloads it by itself
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+
+        def reloaded() -> bool:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz") as response:
-                if json.loads(response.read())["config"]["version"] == 2:
-                    break
-            time.sleep(0.2)
+                return bool(json.loads(response.read())["config"]["version"] == 2)
+
+        await eventually(reloaded, timeout=15)
         retried = feeds("retry")
         assert retried.returncode == 0, retried.stderr
         assert "1 accepted, 0 refused again" in retried.stderr
         assert feeds("dead-letters").stdout == ""
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+
+        def alert_shown() -> bool:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/panels/darcy/content?format=multi") as r:
-                if "ALERTE" in r.read().decode():
-                    break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("the retried alert never reached the panel")
+                return "ALERTE" in r.read().decode()
+
+        await eventually(alert_shown, timeout=15, what="the retried alert on the panel")

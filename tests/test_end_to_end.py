@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
+from typing import Any
 
-from tests.helpers import feed_auth, next_frame, post_central_parking
+from tests.helpers import eventually, feed_auth, next_frame, post_central_parking
 
 
 async def test_a_feed_delivery_reaches_kiosk_websocket_and_panel_poll(client) -> None:  # type: ignore[no-untyped-def]
@@ -38,12 +38,10 @@ async def test_bad_input_gets_a_clear_error_and_other_deliveries_go_on(client) -
     huge = await client.post("/feeds/ngsi", data=io.BytesIO(b" " * (5 * 1024 * 1024)), headers=auth)
     assert huge.status == 413 and (await huge.json())["error"]["code"] == "too_large"
     await post_central_parking(client, darcy=5)
-    for _ in range(100):
-        text = await (await client.get("/api/v1/panels/darcy/content?format=multi")).text()
-        if "Darcy 5 pl" in text:
-            break
-        await asyncio.sleep(0.05)
-    assert "Darcy 5 pl" in text
+    async def darcy_shows_5() -> bool:
+        return "Darcy 5 pl" in await (await client.get("/api/v1/panels/darcy/content?format=multi")).text()
+
+    await eventually(darcy_shows_5)
 
 
 async def test_health_readiness_and_metrics(client) -> None:  # type: ignore[no-untyped-def]
@@ -59,22 +57,25 @@ async def test_health_readiness_and_metrics(client) -> None:  # type: ignore[no-
 async def test_feed_health_shows_successes_errors_lag_and_stale_keys(client) -> None:  # type: ignore[no-untyped-def]
     await post_central_parking(client, darcy=9)
     assert (await client.post("/feeds/ngsi", data=b"{broken", headers=await feed_auth(client, "ngsi"))).status == 400
-    for _ in range(100):
-        report = {f["feed"]: f for f in (await (await client.get("/api/v1/feeds")).json())["feeds"]}
-        if report["ngsi"]["deliveries"] == 3 and report["ngsi"]["rejected"] == 1:
-            break
-        await asyncio.sleep(0.05)
+    async def feeds() -> dict[str, Any]:
+        return {f["feed"]: f for f in (await (await client.get("/api/v1/feeds")).json())["feeds"]}
+
+    async def counted() -> Any:
+        found = await feeds()
+        return found if (found["ngsi"]["deliveries"], found["ngsi"]["rejected"]) == (3, 1) else None
+
+    report = await eventually(counted)
     ngsi = report["ngsi"]
     assert ngsi["status"] == "error" and "not JSON" in ngsi["last_error"]["reason"]
     assert ngsi["keys"] == 3 and ngsi["stale_count"] == 0 and ngsi["lag_s"] is not None
     assert report["siri"]["status"] == "silent" and report["siri"]["deliveries"] == 0
     await post_central_parking(client, darcy=8)
-    for _ in range(100):
-        ngsi = {f["feed"]: f for f in (await (await client.get("/api/v1/feeds")).json())["feeds"]}["ngsi"]
-        if ngsi["status"] == "ok":
-            break
-        await asyncio.sleep(0.05)
-    assert ngsi["status"] == "ok" and ngsi["rate_per_min"] > 0
+
+    async def healthy() -> Any:
+        found = (await feeds())["ngsi"]
+        return found if found["status"] == "ok" else None
+
+    assert (await eventually(healthy))["rate_per_min"] > 0
 
 
 async def test_orion_ld_subscription_id_in_the_query_string_is_accepted(client) -> None:  # type: ignore[no-untyped-def]

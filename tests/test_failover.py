@@ -4,7 +4,6 @@ work, and when one is killed the other carries on."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,22 +16,15 @@ from aiohttp import web
 from signage.cli import _new_vapid_private_key
 from signage.config import demo_config_path
 from signage.demo.payloads import cap_alert
+from signage.work_queue.redis import RedisWorkQueue
 from tests.conftest import free_port
-from tests.helpers import next_frame, parking_body
+from tests.helpers import eventually, next_frame, parking_body
 from tests.processes import feed_token, signage_process
 from tests.push_service import PushServiceState, local_push_service, subscriber_info
 
 
 def is_update(topic: str) -> Any:
     return lambda f: f["type"] == "update" and f["topic"] == topic
-
-
-async def wait_until(check: Any, timeout: float = 20.0) -> None:
-    async def poll() -> None:
-        while not check():
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def test_a_killed_web_process_loses_nothing_and_push_workers_share_the_work(
@@ -79,7 +71,13 @@ async def test_a_killed_web_process_loses_nothing_and_push_workers_share_the_wor
                 web1.wait()
                 for free in (41, 42, 43):  # published while the client has no connection
                     await deliver(base2, free)
-                await asyncio.sleep(1.0)
+
+                async def darcy_at_43() -> bool:
+                    async with http.get(f"{base2}/api/v1/open/parking") as response:
+                        items = (await response.json())["items"]
+                    return any(item["id"] == "darcy" and item["free"] == 43 for item in items)
+
+                await eventually(darcy_at_43, timeout=20, what="the missed updates published")
 
                 again = await http.ws_connect(f"{base2}/ws")
                 await again.send_json({"type": "subscribe", "topics": ["parking/darcy"],
@@ -101,7 +99,7 @@ async def test_a_killed_web_process_loses_nothing_and_push_workers_share_the_wor
                         "FO1", now, now + timedelta(hours=3), headline_fr="Crue de l'Ouche",
                         headline_en="Ouche river flood"), headers=cap) as response:
                     assert response.status == 202
-                await wait_until(lambda: {r.name for r in state.received} == {"ines", "jack"})
+                await eventually(lambda: {r.name for r in state.received} == {"ines", "jack"}, timeout=20)
                 texts = {r.name: r.json()["body"] for r in state.received}
                 assert "Crue de l'Ouche" in texts["ines"] and "Ouche river flood" in texts["jack"]
 
@@ -111,8 +109,14 @@ async def test_a_killed_web_process_loses_nothing_and_push_workers_share_the_wor
                         "FO2", now, now + timedelta(hours=3), headline_fr="Orages violents",
                         headline_en="Severe thunderstorms"), headers=cap) as response:
                     assert response.status == 202
-                await wait_until(lambda: len(state.received) == 4, timeout=20)
-                await asyncio.sleep(0.5)
+                await eventually(lambda: len(state.received) == 4, timeout=20)
+                jobs = RedisWorkQueue(redis_url, redis_prefix)
+
+                async def every_job_acknowledged() -> bool:
+                    return await jobs.pending() == 0
+
+                await eventually(every_job_acknowledged, timeout=20)  # nothing left that could send again
+                await jobs.close()
                 assert sorted(r.name for r in state.received) == ["ines", "ines", "jack", "jack"]  # once each
                 assert state.problems == []
     finally:

@@ -10,11 +10,12 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from tests.conftest import free_port
-from tests.helpers import next_frame, parking_body
+from tests.helpers import eventually, next_frame, parking_body
 from tests.processes import feed_token, signage_process
 
 
@@ -49,7 +50,7 @@ async def test_sigterm_closes_websockets_with_1001_flushes_the_store_and_exits_0
     assert not Path(f"{database}-wal").exists() or Path(f"{database}-wal").stat().st_size == 0
 
 
-def test_the_demo_starts_prints_its_urls_and_the_city_lives(tmp_path: Path) -> None:
+async def test_the_demo_starts_prints_its_urls_and_the_city_lives(tmp_path: Path) -> None:
     port = free_port()
     started = time.monotonic()
     with signage_process(["demo", "--port", str(port), "--speed", "120"], port, None, tmp_path) as process:
@@ -64,25 +65,26 @@ def test_the_demo_starts_prints_its_urls_and_the_city_lives(tmp_path: Path) -> N
         assert sign_in_status(port, "relecture", password) == 303  # a demo account signs in
         assert sign_in_status(port, "relecture", password + "x") == 401
         seen: set[str] = set()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and len(seen) < 2:
+
+        def changed_twice() -> bool:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/panels/darcy/content?format=multi") as r:
                 text = r.read().decode()
             if " pl" in text:
                 seen.add(text)
-            time.sleep(0.5)
+            return len(seen) >= 2
+
         # Simulated NGSI deliveries went through the real feed endpoint and changed the sign more than once.
-        assert len(seen) >= 2, seen
+        await eventually(changed_twice, timeout=20)
         # Every simulated producer authenticates like a real one: each feed it sends to accepts its deliveries,
         # none is refused for who sent it.
         senders = ("ngsi", "ngsi-ld", "gtfs-rt", "siri", "datex2", "mqtt", "atmo", "webhook")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+
+        def every_sender_delivered() -> Any:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/feeds") as r:
-                report = {f["feed"]: f for f in json.loads(r.read())["feeds"]}
-            if all(report[feed]["deliveries"] > 0 for feed in senders):
-                break
-            time.sleep(0.5)
+                found = {f["feed"]: f for f in json.loads(r.read())["feeds"]}
+            return found if all(found[feed]["deliveries"] > 0 for feed in senders) else None
+
+        report = await eventually(every_sender_delivered, timeout=30)
         assert {feed: report[feed]["status"] for feed in senders} == dict.fromkeys(senders, "ok")
         assert all(f["unauthenticated"] == 0 and f["rejected"] == 0 for f in report.values()), report
 

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from signage.web.keys import SUBSCRIPTIONS
 from signage.web.openapi import openapi_document
-from tests.channels.test_web_push import post_alert, push_setup, subscribe, wait_for  # noqa: F401 (fixture)
+from tests.channels.test_web_push import post_alert, push_setup, subscribe  # noqa: F401 (fixture)
+from tests.helpers import eventually
 from tests.push_service import subscriber_info
 
 PARAMETERS = {"panel_id": "darcy", "item_id": "darcy", "alert_id": "P1", "name": "kiosk.js", "feed_id": "ngsi",
@@ -33,8 +35,12 @@ async def test_no_subscription_detail_is_ever_public(push_setup, caplog: pytest.
     secrets_seen.append(quiet)
     state.script("privacy-bob", (410, {}))  # pruning logs too
     await post_alert(client, "P1", "Inondation")
-    await wait_for(lambda: len(state.received) >= 2)
-    await asyncio.sleep(0.3)
+    await eventually(lambda: len(state.received) >= 2)
+
+    async def gone_phone_pruned() -> bool:  # the 410's pruning logs too: wait for it before reading the logs
+        return bool(await client.app[SUBSCRIPTIONS].count() == 1)
+
+    await eventually(gone_phone_pruned)
 
     bodies: dict[str, str] = {}
     for path, operations in openapi_document()["paths"].items():

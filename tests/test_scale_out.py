@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from tests.conftest import free_port
-from tests.helpers import next_frame, parking_body
+from tests.helpers import eventually, next_frame, parking_body
 from tests.processes import feed_token, signage_process
 
 
@@ -53,13 +54,12 @@ async def check_fan_out(engine_port: int, web1: int, web2: int, token: str) -> N
         async with http.get(f"http://127.0.0.1:{web2}/api/v1/panels/darcy/content?format=multi") as response:
             assert "Darcy 33 pl" in await response.text()
         # A web process has no pipeline: it answers "why" from what the engine published.
-        for _ in range(50):
+        async def explained() -> dict[str, Any] | None:
             async with http.get(f"http://127.0.0.1:{web2}/api/v1/panels/darcy/explain") as response:
-                if response.status == 200:
-                    explanation = await response.json()
-                    if explanation["shown"][0]["id"] == "rule:parking-centre":
-                        break
-            await asyncio.sleep(0.1)
+                found = await response.json() if response.status == 200 else None
+            return found if found and found["shown"][0]["id"] == "rule:parking-centre" else None
+
+        explanation = await eventually(explained, what="the why read from what the engine published")
         values = {v["key"]: v for v in explanation["values"]}
         assert values["parking/darcy"]["value"]["free"] == 33 and values["parking/darcy"]["age_s"] >= 0
         async with http.get(f"http://127.0.0.1:{engine_port}/readyz") as response:

@@ -13,7 +13,7 @@ from signage.cli import main
 from signage.store.sqlite import SqliteStore
 from signage.tokens import PanelTokens
 from signage.web.keys import PANEL_STATUS, PANEL_TOKENS
-from tests.helpers import next_frame, post_central_parking
+from tests.helpers import eventually, next_frame, post_central_parking
 
 
 async def panel_status(client, panel: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
@@ -36,8 +36,11 @@ async def test_a_panel_polling_with_its_token_is_online_and_a_wrong_token_is_ref
     other = await client.get("/api/v1/panels/darcy/content", headers={"Authorization": f"Bearer {token}"})
     assert other.status == 401  # a token is one panel's only
     client.app[PANEL_STATUS].offline_after_s = 0.05
-    await asyncio.sleep(0.1)
-    assert (await panel_status(client, "republique"))["online"] is False  # not seen lately: offline
+
+    async def offline() -> bool:  # not seen lately: offline
+        return (await panel_status(client, "republique"))["online"] is False
+
+    await eventually(offline)
 
 
 async def test_receipts_prove_what_is_shown_and_flag_drift(client) -> None:  # type: ignore[no-untyped-def]
@@ -49,12 +52,10 @@ async def test_receipts_prove_what_is_shown_and_flag_drift(client) -> None:  # t
     shown = await client.post("/api/v1/panels/darcy/receipts", json={"etag": first["etag"]}, headers=auth)
     assert (await shown.json()) == {"state": "shown", "drift": False, "expected": first["etag"]}
     await post_central_parking(client, darcy=13)
-    for _ in range(100):
-        current = await (await client.get("/api/v1/panels/darcy/content")).json()
-        if current["etag"] != first["etag"]:
-            break
-        await asyncio.sleep(0.02)
-    assert current["etag"] != first["etag"]
+    async def changed() -> bool:
+        return bool((await (await client.get("/api/v1/panels/darcy/content")).json())["etag"] != first["etag"])
+
+    await eventually(changed)
     # The panel still shows the old content: in flight at first, drift once the grace time has passed.
     late = await client.post("/api/v1/panels/darcy/receipts", json={"etag": first["etag"]}, headers=auth)
     assert (await late.json())["state"] == "in_flight"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from tests.helpers import post_central_parking
+from signage.web.keys import ADDRESSES
+from tests.helpers import eventually, post_central_parking
 
 
 async def test_every_panel_is_listed_with_where_its_content_is(client) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +58,7 @@ async def test_a_long_poll_answers_as_soon_as_the_content_changes(client) -> Non
     etag = current.headers["ETag"]
     poll = asyncio.create_task(client.get("/api/v1/panels/darcy/content?format=multi&wait=20",
                                           headers={"If-None-Match": etag}))
-    await asyncio.sleep(0.2)
+    await eventually(lambda: client.app[ADDRESSES].held("127.0.0.1"), what="the poll held by the server")
     assert not poll.done()
     await post_central_parking(client, darcy=77)
     response = await asyncio.wait_for(poll, timeout=10)
@@ -72,11 +74,11 @@ async def test_a_long_poll_with_nothing_new_ends_in_304(client) -> None:  # type
 
 async def test_explain_says_why_a_panel_shows_what_it_shows(client) -> None:  # type: ignore[no-untyped-def]
     await post_central_parking(client, darcy=0)
-    for _ in range(100):
-        explanation = await (await client.get("/api/v1/panels/darcy/explain")).json()
-        if explanation["shown"][0]["id"] == "rule:parking-centre":
-            break
-        await asyncio.sleep(0.05)
+    async def explained() -> Any:
+        found = await (await client.get("/api/v1/panels/darcy/explain")).json()
+        return found if found["shown"][0]["id"] == "rule:parking-centre" else None
+
+    explanation = await eventually(explained)
     assert explanation["shown"][0]["params"]["a_free"] == 0
     rules = {r["id"]: r for r in explanation["rules"]}
     assert rules["parking-centre"]["matched"] is True

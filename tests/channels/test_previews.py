@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
+from typing import Any
 
 from PIL import Image
 
 from renderers.multi_render import render_multi
 from signage.config import demo_config_path, load_config
-from tests.helpers import post_central_parking
+from tests.helpers import eventually, post_central_parking
 
 
 async def test_the_preview_shows_what_the_panel_shows_and_follows_it(client) -> None:  # type: ignore[no-untyped-def]
     await post_central_parking(client, darcy=77)
     config = load_config(demo_config_path())
-    for _ in range(100):  # until the three car parks are shown, and the preview is of that same content
+    async def preview_of_the_three() -> Any:  # the three car parks shown, and the preview of that same content
         content = await (await client.get("/api/v1/panels/republique/content")).json()
         response = await client.get("/api/v1/panels/republique/preview.png")
-        if "77" in content["multi"] and "Grangier 200" in content["multi"] and \
-                response.headers["ETag"] == '"' + content["etag"] + '-png"':
-            break
-        await asyncio.sleep(0.05)
+        shown = "77" in content["multi"] and "Grangier 200" in content["multi"]
+        return (content, response) if shown and response.headers["ETag"] == f'"{content["etag"]}-png"' else None
+
+    content, response = await eventually(preview_of_the_three)
     assert response.status == 200 and response.content_type == "image/png"
     image = Image.open(io.BytesIO(await response.read())).convert("RGB")
     profile = config.profiles["full-96x32-amber"]

@@ -74,9 +74,10 @@ async def test_a_browser_eventsource_receives_updates(client, browser) -> None: 
     await page.evaluate("""() => {
         window.got = [];
         const source = new EventSource('/api/v1/events?topics=parking/sse-browser');
+        source.addEventListener('subscribed', () => { window.subscribed = true; });
         source.addEventListener('update', e => window.got.push([e.lastEventId, JSON.parse(e.data)]));
     }""")
-    await asyncio.sleep(0.3)
+    await until(page, "window.subscribed === true", timeout=10_000)
     await client.app[BUS].publish("parking/sse-browser", {"free": 7})
     await until(page, "window.got.length > 0", timeout=10_000)
     last_id, frame = (await page.evaluate("window.got"))[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ from signage.cli import _new_vapid_private_key
 from signage.config import demo_config_path
 from signage.demo.payloads import cap_alert
 from signage.settings import Settings
-from tests.helpers import feed_auth
+from signage.web.keys import SUBSCRIPTIONS
+from tests.helpers import eventually, feed_auth
 from tests.push_service import PushServiceState, local_push_service, subscriber_info
 
 VAPID = _new_vapid_private_key()
@@ -54,12 +54,17 @@ async def subscribe(client: Any, base: str, name: str, **extra: Any) -> dict[str
     return dict(await response.json())
 
 
-async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0.02)
+async def metric(client: Any, series: str) -> float:
+    """One series of ``/metrics`` (``name{labels}``), 0 when it has not been counted yet."""
+    for line in (await (await client.get("/metrics")).text()).splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return 0.0
 
-    await asyncio.wait_for(poll(), timeout)
+
+async def batches_done(client: Any, at_least: float) -> bool:
+    """Whether the push workers finished ``at_least`` batches: every phone of each batch was tried or skipped."""
+    return await metric(client, 'signage_push_jobs_total{kind="batch"}') >= at_least
 
 
 async def post_alert(client: Any, identifier: str, headline: str, severity: str = "Moderate") -> None:
@@ -78,7 +83,7 @@ async def test_phones_get_the_alert_in_their_language_encrypted_for_them(push_se
     assert set(answer) == {"id", "topics", "language", "quiet_hours"}  # never the endpoint or keys back
     await subscribe(client, base, "ben", language="en")
     await post_alert(client, "WP1", "Vent violent sur la métropole")
-    await wait_for(lambda: {r.name for r in state.received} >= {"anne", "ben"})
+    await eventually(lambda: {r.name for r in state.received} >= {"anne", "ben"})
     assert state.problems == []
     by_name = {r.name: r for r in state.received}
     anne, ben = by_name["anne"].json(), by_name["ben"].json()
@@ -100,7 +105,7 @@ async def test_a_push_service_answering_503_then_429_then_201_is_retried(push_se
     state.script("carla", (503, {}), (429, {"Retry-After": "1"}))
     started = asyncio.get_running_loop().time()
     await post_alert(client, "WP2", "Orages")
-    await wait_for(lambda: any(r.name == "carla" and r.status == 201 for r in state.received))
+    await eventually(lambda: any(r.name == "carla" and r.status == 201 for r in state.received))
     statuses = [r.status for r in state.received if r.name == "carla"]
     assert statuses == [503, 429, 201]  # a 5xx is retried with backoff, a 429 after its Retry-After
     assert asyncio.get_running_loop().time() - started >= 1.0  # Retry-After honoured
@@ -116,7 +121,7 @@ async def test_the_vapid_header_is_signed_once_per_push_service(push_setup) -> N
         await subscribe(client, base, name)
     await post_alert(client, "WP8", "Grêle")
     await post_alert(client, "WP9", "Grêle forte")
-    await wait_for(lambda: len(state.received) == 6)
+    await eventually(lambda: len(state.received) == 6)
     tokens = {r.headers["authorization"] for r in state.received}
     assert len(tokens) == 1  # six messages, one VAPID signature reused
     assert client.app[PUSH_WORKERS][0].sender.signatures == 1
@@ -126,25 +131,17 @@ async def test_a_gone_subscription_is_forgotten(push_setup) -> None:  # type: ig
     client, state, base = push_setup
     await subscribe(client, base, "dora")
     state.script("dora", (410, {}))
-    metrics_seen = ""
-
-    async def watch_metrics() -> None:
-        nonlocal metrics_seen
-        while 'outcome="gone"' not in metrics_seen:
-            metrics_seen = await (await client.get("/metrics")).text()
-            await asyncio.sleep(0.02)
-
     await post_alert(client, "WP3", "Neige")
-    await wait_for(lambda: any(r.name == "dora" for r in state.received))
-    from signage.web.keys import SUBSCRIPTIONS
-
-    await asyncio.wait_for(watch_metrics(), 10)
+    await eventually(lambda: metric(client, 'signage_push_messages_total{outcome="gone"}'))
+    assert [r.name for r in state.received] == ["dora"]
     assert await client.app[SUBSCRIPTIONS].count() == 0
     response = await client.delete("/api/v1/push/subscriptions", json={"endpoint": f"{base}/push/dora"})
     assert response.status == 404  # already deleted by the 410
+    await subscribe(client, base, "witness")  # so that the next alert has a batch to finish
+    batches = await metric(client, 'signage_push_jobs_total{kind="batch"}')
     await post_alert(client, "WP4", "Verglas")
-    await asyncio.sleep(0.5)
-    assert [r.status for r in state.received if r.name == "dora"] == [410]
+    await eventually(lambda: batches_done(client, batches + 1))
+    assert [r.name for r in state.received] == ["dora", "witness"]  # the gone phone was not tried again
 
 
 async def test_quiet_hours_hold_back_all_but_urgent_alerts(push_setup) -> None:  # type: ignore[no-untyped-def]
@@ -152,22 +149,23 @@ async def test_quiet_hours_hold_back_all_but_urgent_alerts(push_setup) -> None: 
     await subscribe(client, base, "eve", quiet_hours="00:00-24:00")  # always quiet
     await subscribe(client, base, "fred")
     await post_alert(client, "WP5", "Brouillard")
-    await wait_for(lambda: any(r.name == "fred" for r in state.received))
-    await asyncio.sleep(0.3)
+    await eventually(lambda: metric(client, 'signage_push_messages_total{outcome="quiet"}'))  # eve's, held back
+    await eventually(lambda: any(r.name == "fred" for r in state.received))
     assert not any(r.name == "eve" for r in state.received)
     await post_alert(client, "WP6", "Tempête", severity="Extreme")
-    await wait_for(lambda: any(r.name == "eve" for r in state.received))
+    await eventually(lambda: any(r.name == "eve" for r in state.received))
     assert state.received[-1].json()["severity"] == "extreme"
 
 
 async def test_unsubscribe_removes_the_phone(push_setup) -> None:  # type: ignore[no-untyped-def]
     client, state, base = push_setup
     await subscribe(client, base, "gus")
+    await subscribe(client, base, "witness")  # so that the alert has a batch to finish
     response = await client.delete("/api/v1/push/subscriptions", json={"endpoint": f"{base}/push/gus"})
     assert response.status == 204
     await post_alert(client, "WP7", "Canicule")
-    await asyncio.sleep(0.5)
-    assert not any(r.name == "gus" for r in state.received)
+    await eventually(lambda: batches_done(client, 1))
+    assert [r.name for r in state.received] == ["witness"]
 
 
 @pytest.mark.parametrize(("change", "field"), [

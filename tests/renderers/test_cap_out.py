@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
@@ -17,7 +17,7 @@ from signage.cli import main
 from signage.config import demo_config_path, load_config
 from signage.demo.payloads import cap_alert
 from signage.model import Alert
-from tests.helpers import feed_auth
+from tests.helpers import eventually, feed_auth
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
@@ -59,12 +59,12 @@ async def test_the_atom_feed_lists_active_alerts_with_valid_cap_documents(client
     response = await client.post("/feeds/cap", data=body,
                                  headers={"Content-Type": "application/cap+xml", **await feed_auth(client, "cap")})
     assert response.status == 202, await response.text()
-    for _ in range(50):
-        atom = await client.get("/api/v1/open/alerts.atom")
-        feed = SafeET.fromstring(await atom.read())
-        if feed.findall(f"{ATOM}entry"):
-            break
-        await asyncio.sleep(0.05)
+    async def listed() -> Any:
+        response = await client.get("/api/v1/open/alerts.atom")
+        document = SafeET.fromstring(await response.read())
+        return (response, document) if document.findall(f"{ATOM}entry") else None
+
+    atom, feed = await eventually(listed)
     assert atom.headers["Content-Type"].startswith("application/atom+xml")
     assert atom.headers["Access-Control-Allow-Origin"] == "*"
     entries = feed.findall(f"{ATOM}entry")

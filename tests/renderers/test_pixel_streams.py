@@ -23,6 +23,7 @@ from renderers.pictograms import pictogram_by_name
 from renderers.raster import Raster
 from signage.config import demo_config_path, load_config
 from signage.settings import Settings
+from tests.helpers import eventually
 
 
 def free_udp_port() -> int:
@@ -134,11 +135,7 @@ async def test_the_engine_streams_what_a_wall_shows_over_ddp_and_e131(aiohttp_cl
         await client.app[ENGINE].started.wait()
         config = load_config(config_path)
         rgb_expected = await _frame_of(client, "wall-ddp", config.profiles["full-192x64-rgb"])
-        for _ in range(100):
-            if rgb_expected.pixels in ddp_wall.frames:
-                break
-            await asyncio.sleep(0.05)
-        assert bytes(rgb_expected.pixels) in ddp_wall.frames
+        await eventually(lambda: bytes(rgb_expected.pixels) in ddp_wall.frames, what="the RGB frame on the DDP wall")
         amber_expected = await _frame_of(client, "wall-e131", config.profiles["full-96x32-amber"])
         assert await asyncio.to_thread(got_e131.wait, 5.0)
         assert received[-1][:510] == bytes(amber_expected.pixels[:510])  # universe 7 carries pixels 0-169

@@ -9,7 +9,6 @@ the decoders' safety net (a decoder that would crash refuses instead).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from signage.demo.payloads import CarPark, cap_alert, datex2_parking, parking_notification
-from tests.helpers import feed_auth, next_frame
+from tests.helpers import eventually, feed_auth, next_frame
 from tests.push_service import subscriber_info
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Darcy" would read as something else
@@ -116,12 +115,12 @@ async def test_control_and_bidi_characters_never_reach_a_page_a_sheet_or_a_feed(
             texts.append(await answer.text() if answer.status == 200 else "")
         return texts
 
-    for _ in range(100):
+    async def all_written() -> Any:
         texts = await everything()
-        if all(texts) and "tenmecalpéd" in texts[0] and "ehcuO" in texts[2]:
-            break
-        await asyncio.sleep(0.1)
-    assert all(texts) and "tenmecalpéd" in texts[1] and "ehcuO" in texts[3]
+        return texts if all(texts) and "tenmecalpéd" in texts[0] and "ehcuO" in texts[2] else None
+
+    texts = await eventually(all_written)
+    assert "tenmecalpéd" in texts[1] and "ehcuO" in texts[3]
     for text in texts:
         assert RLO not in text and "\x07" not in text
 
@@ -130,11 +129,11 @@ async def test_a_cell_a_spreadsheet_would_run_is_written_as_text(attacked: Any) 
     formula = CarPark("darcy", '=HYPERLINK("http://evil.example","Darcy")', 567, 47.3, 5.0)
     assert (await attacked.post("/feeds/ngsi", data=parking_notification(formula, 5, datetime.now(UTC)),
                                 headers=await feed_auth(attacked, "ngsi"))).status == 202
-    for _ in range(100):
+    async def written() -> str | None:
         csv = await (await attacked.get("/api/v1/open/parking.csv")).text()
-        if "HYPERLINK" in csv:
-            break
-        await asyncio.sleep(0.1)
+        return csv if "HYPERLINK" in csv else None
+
+    csv = await eventually(written)
     assert "'=HYPERLINK" in csv and ',"=HYPERLINK' not in csv and ",=HYPERLINK" not in csv
 
 

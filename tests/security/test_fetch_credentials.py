@@ -7,7 +7,6 @@ Guards proven: ``MqttRunner._sign_in`` (``username_env``, ``password_env``, ``mq
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import shutil
@@ -28,9 +27,11 @@ from cryptography.x509.oid import NameOID
 
 from signage.config import demo_config_path
 from signage.demo.payloads import CarPark, parking_notification
+from signage.feed_runners import MqttRunner
 from signage.settings import Settings
-from signage.web.keys import ENGINE
+from signage.web.keys import ENGINE, RUNNERS
 from tests.conftest import free_port
+from tests.helpers import eventually
 
 BROKER_USER, BROKER_PASSWORD = "engine", "mqtt-pass-for-tests"
 
@@ -111,27 +112,20 @@ async def engine_with(aiohttp_client: Any, tmp_path: Path, feed: dict[str, Any],
 
 
 async def value_of(client: Any, key: str, timeout: float = 15.0) -> Any:
-    async def poll() -> Any:
-        while True:
-            items = (await (await client.get(f"/api/v1/open/{key.split('/')[0]}")).json()).get("items", [])
-            found = next((i for i in items if i["id"] == key.split("/")[1]), None)
-            if found:
-                return found
-            await asyncio.sleep(0.2)
+    async def found() -> Any:
+        items = (await (await client.get(f"/api/v1/open/{key.split('/')[0]}")).json()).get("items", [])
+        return next((i for i in items if i["id"] == key.split("/")[1]), None)
 
-    return await asyncio.wait_for(poll(), timeout)
+    return await eventually(found, timeout, what=f"{key} in the open data")
 
 
 async def health_of(client: Any, feed: str, says: str, timeout: float = 15.0) -> dict[str, Any]:
-    async def poll() -> dict[str, Any]:
-        while True:
-            report: dict[str, Any] = {f["feed"]: f for f in (await (await client.get("/api/v1/feeds")).json())[
-                "feeds"]}[feed]
-            if report["last_error"] and says in report["last_error"]["reason"]:
-                return report
-            await asyncio.sleep(0.2)
+    async def reported() -> dict[str, Any] | None:
+        report: dict[str, Any] = {f["feed"]: f for f in (await (await client.get("/api/v1/feeds")).json())[
+            "feeds"]}[feed]
+        return report if report["last_error"] and says in report["last_error"]["reason"] else None
 
-    return await asyncio.wait_for(poll(), timeout)
+    return dict(await eventually(reported, timeout, what=f"{feed}'s health saying {says!r}"))
 
 
 async def test_the_engine_signs_in_to_a_tls_broker_with_credentials_from_the_environment(
@@ -145,18 +139,14 @@ async def test_the_engine_signs_in_to_a_tls_broker_with_credentials_from_the_env
         "id": "sensors", "format": "mqtt", "max_age": "10m", "broker": f"mqtts://127.0.0.1:{port}",
         "topics": ["city/parking/+/state"], "key": "parking/{id}", "username_env": "SENSORS_MQTT_USER",
         "password_env": "SENSORS_MQTT_PASSWORD", "ca_file_env": "SENSORS_MQTT_CA"}, backend_env)
+    runner = client.app[RUNNERS]["sensors"]
+    assert isinstance(runner, MqttRunner)
+    await eventually(runner.connected.is_set, what="the engine signed in and subscribed")
     tls = aiomqtt.TLSParameters(ca_certs=str(ca_file))
     async with aiomqtt.Client("127.0.0.1", port, username=BROKER_USER, password=BROKER_PASSWORD,
                               tls_params=tls) as sensor:
-        for _ in range(40):  # until the engine's subscription is in place
-            await sensor.publish("city/parking/wilson/state", b'{"free": 42, "capacity": 420}', qos=1)
-            try:
-                assert (await value_of(client, "parking/wilson", timeout=0.5))["free"] == 42
-                break
-            except TimeoutError:
-                continue
-        else:
-            raise AssertionError("the engine never received the sensor's message")
+        await sensor.publish("city/parking/wilson/state", b'{"free": 42, "capacity": 420}', qos=1)
+    assert (await value_of(client, "parking/wilson"))["free"] == 42
 
 
 async def test_a_wrong_broker_password_is_a_feed_error_without_the_password(

@@ -7,23 +7,13 @@ first read was kept for the life of the process.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from signage.demo.payloads import CarPark, parking_notification
 from signage.web.keys import STAFF
-from tests.helpers import feed_auth, post_parking
+from tests.helpers import eventually, feed_auth, post_parking
 from tests.test_staff_console import PASSWORD, session_cookie, sign_in
-
-
-async def eventually(check: Any, timeout: float = 10.0) -> Any:
-    async def poll() -> Any:
-        while not (found := await check()):
-            await asyncio.sleep(0.05)
-        return found
-
-    return await asyncio.wait_for(poll(), timeout)
 
 
 async def test_a_new_car_park_and_feed_health_show_up_after_the_first_read(make_client: Any) -> None:

@@ -22,6 +22,7 @@ from signage.metrics import Metrics
 from signage.model import FeedConfig
 from signage.protocol import INGEST_TOPIC
 from signage.store.sqlite import SqliteStore
+from tests.helpers import eventually
 
 
 @pytest.fixture
@@ -131,11 +132,11 @@ async def test_mqtt_messages_from_the_real_broker_become_observations(mqtt_url: 
             await client.publish(f"{prefix}/parking/Darcy/state", b'{"free": 42, "capacity": 567}', qos=1)
             await client.publish(f"{prefix}/parking/monge/state", b"free|17|capacity|300", qos=1)
             await client.publish(f"{prefix}/parking/tivoli/state", b"free|17|capacity", qos=1)
-        for _ in range(100):
-            entries = await ingested(bus)
-            if len(entries) == 3:
-                break
-            await asyncio.sleep(0.05)
+        async def all_three() -> Any:
+            found = await ingested(bus)
+            return found if len(found) == 3 else None
+
+        entries = await eventually(all_three)
         observations = [e["observations"][0] for e in entries if "observations" in e]
         assert [(o["key"], o["value"]) for o in observations] == [
             ("parking/darcy", {"free": 42, "capacity": 567}), ("parking/monge", {"free": 17, "capacity": 300})]

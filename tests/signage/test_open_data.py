@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from signage.config import demo_config_path
 from signage.settings import Settings
-from tests.helpers import post_central_parking
+from tests.helpers import eventually, post_central_parking
 
 
-async def wait_for_dataset(client, name: str, item: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    for _ in range(100):
-        response = await client.get(f"/api/v1/open/{name}")
-        items = {i["id"]: i for i in (await response.json())["items"]}
-        if item in items:
-            return dict(items[item])
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{name}/{item} never appeared")
+async def wait_for_dataset(client: Any, name: str, item: str) -> dict[str, Any]:
+    async def found() -> dict[str, Any] | None:
+        items = {i["id"]: i for i in (await (await client.get(f"/api/v1/open/{name}")).json())["items"]}
+        return dict(items[item]) if item in items else None
+
+    return dict(await eventually(found, what=f"{name}/{item} in the open data"))
 
 
 async def test_car_parks_as_json_and_csv_with_open_cors_and_caching(client) -> None:  # type: ignore[no-untyped-def]
@@ -42,12 +40,11 @@ async def test_a_history_window_of_one_car_park(client) -> None:  # type: ignore
     for free in (90, 91):
         await post_central_parking(client, darcy=free)
     await wait_for_dataset(client, "parking", "darcy")
-    for _ in range(100):
+    async def last_two() -> bool:
         history = await (await client.get("/api/v1/open/parking/darcy/history?hours=1")).json()
-        if [p["free"] for p in history["points"]][-2:] == [90, 91]:
-            break
-        await asyncio.sleep(0.05)
-    assert [p["free"] for p in history["points"]][-2:] == [90, 91]
+        return [p["free"] for p in history["points"]][-2:] == [90, 91]
+
+    await eventually(last_two)
     assert (await client.get("/api/v1/open/parking/darcy/history?hours=99")).status == 400
     missing = await client.get("/api/v1/open/parking/nowhere/history")
     assert missing.status == 404 and (await missing.json())["error"]["code"] == "unknown_item"
@@ -57,11 +54,11 @@ async def test_a_history_window_of_one_car_park(client) -> None:  # type: ignore
 
 async def test_panels_messages_alerts_and_feeds(client) -> None:  # type: ignore[no-untyped-def]
     await post_central_parking(client, darcy=12)
-    for _ in range(100):
+    async def some_messages() -> Any:
         messages = await (await client.get("/api/v1/open/messages")).json()
-        if messages["messages"]:
-            break
-        await asyncio.sleep(0.05)
+        return messages if messages["messages"] else None
+
+    messages = await eventually(some_messages)
     assert any("darcy" in m["panels"] for m in messages["messages"])
     panels = {p["id"]: p for p in (await (await client.get("/api/v1/open/panels")).json())["panels"]}
     assert panels["gare"]["kind"] == "kiosk" and panels["darcy"]["pages"]

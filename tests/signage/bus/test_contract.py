@@ -8,6 +8,18 @@ from collections.abc import AsyncIterator
 import pytest
 
 from signage.bus import Bus, Update, open_bus
+from tests.helpers import eventually
+
+PROBE = "probe/attached"
+
+
+async def attached(bus: Bus, probes: list[Update]) -> None:
+    """Publish probes until the listener has one: from then on it receives whatever is published."""
+    async def probe_received() -> bool:
+        await bus.publish(PROBE, {})
+        return bool(probes)
+
+    await eventually(probe_received, what="the live listener attached")
 
 
 @pytest.fixture
@@ -53,15 +65,16 @@ async def test_since_refuses_when_history_was_trimmed_or_the_epoch_changed(bus: 
 
 async def test_live_gets_every_public_update_in_order_but_not_internal_ones(bus: Bus) -> None:
     received: list[Update] = []
+    probes: list[Update] = []
 
     async def listen() -> None:
         async for update in bus.live():
-            received.append(update)
+            (probes if update.topic == PROBE else received).append(update)
             if len(received) == 3:
                 return
 
     task = asyncio.create_task(listen())
-    await asyncio.sleep(0.2)  # the listener is attached
+    await attached(bus, probes)
     await bus.publish("parking/darcy", {"n": 1})
     await bus.publish("_ingest", {"n": "internal"})
     await bus.publish("panel/gare", {"n": 2})
@@ -83,7 +96,7 @@ async def test_tail_reads_history_then_waits_for_more(bus: Bus) -> None:
                 return
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.2)
+    await eventually(lambda: seen == [1, 2], what="the history read: the consumer now waits")
     await bus.publish("_ingest", {"n": 3})
     await asyncio.wait_for(task, timeout=5)
     assert seen == [1, 2, 3]
@@ -118,14 +131,18 @@ async def test_readers_get_a_detached_json_copy_never_the_publishers_object(bus:
     texts = {"fr": "Darcy"}
     data = {"lines": ("Darcy", "COMPLET"), "level": float("nan"), "texts": texts}
     received: list[Update] = []
+    probes: list[Update] = []
 
     async def listen() -> None:
         async for update in bus.live():
+            if update.topic == PROBE:
+                probes.append(update)
+                continue
             received.append(update)
             return
 
     listener = asyncio.create_task(listen())
-    await asyncio.sleep(0.05)
+    await attached(bus, probes)
     published = await bus.publish("parking/detached", data)
     texts["fr"] = "changed by the publisher afterwards"
     await asyncio.wait_for(listener, 5)
