@@ -26,7 +26,8 @@ KEYS, RULES, PANELS, TAGS = 1000, 300, 100, 20
 
 
 def synthetic_config(directory: Path, kind: str) -> Config:
-    lines = ["city: Benchville", "zones:", "  - {id: z, name: Z}", "panels:"]
+    lines = ["city: Benchville", "timezone: Europe/Paris", "languages: [fr, en]", "zones:", "  - {id: z, name: Z}",
+             "panels:"]
     for p in range(PANELS):
         lines.append(f"  - {{id: p{p}, name: P{p}, lat: 47.3, lon: 5.0, zone: z, profile: char-3x20, "
                      f"tags: [t{p % TAGS}]}}")

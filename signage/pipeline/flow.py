@@ -263,6 +263,8 @@ class Pipeline:
             self._published(topic, data, now, line, outcome)
         if index is not None:
             outcome.publications.append(Publication(INDEX_TOPIC, index))
+        if not self.board.marked:  # most deliveries change no panel
+            return
         for change in self.board.refresh(format_instant(now), self.messages, self.texts.of):
             for problem in change.problems:
                 outcome.records.append(Record("error", now, {"reason": problem, "panel": change.panel_id}, line))

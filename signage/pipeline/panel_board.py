@@ -126,6 +126,11 @@ class PanelBoard:
             text = self._config.templates.render("default", self.defaults[panel_id].params, language)
         return text
 
+    @property
+    def marked(self) -> bool:
+        """Whether some panel waits to be resolved again."""
+        return bool(self._dirty)
+
     def refresh(self, now_text: str, messages: Mapping[str, Message], text_of: TextOf) -> Iterator[PanelChange]:
         """Resolve and render every panel marked since the last refresh, in panel order; ``now_text`` stamps the
         content that changed."""
