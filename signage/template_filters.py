@@ -63,8 +63,12 @@ def _number(value: Any, language: str) -> str:
 
 
 def filters(settings: TextSettings) -> Mapping[str, Callable[..., Any]]:
-    """The engine's filters for one city."""
+    """The engine's filters for one city. Each language's CLDR data is loaded here, once, not in the first
+    render: loading it takes longer than a render's time budget allows."""
     zone = ZoneInfo(settings.timezone)
+    for language in (*settings.languages, "en"):
+        _number(1234, language)
+        _locale(language).plural_form(1)
 
     @pass_context
     def number(context: Context, value: Any) -> str:

@@ -44,3 +44,17 @@ def test_each_language_counts_and_groups_as_its_own_rules_say() -> None:
     assert library.render("t", {"n": 1500, "one": "Platz", "many": "Plätze", **params}, "de").lines[1] == "1.500"
     assert library.render("t", {"n": 0, "one": "place", "many": "places", **params}, "fr").lines[:1] == (
         "0 place",)
+
+
+def test_each_language_is_loaded_when_the_library_is_built_not_in_a_render() -> None:
+    """Loading a language's CLDR data takes longer than a render's time budget on a busy machine: a fresh process
+    that builds the city's library has every language ready before its first render."""
+    import subprocess
+    import sys
+
+    script = ("from signage.template_filters import TextSettings, _locale\n"
+              "from signage.templates import TemplateLibrary\n"
+              "TemplateLibrary({}, TextSettings('Europe/Berlin', ('de', 'fr')))\n"
+              "print(_locale.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split()[-1] == "3"  # de, fr and English, the last fallback
