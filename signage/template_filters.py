@@ -59,6 +59,12 @@ def _language(context: Context) -> str:
 def _number(value: Any, language: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
+    return _grouped(value, language)
+
+
+@lru_cache(maxsize=8192)
+def _grouped(value: float, language: str) -> str:
+    """Counts repeat (a car park's free places): each is formatted once per language."""
     return str(format_decimal(value, format="#,##0", locale=_locale(language)))
 
 
