@@ -22,7 +22,7 @@ from signage.config import Config
 from signage.feed_health import FeedHealth
 from signage.metrics import Metrics
 from signage.model import Alert, Message
-from signage.pipeline import Outcome, Pipeline
+from signage.pipeline import Outcome, Pipeline, reloaded
 from signage.protocol import (
     EXPLAIN_PREFIX,
     FEEDS_TOPIC,
@@ -87,7 +87,7 @@ class Engine:
         """Switch to a new configuration without a restart, keeping the live state (and published templates)."""
         async with self._lock:
             self._base_config = config
-            self.pipeline, outcome = self.pipeline.with_config(self._with_overrides(config), self._clock())
+            self.pipeline, outcome = reloaded(self.pipeline, self._with_overrides(config), self._clock())
             await self._publish(outcome)
             await self._publish_explanations()
 

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from renderers.fonts import font_names
 from signage.city_schema import (
@@ -23,6 +23,7 @@ from signage.city_schema import (
     ZoneSchema,
 )
 from signage.config.city import Config
+from signage.config.located import Errors
 from signage.config.templates_loading import load_templates
 from signage.dead_letter_limits import DeadLetterLimits
 from signage.feed_auth import credentials_problem
@@ -43,9 +44,6 @@ from signage.profiles import BUILT_IN_PROFILES
 from signage.schedule import Schedule, parse_schedule
 from signage.template_filters import TextSettings
 from signage.templates import TemplateLibrary
-
-if TYPE_CHECKING:
-    from signage.config.loading import Errors
 
 __all__ = ["Parts", "assemble"]
 

@@ -24,44 +24,17 @@ from signage.city_schema import (
 )
 from signage.config.assemble import Parts, assemble
 from signage.config.city import Config, ConfigError, ConfigInvalid
-from signage.config.located import Path as FieldPath
-from signage.config.located import field_name, line_of, message_of
+from signage.config.located import Errors
 from signage.config.templates_loading import yaml_line
 from signage.yamlsource import LocatedDict, load_located
 
-__all__ = ["Errors", "load_config"]
+__all__ = ["load_config"]
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 LISTS: dict[str, type[BaseModel]] = {"zones": ZoneSchema, "panels": PanelSchema, "feeds": FeedSchema,
                                      "topics": TopicSchema, "rules": RuleSchema, "scheduled": ScheduledSchema}
 M = TypeVar("M", bound=BaseModel)
 STAND_INS = {"timezone": "UTC", "languages": ["en"]}  # for required fields in error, so the other checks go on
-
-
-class Errors:
-    """The errors of one file, each with its line looked up in the document."""
-
-    def __init__(self, file: str, data: Any) -> None:
-        self.file = file
-        self._data = data
-        self.found: list[ConfigError] = []
-
-    def add(self, path: FieldPath, message: str, line: int | None = None) -> None:
-        """An error of the field at ``path``, on its line (or on ``line``, where another key shows it better)."""
-        self.found.append(ConfigError(self.file, line if line is not None else line_of(self._data, path),
-                                      field_name(path), message))
-
-    def line(self, path: FieldPath) -> int:
-        return line_of(self._data, path)
-
-    def validated(self, model: type[M], value: Any, path: FieldPath) -> M | None:
-        """``value`` as ``model``, or None after adding each of its errors at its place."""
-        try:
-            return model.model_validate(value)
-        except ValidationError as exc:
-            for error in exc.errors():
-                self.add((*path, *error["loc"]), message_of(dict(error)))
-            return None
 
 
 def load_config(path: Path | str) -> Config:

@@ -1,16 +1,21 @@
 """Where in the YAML a field is: a path (``("panels", 0, "profile")``) turned into the line it is on and the name
-errors give it (``panels[0].profile``); and the schema's errors said as a person would. Pure."""
+errors give it (``panels[0].profile``); the schema's errors said as a person would; and ``Errors``, which collects
+a file's errors each at its line. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from signage.config.city import ConfigError
 from signage.yamlsource import LocatedDict, LocatedList
 
-__all__ = ["Path", "field_name", "line_of", "message_of"]
+__all__ = ["Errors", "Path", "field_name", "line_of", "message_of"]
 
 Path = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 def line_of(data: Any, path: Sequence[str | int]) -> int:
@@ -58,3 +63,29 @@ def message_of(error: dict[str, Any]) -> str:
         return f"must be at most {ctx.get('le')}"
     message = str(error.get("msg", "is not valid"))
     return message.removeprefix("Value error, ")
+
+
+class Errors:
+    """The errors of one file, each with its line looked up in the document."""
+
+    def __init__(self, file: str, data: Any) -> None:
+        self.file = file
+        self._data = data
+        self.found: list[ConfigError] = []
+
+    def add(self, path: Path, message: str, line: int | None = None) -> None:
+        """An error of the field at ``path``, on its line (or on ``line``, where another key shows it better)."""
+        self.found.append(ConfigError(self.file, line if line is not None else line_of(self._data, path),
+                                      field_name(path), message))
+
+    def line(self, path: Path) -> int:
+        return line_of(self._data, path)
+
+    def validated(self, model: type[M], value: Any, path: Path) -> M | None:
+        """``value`` as ``model``, or None after adding each of its errors at its place."""
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self.add((*path, *error["loc"]), message_of(dict(error)))
+            return None

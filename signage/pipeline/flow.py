@@ -23,7 +23,6 @@ from signage.pipeline.explainer import explain
 from signage.pipeline.outcome import Outcome, Publication, Record
 from signage.pipeline.panel_board import PanelBoard
 from signage.pipeline.push_gate import PushGate
-from signage.pipeline.reload import carried_over
 from signage.pipeline.rule_runtime import Action, RuleRuntime
 from signage.pipeline.texts import Texts
 from signage.pipeline.timers import Timers
@@ -280,9 +279,9 @@ class Pipeline:
             if self._options["explain_changes"]:
                 outcome.records.append(Record("explain", now, self.explain(change.panel_id, now), line))
 
-    def with_config(self, config: Config, now: datetime) -> tuple[Pipeline, Outcome]:
-        """A pipeline for a new configuration that keeps what is known (``carried_over``)."""
-        return carried_over(self, Pipeline(config, **self._options), now)
+    def fresh(self, config: Config) -> Pipeline:
+        """A new pipeline for ``config``, run as this one is (``reload.reloaded`` carries over what is known)."""
+        return Pipeline(config, **self._options)
 
     def show(self, message: Message, now: datetime, outcome: Outcome) -> None:
         """Make ``message`` active now, as it is (a message carried over to a new configuration)."""

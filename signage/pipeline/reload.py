@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from signage.config import Config
 from signage.model import Lane, Observation
+from signage.pipeline.flow import Pipeline
 from signage.pipeline.outcome import Outcome
 
-if TYPE_CHECKING:
-    from signage.pipeline.flow import Pipeline
+__all__ = ["carried_over", "reloaded"]
 
-__all__ = ["carried_over"]
+
+def reloaded(old: Pipeline, config: Config, now: datetime) -> tuple[Pipeline, Outcome]:
+    """A pipeline for a configuration edited while ``old`` runs, keeping what is known (``carried_over``)."""
+    return carried_over(old, old.fresh(config), now)
 
 
 def carried_over(old: Pipeline, new: Pipeline, now: datetime) -> tuple[Pipeline, Outcome]:

@@ -25,6 +25,7 @@ from channels.push_worker import PushWorker
 from renderers.cache import RenderCache
 from signage.bus import open_bus
 from signage.config import Config, load_config
+from signage.demo.simulator import Simulator
 from signage.engine import Engine
 from signage.feed_auth import receives_deliveries
 from signage.feed_runners import fetched_by_the_engine, runner_for
@@ -296,8 +297,6 @@ async def _demo_producer_tokens(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _simulator(app: web.Application) -> AsyncIterator[None]:
-    from signage.demo.simulator import Simulator
-
     settings = app[SETTINGS]
     simulator = Simulator(app[HTTP], f"http://127.0.0.1:{settings.port}", settings.simulation_speed,
                           tokens=app[DEMO_TOKENS])

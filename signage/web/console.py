@@ -18,6 +18,7 @@ from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
 from signage.web.panel_map import panel_points
+from signage.web.panels import current_content
 from signage.web.preview_pool import PreviewBusy, PreviewFailed, PreviewTimeout
 from signage.web.staff_auth import (
     LOGIN_COOKIE,
@@ -183,8 +184,6 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/admin")
 async def control_room(request: web.Request) -> web.Response:
     staff, csrf = await signed_in(request, "viewer")
-    from signage.web.panels import current_content
-
     config = request.app[CONFIG].current
     panels = []
     for panel in config.panels.values():

@@ -15,6 +15,7 @@ from signage.web.console import page, signed_in
 from signage.web.errors import json_error
 from signage.web.keys import CONFIG, STAFF, STORE
 from signage.web.panel_map import panel_points
+from signage.web.panels import current_content, explanation
 from signage.web.staff_auth import ROLES
 from signage.web.template_admin import VERSIONS, versions_of
 
@@ -100,8 +101,6 @@ async def panel_page(request: web.Request) -> web.Response:
     panel = config.panels.get(panel_id)
     if panel is None:
         raise json_error(web.HTTPNotFound, "unknown_panel", f"no panel {panel_id[:100]!r}")
-    from signage.web.panels import current_content, explanation
-
     return page(request, "admin/panel.html.j2", title=panel.name, staff=staff, csrf=csrf, panel=panel,
                 content=await current_content(request, panel_id), explanation=await explanation(request, panel_id))
 

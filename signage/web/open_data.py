@@ -21,6 +21,7 @@ from signage.timeutil import format_instant, parse_instant
 from signage.web.errors import json_error
 from signage.web.keys import BUS, CONFIG, HUB
 from signage.web.open_alerts import active_alerts, limited, open_response
+from signage.web.panels import current_content, panel_facts
 
 __all__ = ["DATASETS", "routes"]
 
@@ -142,8 +143,6 @@ async def open_history(request: web.Request) -> web.Response:
 
 
 async def _panels(request: web.Request) -> list[dict[str, Any]]:
-    from signage.web.panels import current_content, panel_facts
-
     config = request.app[CONFIG].current
     panels = []
     for panel in config.panels.values():
