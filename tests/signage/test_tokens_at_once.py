@@ -4,24 +4,10 @@ lose nothing: each change is applied over what the other wrote, on both backends
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from signage.store import Store, open_store
+from signage.store import Store
 from signage.tokens import FeedTokens
-
-
-@pytest.fixture
-async def store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if backend == "redis":
-        instance = open_store(request.getfixturevalue("redis_url"), "", request.getfixturevalue("redis_prefix"))
-    else:
-        instance = open_store(None, str(tmp_path / "store.sqlite3"))
-    yield instance
-    await instance.close()
 
 
 async def test_temporary_tokens_issued_at_once_all_work(store: Store) -> None:

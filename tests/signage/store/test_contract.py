@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from signage.store import Store, open_store
-
-
-@pytest.fixture
-async def store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if backend == "redis":
-        instance = open_store(request.getfixturevalue("redis_url"), "", request.getfixturevalue("redis_prefix"))
-    else:
-        instance = open_store(None, str(tmp_path / "store.sqlite3"))
-    yield instance
-    await instance.close()
 
 
 async def test_documents_round_trip_by_kind_and_id(store: Store) -> None:
