@@ -25,8 +25,8 @@ from signage.timeutil import format_instant, parse_instant
 
 __all__ = [
     "BUILT_IN_FAMILIES", "COMMANDS", "EXPLAIN_PREFIX", "FEEDS_TOPIC", "INDEX_TOPIC", "INGEST_TOPIC", "INTERNAL_PREFIX",
-    "PUSH_TOPIC", "Command", "Delivery", "FeedFailure", "Refusals", "alerts_topic", "command_document",
-    "delivery_document", "explanation_document", "failure_document", "panel_topic", "read_ingest",
+    "PUSH_TOPIC", "Command", "Delivery", "FeedFailure", "Fence", "Fenced", "Refusals", "alerts_topic",
+    "command_document", "delivery_document", "explanation_document", "failure_document", "panel_topic", "read_ingest",
     "refusals_document", "topic_matcher",
 ]
 
@@ -84,6 +84,18 @@ def explanation_document(explanation: Mapping[str, Any]) -> dict[str, Any]:
     is published only when something changed; a reader adds ages back from ``observed_at``."""
     values = [{k: v for k, v in value.items() if k not in ("age_s", "stale")} for value in explanation["values"]]
     return {**{k: v for k, v in explanation.items() if k != "at"}, "values": values}
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """What a leading engine's write must find in Redis to be made: the lease ``key`` holding ``value``."""
+
+    key: str
+    value: str
+
+
+class Fenced(RuntimeError):
+    """A write refused because the engine that made it no longer leads."""
 
 
 @dataclass(frozen=True, slots=True)

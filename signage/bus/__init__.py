@@ -10,9 +10,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from signage.protocol import INTERNAL_PREFIX
+from signage.protocol import INTERNAL_PREFIX, Fence, Fenced
 
-__all__ = ["INTERNAL_PREFIX", "Bus", "Update", "open_bus"]
+__all__ = ["INTERNAL_PREFIX", "Bus", "Fenced", "HistoryLost", "Update", "open_bus"]
+
+
+class HistoryLost(RuntimeError):
+    """The bus lost a topic's history under a reader (Redis restarted without its data): start over."""
 
 
 
@@ -27,10 +31,10 @@ class Update:
 
 
 class Bus(Protocol):
-    async def publish(self, topic: str, data: Any) -> Update:
+    async def publish(self, topic: str, data: Any, fence: Fence | None = None) -> Update:
         """Append to ``topic``; the update gets the next offset of the topic's current epoch. The bus keeps, and
         every reader gets, a detached JSON copy of ``data`` (tuples become lists, NaN null): never the
-        publisher's object."""
+        publisher's object. With a ``fence``, nothing is written unless the fence holds (``Fenced``)."""
         ...
 
     async def latest(self, topic: str) -> Update | None: ...
@@ -48,7 +52,8 @@ class Bus(Protocol):
         ...
 
     def tail(self, topic: str, after: int) -> AsyncIterator[Update]:
-        """Updates of ``topic`` after ``after`` (history first, then as they come): how the engine consumes."""
+        """Updates of ``topic`` after ``after`` (history first, then as they come): how the engine consumes.
+        Raises ``HistoryLost`` if the topic's history is lost while it reads."""
         ...
 
     async def ping(self) -> bool: ...

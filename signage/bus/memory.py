@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from signage.bus import INTERNAL_PREFIX, Update
+from signage.protocol import Fence
 from signage.safe_json import dumps
 
 __all__ = ["MemoryBus"]
@@ -28,7 +29,8 @@ class MemoryBus:
         self._changed = asyncio.Condition()
         self._closed = False
 
-    async def publish(self, topic: str, data: Any) -> Update:
+    async def publish(self, topic: str, data: Any, fence: Fence | None = None) -> Update:
+        # One process, one engine: there is nobody to fence off.
         if self._closed:
             raise RuntimeError("bus is closed")
         detached = json.loads(dumps(data))  # what Redis would give back: the publisher keeps its own object

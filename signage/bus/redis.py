@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import redis.asyncio as aioredis
 
-from signage.bus import INTERNAL_PREFIX, Update
+from signage.bus import INTERNAL_PREFIX, HistoryLost, Update
+from signage.protocol import Fence, Fenced
+from signage.redis_connection import redis_client
 from signage.safe_json import dumps
 
 __all__ = ["RedisBus"]
 
 _PUBLISH = """
+if ARGV[7] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[7] then
+  return redis.error_reply('FENCED this engine no longer leads')
+end
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
   epoch = ARGV[1]
@@ -37,6 +43,29 @@ return {offset, epoch}
 """
 
 BLOCK_MS = 1000
+log = logging.getLogger("signage.bus")
+
+
+UNREACHABLE = (aioredis.ConnectionError, aioredis.TimeoutError, OSError)
+
+
+class Outage:
+    """A reader's wait while Redis cannot be reached: logged once, retried after a delay that grows to 1 s."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+        self._delay = 0.0
+
+    async def wait(self, exc: BaseException) -> None:
+        if not self._delay:
+            log.error("%s: Redis unreachable (%s); retrying", self._what, exc)
+        self._delay = min(1.0, max(0.05, self._delay * 2))
+        await asyncio.sleep(self._delay)
+
+    def over(self) -> None:
+        if self._delay:
+            log.warning("%s: Redis answers again", self._what)
+        self._delay = 0.0
 
 
 def _stop_if_cancelled() -> None:
@@ -49,11 +78,10 @@ def _stop_if_cancelled() -> None:
 class RedisBus:
     def __init__(self, url: str, prefix: str = "signage:", history: int = 100, internal_history: int = 10_000,
                  live_history: int = 10_000) -> None:
-        self._redis: Any = aioredis.from_url(url, decode_responses=True)
+        self._redis: Any = redis_client(url)
         # Blocking reads get their own client without a socket timeout (BLOCK bounds each read), so that
         # cancelling them is not entangled with redis-py's read-timeout handling.
-        self._blocking: Any = aioredis.from_url(url, decode_responses=True, socket_timeout=None,
-                                                socket_keepalive=True)
+        self._blocking: Any = redis_client(url, blocking_reads=True)
         self._prefix = prefix
         self._history = history
         self._internal_history = internal_history
@@ -71,14 +99,20 @@ class RedisBus:
     def _all(self) -> str:
         return f"{self._prefix}live"
 
-    async def publish(self, topic: str, data: Any) -> Update:
+    async def publish(self, topic: str, data: Any, fence: Fence | None = None) -> Update:
         encoded = dumps(data, ensure_ascii=False, separators=(",", ":"))
         internal = topic.startswith(INTERNAL_PREFIX)
         size = self._internal_history if internal else self._history
-        offset, epoch = await self._script(
-            keys=[self._meta(topic), self._stream(topic), self._all],
-            args=[secrets.token_hex(4), encoded, size, self._live_history, topic, "0" if internal else "1"],
-        )
+        try:
+            offset, epoch = await self._script(
+                keys=[self._meta(topic), self._stream(topic), self._all, fence.key if fence else self._all],
+                args=[secrets.token_hex(4), encoded, size, self._live_history, topic, "0" if internal else "1",
+                      fence.value if fence else ""],
+            )
+        except aioredis.ResponseError as exc:
+            if "FENCED" in str(exc):
+                raise Fenced(f"publication on {topic} refused: this engine no longer leads") from exc
+            raise
         return Update(topic, int(offset), str(epoch), json.loads(encoded))  # detached, as every reader gets it
 
     async def _epoch(self, topic: str) -> tuple[str | None, int]:
@@ -119,9 +153,17 @@ class RedisBus:
         return updates
 
     async def live(self) -> AsyncIterator[Update]:
+        """Rides out outages: after an error it reads on from the last entry it gave, never from the newest (a
+        web process would otherwise serve old content until each topic changed again)."""
         last = "$"
+        outage = Outage("live reader")
         while not self._closed:
-            answer = await self._blocking.xread({self._all: last}, block=BLOCK_MS, count=500)
+            try:
+                answer = await self._blocking.xread({self._all: last}, block=BLOCK_MS, count=500)
+            except UNREACHABLE as exc:
+                await outage.wait(exc)
+                continue
+            outage.over()
             _stop_if_cancelled()
             for _stream, entries in answer or ():
                 for entry_id, fields in entries:
@@ -129,14 +171,25 @@ class RedisBus:
                     yield Update(fields["t"], int(fields["o"]), fields["e"], json.loads(fields["d"]))
 
     async def tail(self, topic: str, after: int) -> AsyncIterator[Update]:
+        """Rides out outages; raises ``HistoryLost`` when the topic's epoch changes under it (Redis lost its
+        data), since its offsets then start again and the reader must start over."""
         last = f"0-{after}"
+        tailing: str | None = None
+        outage = Outage(f"{topic} reader")
         while not self._closed:
-            answer = await self._blocking.xread({self._stream(topic): last}, block=BLOCK_MS, count=500)
-            _stop_if_cancelled()
-            if not answer:
+            try:
+                answer = await self._blocking.xread({self._stream(topic): last}, block=BLOCK_MS, count=500)
+                epoch, _ = await self._epoch(topic)
+            except UNREACHABLE as exc:
+                await outage.wait(exc)
                 continue
-            epoch, _ = await self._epoch(topic)
-            for _stream, entries in answer:
+            outage.over()
+            _stop_if_cancelled()
+            if tailing is None:
+                tailing = epoch
+            elif epoch is not None and epoch != tailing:
+                raise HistoryLost(f"{topic}: epoch {tailing} is gone, {epoch} began")
+            for _stream, entries in answer or ():
                 for entry_id, fields in entries:
                     last = entry_id
                     yield Update(topic, self._offset_of(entry_id), epoch or "", json.loads(fields["d"]))

@@ -50,6 +50,11 @@ class Store(Protocol):
         across processes: a delivery id or signature seen once is refused after that."""
         ...
 
+    async def claimed(self, kind: str, claim_ids: list[str]) -> set[str]:
+        """Those of ``claim_ids`` claimed within their time, in one round trip: what a push batch taken over from
+        a dead worker has already served."""
+        ...
+
     async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
         """Record who did what to what; returns the entry with its ``seq`` and ``at``."""
         ...

@@ -11,6 +11,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
+from signage.redis_connection import redis_client
 from signage.store import AUDIT_ACTOR_MAX
 from signage.timeutil import format_instant
 
@@ -26,7 +27,7 @@ return value
 
 class RedisStore:
     def __init__(self, url: str, prefix: str = "signage:") -> None:
-        self._redis: Any = aioredis.from_url(url, decode_responses=True)
+        self._redis: Any = redis_client(url)
         self._prefix = prefix
 
     def _kind(self, kind: str) -> str:
@@ -115,6 +116,12 @@ class RedisStore:
     async def claim(self, kind: str, claim_id: str, ttl_s: float) -> bool:
         key = f"{self._prefix}claim:{kind}:{claim_id}"
         return bool(await self._redis.set(key, "1", nx=True, px=max(1, int(ttl_s * 1000))))
+
+    async def claimed(self, kind: str, claim_ids: list[str]) -> set[str]:
+        if not claim_ids:
+            return set()
+        found = await self._redis.mget([f"{self._prefix}claim:{kind}:{c}" for c in claim_ids])
+        return {c for c, value in zip(claim_ids, found, strict=True) if value is not None}
 
     async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
         at = format_instant(datetime.now(UTC))

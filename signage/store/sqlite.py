@@ -140,6 +140,18 @@ class SqliteStore:
 
         return await self._run(work)
 
+    async def claimed(self, kind: str, claim_ids: list[str]) -> set[str]:
+        def work(db: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(claim_ids), 500):  # SQLite's limit on parameters
+                chunk = claim_ids[start:start + 500]
+                rows = db.execute(f"SELECT id FROM claims WHERE kind = ? AND expires_at > ? AND id IN "
+                                  f"({','.join('?' * len(chunk))})", (kind, time.time(), *chunk)).fetchall()
+                found.update(row[0] for row in rows)
+            return found
+
+        return await self._run(work)
+
     async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:
         at = format_instant(datetime.now(UTC))
         actor = actor[:AUDIT_ACTOR_MAX]

@@ -12,9 +12,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["MAX_JOBS", "Job", "WorkQueue", "open_work_queue", "worker_name"]
+from signage.protocol import Fence
+
+__all__ = ["KEEP_KEYS_S", "MAX_JOBS", "Job", "WorkQueue", "open_work_queue", "worker_name"]
 
 MAX_JOBS = 100_000  # bounded, so that a deployment with no worker running cannot fill memory or Redis
+KEEP_KEYS_S = 24 * 3600.0  # how long a job's key keeps the same job out
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +33,12 @@ class WorkQueue(Protocol):
         """Whether workers in other processes take this queue's jobs (so a process without workers may fill it)."""
         ...
 
-    async def put(self, data: dict[str, Any]) -> None: ...
+    async def put(self, data: dict[str, Any], key: str | None = None, keep_s: float = KEEP_KEYS_S,
+                  fence: Fence | None = None) -> bool:
+        """Queue a job; one with a ``key`` already put in the last ``keep_s`` seconds is not queued again
+        (False), atomically across processes: a decision made again after a restart is not sent twice. With a
+        ``fence``, nothing is written unless it holds (``signage.bus.Fenced``)."""
+        ...
 
     async def take(self, worker: str, timeout_s: float = 1.0) -> Job | None:
         """The next job for ``worker``: first one another worker left unacknowledged too long, then a new one;

@@ -9,8 +9,9 @@ import time
 from collections import OrderedDict, deque
 from typing import Any
 
+from signage.protocol import Fence
 from signage.safe_json import dumps
-from signage.work_queue import MAX_JOBS, Job
+from signage.work_queue import KEEP_KEYS_S, MAX_JOBS, Job
 
 __all__ = ["MemoryWorkQueue"]
 
@@ -22,16 +23,26 @@ class MemoryWorkQueue:
         self._handed: OrderedDict[str, tuple[Job, float]] = OrderedDict()  # oldest hand-out first
         self._arrived = asyncio.Condition()
         self._next = 0
+        self._keys: dict[str, float] = {}  # job key -> until when it keeps the same job out (monotonic)
 
     @property
     def shared(self) -> bool:
         return False
 
-    async def put(self, data: dict[str, Any]) -> None:
+    async def put(self, data: dict[str, Any], key: str | None = None, keep_s: float = KEEP_KEYS_S,
+                  fence: Fence | None = None) -> bool:
+        if key is not None:
+            now = time.monotonic()
+            if self._keys.get(key, 0.0) > now:
+                return False
+            if len(self._keys) >= MAX_JOBS:
+                self._keys = {k: until for k, until in self._keys.items() if until > now}
+            self._keys[key] = now + keep_s
         self._next += 1
         self._waiting.append(Job(str(self._next), json.loads(dumps(data))))  # detached, as Redis gives it
         async with self._arrived:
             self._arrived.notify()
+        return True
 
     async def take(self, worker: str, timeout_s: float = 1.0) -> Job | None:
         job = self._reclaimed() or (self._waiting.popleft() if self._waiting else None)

@@ -6,26 +6,43 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from signage.protocol import Fence, Fenced
+from signage.redis_connection import redis_client
 from signage.safe_json import dumps
-from signage.work_queue import MAX_JOBS, Job
+from signage.work_queue import KEEP_KEYS_S, MAX_JOBS, Job
 
 __all__ = ["RedisWorkQueue"]
+
+log = logging.getLogger("signage.push")
+
+# The key and the job are written together, or neither: a job is never lost between them, nor put twice.
+_PUT = """
+if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[4] then
+  return redis.error_reply('FENCED this engine no longer leads')
+end
+if KEYS[2] ~= '' and not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[3]) then
+  return 0
+end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'job', ARGV[1])
+return 1
+"""
 
 
 class RedisWorkQueue:
     GROUP = "push-workers"
 
     def __init__(self, url: str, prefix: str = "signage:", reclaim_after_s: float = 30.0) -> None:
-        self._redis: Any = aioredis.from_url(url, decode_responses=True)
-        self._blocking: Any = aioredis.from_url(url, decode_responses=True, socket_timeout=None)
+        self._redis: Any = redis_client(url)
+        self._blocking: Any = redis_client(url, blocking_reads=True)
         self._key = f"{prefix}push:jobs"
         self._reclaim_ms = int(reclaim_after_s * 1000)
         self._ready = False
+        self._put = self._redis.register_script(_PUT)
 
     @property
     def shared(self) -> bool:
@@ -41,12 +58,31 @@ class RedisWorkQueue:
                 raise
         self._ready = True
 
-    async def put(self, data: dict[str, Any]) -> None:
+    async def put(self, data: dict[str, Any], key: str | None = None, keep_s: float = KEEP_KEYS_S,
+                  fence: Fence | None = None) -> bool:
         await self._ensure_group()
-        await self._redis.xadd(self._key, {"job": dumps(data, separators=(",", ":"))}, maxlen=MAX_JOBS,
-                               approximate=True)
+        marker = f"{self._key}:key:{key}" if key is not None else ""
+        try:
+            return bool(await self._put(keys=[self._key, marker, fence.key if fence else self._key],
+                                        args=[dumps(data, separators=(",", ":")), MAX_JOBS, int(keep_s * 1000),
+                                              fence.value if fence else ""]))
+        except ResponseError as exc:
+            if "FENCED" in str(exc):
+                raise Fenced("push job refused: this engine no longer leads") from exc
+            raise
 
     async def take(self, worker: str, timeout_s: float = 1.0) -> Job | None:
+        try:
+            return await self._take(worker, timeout_s)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # Redis restarted without its data: the stream and its group are gone. Make them again.
+            log.warning("push queue: consumer group missing (Redis lost its data); created again")
+            self._ready = False
+            return await self._take(worker, timeout_s)
+
+    async def _take(self, worker: str, timeout_s: float) -> Job | None:
         await self._ensure_group()
         # First what a dead or stuck worker left behind, then new work.
         _, claimed, _ = await self._redis.xautoclaim(self._key, self.GROUP, worker, self._reclaim_ms, "0-0", count=1)
@@ -67,6 +103,7 @@ class RedisWorkQueue:
         return Job(entry_id, json.loads(fields["job"]))
 
     async def done(self, job: Job) -> None:
+        await self._ensure_group()
         await self._redis.xack(self._key, self.GROUP, job.id)
         await self._redis.xdel(self._key, job.id)
 

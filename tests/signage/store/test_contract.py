@@ -80,6 +80,19 @@ async def test_a_claim_is_granted_once_within_its_time_even_to_a_second_client(
         await other.close()
 
 
+async def test_which_ids_are_claimed_is_read_in_one_call(store: Store) -> None:
+    """What a push batch taken over reads: the phones already served (claimed), not those still to serve."""
+    for served in ("batch-1:a", "batch-1:c"):
+        assert await store.claim("push_served", served, 0.5)
+    await store.claim("other", "batch-1:b", 0.5)
+    ids = [f"batch-1:{p}" for p in "abcd"]
+    assert await store.claimed("push_served", ids) == {"batch-1:a", "batch-1:c"}
+    assert await store.claimed("push_served", []) == set()
+    assert await store.claimed("push_served", [f"many:{n}" for n in range(1200)]) == set()  # past SQLite's limit
+    await asyncio.sleep(0.6)  # the time under test
+    assert await store.claimed("push_served", ids) == set()  # claims end with their time
+
+
 async def test_documents_by_id_prefix_come_from_the_index(store: Store) -> None:
     for template in ("parking", "parking-guidance", "air"):
         for number in (2, 1, 10):

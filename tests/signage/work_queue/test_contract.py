@@ -93,3 +93,22 @@ async def test_a_jobs_data_is_a_detached_json_copy(make_queue: Callable[[], Work
 def test_whether_other_processes_take_the_jobs_is_a_capability(backend: str, make_queue: Callable[[], WorkQueue]
                                                               ) -> None:
     assert make_queue().shared is (backend == "redis")
+
+
+async def test_a_job_put_again_under_its_key_is_not_queued_twice(make_queue: Callable[[], WorkQueue]) -> None:
+    """A push decision made again (a restarted engine, a second one) is sent once: the key keeps it out."""
+    here, there = make_queue(), make_queue()
+    assert await here.put({"n": 1}, key="alert:a|alerts/dijon|v1") is True
+    assert await there.put({"n": 1}, key="alert:a|alerts/dijon|v1") is False
+    assert await there.put({"n": 2}, key="alert:a|alerts/dijon|v2") is True
+    assert await here.put({"n": 3}) is True  # no key: always queued
+    taken = [await here.take("w", timeout_s=1) for _ in range(3)]
+    assert sorted(job.data["n"] for job in taken if job is not None) == [1, 2, 3]
+    assert await here.take("w", timeout_s=0.2) is None
+
+
+async def test_a_key_keeps_the_job_out_only_for_its_time(make_queue: Callable[[], WorkQueue]) -> None:
+    queue = make_queue()
+    assert await queue.put({"n": 1}, key="k", keep_s=0.2)
+    await asyncio.sleep(0.3)  # the time under test
+    assert await queue.put({"n": 1}, key="k", keep_s=0.2)
