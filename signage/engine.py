@@ -1,8 +1,15 @@
 """The engine process: consumes feed deliveries from the bus, runs the pipeline on the wall clock, publishes.
 
-Exactly one engine runs per city. Web processes decode deliveries at the edge (so senders get an immediate
-4xx for bad input) and append them to the ``_ingest`` topic; the engine tails that topic from its start, so a
-restarted engine rebuilds its live state from the retained deliveries.
+One engine leads per city. Web processes decode deliveries at the edge (so senders get an immediate 4xx for bad
+input) and append them to the ``_ingest`` topic; the engine applies them in order.
+
+Across a restart nothing is replayed to clients and nothing is pushed twice. Every second the engine checkpoints
+its state to the Store with its position in ``_ingest``; at start it loads the checkpoint and staff decisions
+(from the Store, where the console wrote them), then catches up on the entries after that position without
+publishing, and publishes only the final state of each topic that differs from what the bus already carries. An
+entry may be applied twice (a crash between an entry and the next checkpoint): applying one again changes
+nothing. A push job is queued under a key of its message, content and topic, so a decision made again is not
+sent again.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import time
@@ -22,7 +30,7 @@ from signage.config import Config
 from signage.feed_health import FeedHealth
 from signage.metrics import Metrics
 from signage.model import Alert, Message
-from signage.pipeline import Outcome, Pipeline, reloaded
+from signage.pipeline import Outcome, Pipeline, reloaded, restored, snapshot
 from signage.protocol import (
     EXPLAIN_PREFIX,
     FEEDS_TOPIC,
@@ -31,10 +39,14 @@ from signage.protocol import (
     Command,
     Delivery,
     FeedFailure,
+    Fence,
     Refusals,
     explanation_document,
     read_ingest,
 )
+from signage.safe_json import dumps
+from signage.staff_decisions import StaffDecisions, staff_decisions
+from signage.store import Store
 from signage.tasks import cancel_and_wait
 from signage.templates import TemplateSpec
 from signage.work_queue import WorkQueue
@@ -42,12 +54,17 @@ from signage.work_queue import WorkQueue
 __all__ = ["Engine"]
 
 MAX_TICK_S = 1.0
+CHECKPOINT_KIND, CHECKPOINT_ID = "engine", "checkpoint"
+CHECKPOINT_EVERY_S = 1.0
+MAX_PUSH_KEY_S = 7 * 24 * 3600.0
 log = logging.getLogger("signage.engine")
 
 
 class Engine:
     def __init__(self, config: Config, bus: Bus, metrics: Metrics,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), jobs: WorkQueue | None = None) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), jobs: WorkQueue | None = None,
+                 store: Store | None = None, fence: Callable[[], Fence | None] = lambda: None,
+                 leading: Callable[[], bool] = lambda: True) -> None:
         # What the engine decides leaves by the bus only (the open data, the console and the "why" read it
         # there); it publishes deliveries instead of recording them.
         self.pipeline = Pipeline(config, describe_messages=False, record_deliveries=False)
@@ -58,6 +75,14 @@ class Engine:
         self._metrics = metrics
         self._clock = clock
         self._jobs = jobs  # push decisions become jobs that push workers share
+        self._store = store  # checkpoints, and what staff decided (read at start)
+        self._fence = fence  # what every write must carry: a leader that lost its lease writes nothing
+        self._leading = leading
+        self._position: tuple[str, int] | None = None  # (epoch, offset) of the last ``_ingest`` entry applied
+        self._checkpoint_due = False
+        self._held: dict[str, dict[str, Any]] | None = None  # publications held while catching up, by topic
+        self._catch_up_to = 0
+        self._on_bus: dict[str, bytes] = {}  # topic -> digest of what the bus carries (published or found)
         self._template_overrides: dict[str, TemplateSpec] = {}  # published from the console
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -68,15 +93,101 @@ class Engine:
     async def run(self) -> None:
         """Run until cancelled."""
         async with self._lock:
-            await self._publish(self.pipeline.start(self._clock()))
+            after = await self._resume()
             await self._publish_explanations()
         self.started.set()
         ticker = asyncio.create_task(self._tick_forever(), name="engine-ticker")
+        keeper = asyncio.create_task(self._checkpoint_forever(), name="engine-checkpoints")
         try:
-            async for update in self._bus.tail(INGEST_TOPIC, 0):
+            async for update in self._bus.tail(INGEST_TOPIC, after):
                 await self._take(update.data)
+                self._position = (update.epoch, update.offset)
+                self._checkpoint_due = True
+                if self._held is not None and update.offset >= self._catch_up_to:
+                    await self._caught_up()
         finally:
+            await cancel_and_wait(keeper)
             await cancel_and_wait(ticker)
+            self.started.clear()
+            if self._leading():
+                await self.checkpoint()  # a leader that lost its lease leaves the checkpoint to the next one
+
+    async def _resume(self) -> int:
+        """Load the checkpoint and staff decisions; returns the ``_ingest`` offset to go on after."""
+        now = self._clock()
+        self._explained, self._on_bus, self._held, self._position = {}, {}, None, None
+        self._feeds_report, self._explain_due = "", True
+        saved = await self._store.get(CHECKPOINT_KIND, CHECKPOINT_ID) if self._store is not None else None
+        decisions = await staff_decisions(self._store, now) if self._store is not None else None
+        if decisions is not None:
+            self._template_overrides = dict(decisions.templates)
+        head = await self._bus.latest(INGEST_TOPIC)
+        pipeline = self.pipeline.fresh(self._with_overrides(self._base_config))
+        # The bus still holds what was published since the checkpoint only if its ``_ingest`` epoch is the same.
+        kept = saved is not None and head is not None and saved.get("ingest", {}).get("epoch") == head.epoch
+        outcome: Outcome | None = None
+        if saved is not None:
+            try:
+                outcome = restored(pipeline, saved.get("pipeline"), now, republish=not kept)
+            except ValueError as exc:
+                log.error("checkpoint not used, starting afresh: %s", exc)
+                pipeline, kept = pipeline.fresh(pipeline.config), False
+        self.pipeline = pipeline
+        if outcome is None:
+            outcome = pipeline.start(now)
+        if decisions is not None:
+            outcome.extend(self._staff(decisions, now))
+        after = int(saved["ingest"]["offset"]) if kept and saved is not None else 0
+        self._catch_up_to = head.offset if head is not None else 0
+        if after < self._catch_up_to:
+            self._held = {}
+            log.info("catching up on _ingest entries %d to %d before publishing", after + 1, self._catch_up_to)
+        await self._publish(outcome)
+        return after
+
+    def _staff(self, decisions: StaffDecisions, now: datetime) -> Outcome:
+        """Make the broadcasts and emergencies in force what the Store says (a stop whose command was lost
+        included)."""
+        outcome, pipeline = Outcome(), self.pipeline
+        broadcasts = {m.id: m for m in decisions.broadcasts}
+        for message in [*pipeline.messages.values(), *pipeline.scheduled.values()]:
+            if message.id.startswith("broadcast:") and message.id not in broadcasts:
+                outcome.extend(pipeline.remove_message(message.id, now, "stopped (not in the store)"))
+        for message in decisions.broadcasts:
+            if message != (pipeline.messages.get(message.id) or pipeline.scheduled.get(message.id)):
+                outcome.extend(pipeline.put_message(message, now))
+        emergencies = {a.id: a for a in decisions.emergencies}
+        for alert in list(pipeline.alerts.values()):
+            if alert.source.startswith("console:") and alert.id not in emergencies:
+                cancel = Alert(f"{alert.id}.cancel", alert.source, now, "cancel", "unknown", "past", "", {}, {},
+                               (), None, (alert.id,))
+                outcome.extend(pipeline.ingest([], [cancel], now))
+        fresh = [a for a in decisions.emergencies if a.id not in pipeline.alerts]
+        if fresh:
+            outcome.extend(pipeline.ingest([], fresh, now))
+        return outcome
+
+    async def _caught_up(self) -> None:
+        held, self._held = self._held or {}, None
+        for topic, data in held.items():
+            await self._publish_state(topic, data)
+        log.info("caught up: %d topic(s) published", len(held))
+
+    async def _checkpoint_forever(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY_S)
+            await self.checkpoint()
+
+    async def checkpoint(self) -> None:
+        """Write the state and the ``_ingest`` position to the Store, if anything changed since the last time."""
+        if self._store is None or not self._checkpoint_due or self._held is not None:
+            return
+        async with self._lock:
+            self._checkpoint_due = False
+            epoch, offset = self._position or ("", 0)
+            document = json.loads(dumps({"pipeline": snapshot(self.pipeline, self._clock()),
+                                         "ingest": {"epoch": epoch, "offset": offset}}))
+        await self._store.put(CHECKPOINT_KIND, CHECKPOINT_ID, document)
 
     def _with_overrides(self, config: Config) -> Config:
         if not self._template_overrides:
@@ -178,24 +289,67 @@ class Engine:
         digest = json.dumps([{k: v for k, v in f.items() if k != "rate_per_min"} for f in report], sort_keys=True)
         if digest != self._feeds_report:
             self._feeds_report = digest
-            await self._bus.publish(FEEDS_TOPIC, {"feeds": report})
+            await self._publish_state(FEEDS_TOPIC, {"feeds": report})
         now = self._clock()
         for panel_id in self.pipeline.config.panels:
             document = explanation_document(self.pipeline.explain(panel_id, now))
             digest = json.dumps(document, sort_keys=True, default=str)
             if self._explained.get(panel_id) != digest:
                 self._explained[panel_id] = digest
-                await self._bus.publish(EXPLAIN_PREFIX + panel_id, document)
+                await self._publish_state(EXPLAIN_PREFIX + panel_id, document)
 
     async def _publish(self, outcome: Outcome) -> None:
         if outcome.records:
             self._explain_due = True
+            self._checkpoint_due = True
         for publication in outcome.publications:
-            await self._bus.publish(publication.topic, dict(publication.data))
-            self._metrics.publications.inc()
-            if publication.topic == PUSH_TOPIC and self._jobs is not None:
-                await self._jobs.put({"kind": "decision", "decision": dict(publication.data)})
+            data = dict(publication.data)
+            if publication.topic == PUSH_TOPIC:
+                await self._push(data)
+            elif self._held is not None:
+                self._held[publication.topic] = data  # only the last state of each topic leaves, once caught up
+            else:
+                await self._publish_state(publication.topic, data)
         for record in outcome.records:
             if record.kind == "error":
                 log.warning("pipeline: %s", record.data.get("reason"))
         self._metrics.active_messages.set(len(self.pipeline.messages))
+
+    async def _publish_state(self, topic: str, data: dict[str, Any]) -> None:
+        """Publish ``data`` on ``topic`` unless the bus carries exactly that already: a restarted engine gives
+        clients no new offset for what they have."""
+        digest = _digest(data)
+        if topic not in self._on_bus:
+            latest = await self._bus.latest(topic)
+            self._on_bus[topic] = b"" if latest is None else _digest(latest.data)
+        if self._on_bus[topic] == digest:
+            return
+        await self._bus.publish(topic, data, self._fence())
+        self._on_bus[topic] = digest
+        self._metrics.publications.inc()
+
+    async def _push(self, decision: dict[str, Any]) -> None:
+        """Queue the decision's job under its key (message, content, topic), then publish it for operators: the
+        job is never lost between the two, and a decision made again is neither queued nor published again."""
+        if self._jobs is not None:
+            key = hashlib.blake2b(dumps([decision.get("topic"), decision.get("message"), decision.get("texts"),
+                                         decision.get("severity")], sort_keys=True).encode(),
+                                  digest_size=16).hexdigest()
+            keep_s = min(MAX_PUSH_KEY_S, max(60.0, float(decision.get("ttl_s") or 0)))
+            if not await self._jobs.put({"kind": "decision", "key": key, "decision": decision}, key=key, keep_s=keep_s,
+                                        fence=self._fence()):
+                log.info("push on %s for %s already decided before: not sent again", decision.get("topic"),
+                         decision.get("message"))
+                return
+        await self._bus.publish(PUSH_TOPIC, decision, self._fence())
+        self._metrics.publications.inc()
+
+
+CLOCK_FIELDS = ("age_s", "updated_at")  # what changes with the clock alone, not with what a document says
+
+
+def _digest(data: Any) -> bytes:
+    """What a document says, without its clock stamps: a value applied again after a restart is the same."""
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k not in CLOCK_FIELDS}
+    return hashlib.blake2b(dumps(data, sort_keys=True).encode(), digest_size=16).digest()

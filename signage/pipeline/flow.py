@@ -74,10 +74,6 @@ class Pipeline:
     def contents(self) -> dict[str, dict[str, Any]]:
         return self.board.contents
 
-    @property
-    def push_log(self) -> dict[str, dict[str, Any]]:
-        return self.push_gate.log
-
     def _timer_is_live(self, at: datetime, kind: str, ident: str) -> bool:
         if kind == "message":
             message = self.messages.get(ident)
@@ -286,6 +282,13 @@ class Pipeline:
     def show(self, message: Message, now: datetime, outcome: Outcome) -> None:
         """Make ``message`` active now, as it is (a message carried over to a new configuration)."""
         self._activate(message, now, None, outcome)
+
+    def hold(self, message: Message) -> None:
+        """Hold ``message`` as active, as a checkpoint recorded it: nothing recorded, published or pushed."""
+        self.messages[message.id] = message
+        self._timers.add(message.expires_at, "message", message.id)
+        self.topics.track(None, message)
+        self.board.shown(None, message)
 
     def explain(self, panel_id: str, now: datetime) -> dict[str, Any]:
         """Why ``panel_id`` shows what it shows (read-only)."""

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from signage.config import Config
 from signage.model import Lane, Message, PushPolicy
 from signage.templates import RenderedText
-from signage.timeutil import format_instant
+from signage.timeutil import format_instant, parse_instant
 
 __all__ = ["URGENT_SEVERITIES", "PushGate"]
 
@@ -40,6 +40,16 @@ class PushGate:
         """Keep what was pushed and decided (a configuration reload must not push everything again)."""
         self._sent = dict(other._sent)
         self.log = dict(other.log)
+
+    def remembered(self) -> dict[str, Any]:
+        """What was pushed and decided, as JSON (for a checkpoint)."""
+        return {"sent": {t: {"at": format_instant(s.at), "content_key": s.content_key} for t, s in self._sent.items()},
+                "log": self.log}
+
+    def recall(self, remembered: dict[str, Any]) -> None:
+        """Take back what ``remembered()`` gave."""
+        self._sent = {t: _Sent(parse_instant(s["at"]), str(s["content_key"])) for t, s in remembered["sent"].items()}
+        self.log = dict(remembered["log"])
 
     def _refusal(self, message: Message, topic: str, policy: PushPolicy, text: RenderedText | None,
                  now: datetime) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime
 from signage.model import Message
 from signage.rules import RuleBook, RuleOutcome
 from signage.state import LiveState
-from signage.timeutil import format_instant
+from signage.timeutil import format_instant, parse_instant
 
 __all__ = ["MOVES", "Action", "RuleEvent", "RuleRuntime", "RuleState", "Step"]
 
@@ -88,6 +88,19 @@ class RuleRuntime:
     def __init__(self, rules: RuleBook) -> None:
         self._rules = rules
         self._clocks = {rule_id: _Clock() for rule_id in rules.ids()}
+
+    def clocks(self) -> dict[str, dict[str, str | None]]:
+        """Each rule's clock as JSON (for a checkpoint)."""
+        return {rule_id: {name: format_instant(at) if at else None for name, at in (
+            ("pending_since", c.pending_since), ("cooldown_until", c.cooldown_until), ("wake_at", c.wake_at))}
+            for rule_id, c in self._clocks.items()}
+
+    def set_clocks(self, clocks: Mapping[str, Mapping[str, str | None]]) -> None:
+        """Take back the clocks ``clocks()`` gave, for the rules that still exist."""
+        for rule_id, clock in clocks.items():
+            if rule_id in self._clocks:
+                self._clocks[rule_id] = _Clock(*(parse_instant(str(clock[n])) if clock.get(n) else None
+                                                 for n in ("pending_since", "cooldown_until", "wake_at")))
 
     def wake_at(self, rule_id: str) -> datetime | None:
         return self._clocks[rule_id].wake_at

@@ -26,6 +26,10 @@ class TopicPublisher:
         self._messages: dict[str, set[str]] = {}  # topic -> messages sent to it on the WebSocket channel
         self._dirty: set[str] = set()  # topics to publish once the current step is done
 
+    def settle(self) -> None:
+        """Everything tracked so far is already published (state taken back from a checkpoint)."""
+        self._dirty.clear()
+
     def changed(self, key: str) -> None:
         self._dirty.add(key)
 

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from signage.model import Alert, Lane, Message, Targets
 from signage.safe_text import clean
+from signage.staff_decisions import BROADCASTS, EMERGENCIES
 from signage.timeutil import format_instant, parse_instant
 from signage.web.console import browser_csrf, engine_command, staff_for_api
 from signage.web.errors import json_error, read_json
@@ -25,7 +26,6 @@ routes = web.RouteTableDef()
 MAX_BODY = 16 * 1024
 MAX_LINE = 120
 MAX_TARGETS = 200
-BROADCASTS = "broadcasts"  # the broadcasts not yet over, for the console's list
 
 
 def _message(body: Any, config: Any, author: str, now: datetime) -> Message:
@@ -101,9 +101,9 @@ async def broadcast(request: web.Request) -> web.Response:
         message = _message(body, request.app[CONFIG].current, staff.username, now)
     except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_broadcast", str(exc)) from exc
-    await engine_command(request, "broadcast", now, message=message.to_json())
-    store = request.app[STORE]
+    store = request.app[STORE]  # recorded first: the engine reads it again at start, whatever the bus kept
     await store.put(BROADCASTS, message.id, {**message.to_json(), "by": staff.username})
+    await engine_command(request, "broadcast", now, message=message.to_json())
     await store.append_audit(staff.username, "broadcast.start", message.id, message.to_json())
     return web.json_response({"id": message.id, "starts_at": format_instant(message.activated_at),
                               "expires_at": format_instant(message.expires_at or now)}, status=201)
@@ -132,8 +132,8 @@ async def stop(request: web.Request) -> web.Response:
     if not message_id.startswith("broadcast:") or len(message_id) > 64:
         raise json_error(web.HTTPNotFound, "unknown_broadcast", "no such broadcast")
     now = datetime.now(UTC)
+    await request.app[STORE].delete(BROADCASTS, message_id)  # first: a restarted engine must not show it again
     await engine_command(request, "stop", now, id=message_id, by=staff.username)
-    await request.app[STORE].delete(BROADCASTS, message_id)
     await request.app[STORE].append_audit(staff.username, "broadcast.stop", message_id, {})
     return web.Response(status=204)
 
@@ -184,6 +184,7 @@ async def emergency(request: web.Request) -> web.Response:
         alert = _alert(body, request.app[CONFIG].current, staff.username, now)
     except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_emergency", str(exc)) from exc
+    await request.app[STORE].put(EMERGENCIES, alert.id, alert.to_json())
     await engine_command(request, "alert", now, alert=alert.to_json())
     await request.app[STORE].append_audit(staff.username, "emergency.issue", alert.id, alert.to_json())
     return web.json_response({"id": alert.id, "cap": f"/api/v1/open/alerts/{alert.id}.xml"}, status=201)
@@ -197,6 +198,7 @@ async def cancel_emergency(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     cancel = Alert(f"{alert_id}.cancel", f"console:{staff.username}", now, "cancel", "unknown", "past", "",
                    {}, {}, (), None, (alert_id,))
+    await request.app[STORE].delete(EMERGENCIES, alert_id)
     await engine_command(request, "alert", now, alert=cancel.to_json())
     await request.app[STORE].append_audit(staff.username, "emergency.cancel", alert_id, {})
     return web.Response(status=204)

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from signage.staff_decisions import TEMPLATE_VERSIONS as VERSIONS
 from signage.template_versions import TemplateVersion, spec_changes
 from signage.templates import CHANNEL_FIELDS, normalize_variant
 from signage.web.console import page, signed_in
@@ -17,7 +18,7 @@ from signage.web.keys import CONFIG, STAFF, STORE
 from signage.web.panel_map import panel_points
 from signage.web.panels import current_content, explanation
 from signage.web.staff_auth import ROLES
-from signage.web.template_admin import VERSIONS, versions_of
+from signage.web.template_admin import versions_of
 
 __all__ = ["routes"]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from signage.staff_decisions import TEMPLATE_VERSIONS as VERSIONS
 from signage.template_versions import IllegalMove, TemplateVersion, move, republished
 from signage.timeutil import format_instant
 from signage.web.console import browser_csrf, engine_command, in_preview_worker, staff_for_api
@@ -16,10 +17,9 @@ from signage.web.keys import CONFIG, STORE
 from signage.web.staff_auth import Staff
 from signage.web.template_preview import check_version
 
-__all__ = ["VERSIONS", "routes", "versions_of"]
+__all__ = ["routes", "versions_of"]
 
 routes = web.RouteTableDef()
-VERSIONS = "template_versions"
 MAX_BODY = 32 * 1024
 ROLE_FOR = {"submit": "editor", "approve": "approver", "reject": "approver"}
 

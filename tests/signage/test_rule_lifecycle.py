@@ -210,7 +210,7 @@ def test_push_policy_quiet_hours_rate_limit_and_unchanged_messages(config: Confi
     darcy(pipeline, 15, night)
     outcome = pipeline.advance(night + timedelta(minutes=5))
     assert "rule:almost-full" in pipeline.messages and pushes(outcome) == []
-    assert pipeline.push_log["parking/darcy"]["reason"].startswith("quiet hours")
+    assert pipeline.push_gate.log["parking/darcy"]["reason"].startswith("quiet hours")
 
     day = T0
     pipeline = Pipeline(config)
@@ -218,7 +218,7 @@ def test_push_policy_quiet_hours_rate_limit_and_unchanged_messages(config: Confi
     darcy(pipeline, 15, day)
     assert pushes(pipeline.advance(day + timedelta(minutes=5))) == ["parking/darcy"]
     assert pushes(darcy(pipeline, 14, day + timedelta(minutes=6))) == []  # at most one per 30 min
-    assert pipeline.push_log["parking/darcy"]["reason"].startswith("at most one push per 30 min")
+    assert pipeline.push_gate.log["parking/darcy"]["reason"].startswith("at most one push per 30 min")
     assert pushes(darcy(pipeline, 13, day + timedelta(minutes=20))) == []
     assert pushes(darcy(pipeline, 12, day + timedelta(minutes=36))) == ["parking/darcy"]
 
