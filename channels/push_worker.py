@@ -4,6 +4,11 @@ A push decision (one per topic, from the engine) becomes batch jobs of at most `
 that every worker can take a share of a topic with many phones. A batch job sends to each phone in its own
 language, skips phones in their quiet hours unless the message is urgent, and forgets phones whose push
 service answered 404 or 410. A job is acknowledged only when done: if the worker dies, another takes it over.
+
+At least once, never twice per phone: each phone served is recorded (a claim under the decision's key), and a
+batch taken over from a dead worker sends only to the phones not recorded yet. Only a phone whose push was in
+flight at the moment of the death can get it again, and then its notification replaces the first (same tag,
+same Web Push ``Topic``) rather than showing twice.
 """
 
 from __future__ import annotations
@@ -19,18 +24,21 @@ from channels.push_sender import PushSender
 from channels.push_subscriptions import Subscription, SubscriptionStore
 from renderers.push import push_payload
 from signage.metrics import Metrics
+from signage.store import Store
 from signage.work_queue import Job, WorkQueue, worker_name
 
 __all__ = ["PushWorker"]
 
 log = logging.getLogger("signage.push")
 MAX_ATTEMPTS = 5  # a job handed out this often is poison: log it and let it go
+SERVED = "push_served"  # claims ``<decision key>:<subscription id>``: that phone has had that push
+SERVED_KEEP_S = 24 * 3600.0
 
 
 class PushWorker:
     def __init__(self, queue: WorkQueue, subscriptions: SubscriptionStore, sender: PushSender, metrics: Metrics,
                  *, timezone: Callable[[], str] = lambda: "UTC", batch_size: int = 200, name: str | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), served: Store | None = None) -> None:
         self._queue = queue
         self._subscriptions = subscriptions
         self.sender = sender
@@ -39,6 +47,7 @@ class PushWorker:
         self._batch_size = batch_size
         self.name = name or worker_name()
         self._clock = clock
+        self._served = served  # which phones each decision reached, so that a taken-over batch skips them
 
     async def run(self) -> None:
         while True:
@@ -54,23 +63,36 @@ class PushWorker:
 
     async def process(self, job: Job) -> None:
         kind = job.data.get("kind")
+        key = str(job.data["key"]) if job.data.get("key") else None
         if kind == "decision":
             decision = job.data["decision"]
             ids = await self._subscriptions.ids_for(str(decision["topic"]))
             for start in range(0, len(ids), self._batch_size):
-                await self._queue.put({"kind": "batch", "decision": decision,
-                                       "ids": ids[start : start + self._batch_size]})
+                # Keyed, so that a decision job taken over from a dead worker does not queue its batches twice.
+                await self._queue.put({"kind": "batch", "key": key, "decision": decision,
+                                       "ids": ids[start : start + self._batch_size]},
+                                      key=f"{key}:batch:{start}" if key else None)
         elif kind == "batch":
             decision = job.data["decision"]
             ids = [str(i) for i in job.data["ids"]]
+            if key is not None and self._served is not None and job.attempts > 1:
+                done = await self._served.claimed(SERVED, [f"{key}:{i}" for i in ids])
+                ids = [i for i in ids if f"{key}:{i}" not in done]
             found = await self._subscriptions.get_many(ids)
-            outcomes = await asyncio.gather(*(self._send_one(decision, i, found.get(i)) for i in ids))
+            outcomes = await asyncio.gather(*(self._serve(key, decision, i, found.get(i)) for i in ids))
             for outcome in outcomes:
                 self._metrics.push_messages.labels(outcome=outcome).inc()
         else:
             log.error("push job %s of unknown kind %r ignored", job.id, kind)
             return
         self._metrics.push_jobs.labels(kind=str(kind)).inc()
+
+    async def _serve(self, key: str | None, decision: dict[str, Any], sub_id: str,
+                     subscription: Subscription | None) -> str:
+        outcome = await self._send_one(decision, sub_id, subscription)
+        if key is not None and self._served is not None and outcome != "failed":  # a failure may be tried again
+            await self._served.claim(SERVED, f"{key}:{sub_id}", SERVED_KEEP_S)
+        return outcome
 
     async def _send_one(self, decision: dict[str, Any], sub_id: str, subscription: Subscription | None) -> str:
         if subscription is None:

@@ -55,8 +55,10 @@ class DeadLetters:
         older letters went, by reason: count, bytes, age)."""
         if limits.max_count == 0 or len(letter.body) > limits.max_bytes:
             return None, Counter({"bytes" if limits.max_count else "count": 1})
-        # Filed under the feed (``ngsi:2026-…``): a feed's letters are one range of the store's index.
-        letter_id = (f"{letter.feed}:{format_instant(letter.received_at)}-"
+        # Filed under the feed (``ngsi:2026-…``): a feed's letters are one range of the store's index; a number
+        # from the store orders letters received in the same millisecond.
+        number = await self._store.next_number("dead_letters")
+        letter_id = (f"{letter.feed}:{format_instant(letter.received_at)}-{number:010d}-"
                      f"{hashlib.sha256(letter.body).hexdigest()[:12]}")
         await self._store.put(BODIES, letter_id, {"id": letter_id,
                                                  "body_base64": base64.b64encode(letter.body).decode()})
@@ -69,7 +71,7 @@ class DeadLetters:
     async def prune(self, feed: str, limits: DeadLetterLimits, now: datetime) -> Counter[str]:
         """Drop the feed's letters beyond its limits, oldest first; how many went, by reason."""
         letters = sorted((*await self._store.documents(LETTERS, f"{feed}:"), *await self._unfiled(feed)),
-                         key=lambda d: str(d["received_at"]))
+                         key=_oldest_first)
         dropped: Counter[str] = Counter()
         total = sum(int(d.get("bytes", 0)) for d in letters)
         while letters:
@@ -99,7 +101,7 @@ class DeadLetters:
 
     async def listing(self) -> list[dict[str, Any]]:
         """Every letter without its body, oldest first."""
-        letters = sorted(await self._store.documents(LETTERS), key=lambda d: str(d["received_at"]))
+        letters = sorted(await self._store.documents(LETTERS), key=_oldest_first)
         return [{k: v for k, v in letter.items() if k != "body_base64"}
                 | {"bytes": int(letter.get("bytes", len(base64.b64decode(letter.get("body_base64", "")))))}
                 for letter in letters]
@@ -155,3 +157,7 @@ async def retry_dead_letters(store: Store, config: Config, base_url: str, only: 
         for feed_id, token in issued.items():
             await tokens.discard(feed_id, token)
     return accepted, refused
+
+
+def _oldest_first(letter: dict[str, Any]) -> tuple[str, str]:
+    return str(letter["received_at"]), str(letter["id"])

@@ -25,6 +25,9 @@ class Settings:
     simulation_speed: float = 60.0  # demo city minutes per real second
     max_body_bytes: int = 4 * 1024 * 1024
     ws_backlog: int = 256  # frames queued for one client before it is dropped and must resync
+    # The kernel's send buffer per WebSocket (Linux doubles it). Left to the kernel it grows to megabytes, which
+    # hide a client that stopped reading: bounded, a lagging client reaches its backlog and is told to resync.
+    ws_socket_buffer_bytes: int = 64 * 1024
     ws_max_topics: int = 200
     ws_max_message_bytes: int = 64 * 1024
     ws_heartbeat_s: float = 25.0
@@ -45,6 +48,7 @@ class Settings:
     push_per_service: int = 100  # concurrent requests to one push service
     push_workers: int = 1  # workers per process (roles push and all)
     push_reclaim_s: float = 30.0  # a job unacknowledged this long is taken over by another worker
+    engine_lease_s: float = 6.0  # a leading engine silent this long is replaced by a standby
     push_max_subscriptions: int = 500_000  # push subscriptions held in all
     push_subscribe_burst: int = 20  # subscriptions (new or renewed) one address may make at once…
     push_subscribe_per_hour: float = 20.0  # …and per hour after that
@@ -63,6 +67,7 @@ class Settings:
             vapid_subject=env.get("SIGNAGE_VAPID_SUBJECT", "mailto:signage@localhost"),
             push_services=tuple(p.strip() for p in env.get("SIGNAGE_PUSH_SERVICES", "").split(",") if p.strip()),
             push_reclaim_s=float(env.get("SIGNAGE_PUSH_RECLAIM_S") or 30.0),
+            engine_lease_s=float(env.get("SIGNAGE_ENGINE_LEASE_S") or 6.0),
             ws_max_per_address=int(env.get("SIGNAGE_WS_MAX_PER_ADDRESS") or 200),
             push_max_subscriptions=int(env.get("SIGNAGE_PUSH_MAX_SUBSCRIPTIONS") or 500_000),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -10,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from signage.protocol import FEEDS_TOPIC
 from signage.web.errors import json_error
 from signage.web.interface_words import interface_word
-from signage.web.keys import BUS, CONFIG, ENGINE, METRICS, SETTINGS, STORE
+from signage.web.keys import BUS, CONFIG, ENGINE, LEADERSHIP, METRICS, SETTINGS, STORE
 
 __all__ = ["routes"]
 
@@ -26,13 +27,16 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     app = request.app
     checks = {"bus": await app[BUS].ping(), "store": await app[STORE].ping()}
+    answer: dict[str, Any] = {}
     if ENGINE in app:
-        checks["engine"] = app[ENGINE].started.is_set()
+        # A standby is ready to take over: its checks are the bus and the store.
+        role = answer["engine"] = app[LEADERSHIP].role
+        checks["engine"] = role == "standby" or app[ENGINE].started.is_set()
     ready = all(checks.values())
     live = app[CONFIG]
     config = {"version": live.version, "errors": live.errors}  # a rejected edit leaves the old one running
-    return web.json_response({"status": "ready" if ready else "not_ready", "checks": checks, "config": config},
-                             status=200 if ready else 503)
+    return web.json_response({"status": "ready" if ready else "not_ready", **answer, "checks": checks,
+                              "config": config}, status=200 if ready else 503)
 
 
 @routes.get("/metrics")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from signage.feed_auth import receives_deliveries
 from signage.feed_runners import fetched_by_the_engine, runner_for
 from signage.ingest import Intake
 from signage.keyed_tasks import KeyedTasks
+from signage.leadership import Leadership
 from signage.metrics import Metrics
 from signage.model import FeedConfig
 from signage.settings import Settings
@@ -43,7 +45,7 @@ from signage.web.citizen_app import routes as citizen_app_routes
 from signage.web.client_address import client_address_middleware
 from signage.web.console import routes as console_routes
 from signage.web.console_pages import routes as console_page_routes
-from signage.web.errors import error_middleware, json_error
+from signage.web.errors import UNAVAILABLE, error_middleware, json_error
 from signage.web.feed_delivery import routes as feed_delivery_routes
 from signage.web.keys import (
     ADDRESSES,
@@ -56,6 +58,7 @@ from signage.web.keys import (
     HUB,
     INTAKE,
     JOBS,
+    LEADERSHIP,
     LOGIN_LIMITS,
     METRICS,
     OPEN_LIMITS,
@@ -103,19 +106,30 @@ STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript", "app.css
                 "icon-512.png": "image/png"}
 
 
+RESTART_FIRST_S, RESTART_MAX_S = 0.25, 2.0  # a loop crashed by an outage is back within 2 s of its end
+RAN_WELL_S = 10.0  # a loop that ran this long before failing starts again from the first delay
+
+
 async def _supervised(name: str, work: Callable[[], Awaitable[None]]) -> None:
-    """Run a background loop for the life of the app; a crash is logged and the loop restarts."""
-    delay = 0.5
+    """Run a background loop for the life of the app; a crash is logged and the loop restarts, after a delay
+    that grows while it keeps failing and starts small again once it has run well."""
+    delay = RESTART_FIRST_S
     while True:
+        started = time.monotonic()
         try:
             await work()
             return
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("%s failed; restarting in %.1f s", name, delay)
+        except Exception as exc:
+            if time.monotonic() - started >= RAN_WELL_S:
+                delay = RESTART_FIRST_S
+            if isinstance(exc, UNAVAILABLE):  # an outage: one line, not a traceback a second
+                log.error("%s: backend unavailable (%s); restarting in %.2f s", name, exc, delay)
+            else:
+                log.exception("%s failed; restarting in %.2f s", name, delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            delay = min(delay * 2, RESTART_MAX_S)
 
 
 @contextlib.asynccontextmanager
@@ -139,6 +153,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[FEED_TOKENS] = FeedTokens(app[STORE])
     app[PANEL_STATUS] = PanelStatus(app[STORE], app[PANEL_TOKENS], offline_after_s=settings.panel_offline_after_s)
     app[STAFF] = StaffAccounts(app[STORE])
+    app[METRICS].push_subscriptions.set(await app[SUBSCRIPTIONS].count())  # held since before this start
     try:
         yield
     finally:
@@ -180,13 +195,13 @@ async def _feed_access(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _dead_letter_retention(app: web.Application) -> AsyncIterator[None]:
-    """Hourly, in the engine's process: drop the dead letters past their feed's retention."""
+    """Hourly, in the leading engine's process: drop the dead letters past their feed's retention."""
     async def prune() -> None:
         while True:
             await app[INTAKE].prune_letters(app[CONFIG].current.feeds, datetime.now(UTC))
             await asyncio.sleep(3600)
 
-    async with _background("dead-letters", prune):
+    async with _background("dead-letters", lambda: app[LEADERSHIP].while_leading(prune)):
         yield
 
 
@@ -210,11 +225,19 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     # Push jobs are queued only if someone will take them: workers here, or in other processes sharing the queue.
     sends_push = app[JOBS].shared or (settings.runs_push and vapid_keys(app) is not None)
+    leadership = app[LEADERSHIP] = Leadership(settings.redis_url, settings.redis_prefix, settings.engine_lease_s)
     app[ENGINE] = Engine(app[CONFIG].current, app[BUS], app[METRICS],
-                         jobs=app[JOBS] if sends_push else None)
+                         jobs=app[JOBS] if sends_push else None, store=app[STORE], fence=leadership.fence,
+                         leading=lambda: leadership.leading)
     app[CONFIG].on_change(app[ENGINE].reload)
-    async with _background("engine", app[ENGINE].run):
-        yield
+    # Only the leader runs the engine; a standby keeps its configuration loaded and takes over from the
+    # checkpoint when the lease lapses.
+    try:
+        async with _background("engine-lease", leadership.run), \
+                _background("engine", lambda: leadership.while_leading(app[ENGINE].run)):
+            yield
+    finally:
+        await leadership.close()  # after the lease is released
 
 
 async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
@@ -222,7 +245,7 @@ async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
     the configuration is fed at once."""
     app[STREAMER] = PixelStreamer(lambda: app[CONFIG].current, app[BUS])
     app[CONFIG].on_change(app[STREAMER].reconfigure)
-    async with _background("pixel-streams", app[STREAMER].run):
+    async with _background("pixel-streams", lambda: app[LEADERSHIP].while_leading(app[STREAMER].run)):
         yield
 
 
@@ -251,7 +274,7 @@ async def _push_workers(app: web.Application) -> AsyncIterator[None]:
         await stack.enter_async_context(_background("push-expiry", lambda: _expire_subscriptions(app)))
         for _ in range(settings.push_workers):
             worker = PushWorker(app[JOBS], app[SUBSCRIPTIONS], sender, app[METRICS],
-                                timezone=lambda: app[CONFIG].current.timezone)
+                                timezone=lambda: app[CONFIG].current.timezone, served=app[STORE])
             app[PUSH_WORKERS].append(worker)
             await stack.enter_async_context(_background(f"push-{worker.name}", worker.run))
         yield
@@ -269,13 +292,18 @@ async def _feed_runners(app: web.Application) -> AsyncIterator[None]:
     feeds = KeyedTasks("feeds", start)
 
     async def follow(config: Config) -> None:
-        await feeds.reconcile(fetched_by_the_engine(config.feeds.values()))
+        wanted = fetched_by_the_engine(config.feeds.values()) if app[LEADERSHIP].leading else {}
+        await feeds.reconcile(wanted)
         runners = app[RUNNERS]
         for gone in [feed_id for feed_id in runners if feed_id not in feeds.keys]:
             del runners[gone]
 
+    async def lead(leading: bool) -> None:  # a standby fetches nothing: every feed is fetched once
+        await follow(app[CONFIG].current)
+
     await follow(app[CONFIG].current)
     app[CONFIG].on_change(follow)
+    app[LEADERSHIP].on_change(lead)
     try:
         yield
     finally:

@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from signage.safe_json import JsonProblem, loads
 
@@ -30,6 +33,10 @@ def json_error(kind: type[web.HTTPException], code: str, message: str, **extra: 
     return kind(text=body, content_type="application/json")
 
 
+RETRY_AFTER_S = 5
+# What a backend raises when it cannot be reached (redis-py's connection errors, Redis loading its data, a
+# failover in progress): a 503 with Retry-After, never a 500.
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, ConnectionError, TimeoutError)
 MAX_URL = 8 * 1024  # longer request targets get a 414 here (the server reads up to SERVER_LIMITS before that)
 MAX_HEADER = 8 * 1024
 SERVER_LIMITS = {"max_line_size": 64 * 1024, "max_field_size": 64 * 1024}  # for aiohttp's parser (run_app)
@@ -61,6 +68,13 @@ async def error_middleware(request: web.Request,
         if exc.status < 400 or exc.content_type == "application/json":
             raise
         raise _as_json(exc) from None
+    except UNAVAILABLE as exc:
+        # Redis down or failing over: nothing was kept, and the sender should try again shortly.
+        log.warning("%s %s: backend unavailable (%s)", request.method, request.path[:200], type(exc).__name__)
+        error = json_error(web.HTTPServiceUnavailable, "unavailable",
+                           f"storage is unreachable for now; retry in {RETRY_AFTER_S} s")
+        error.headers["Retry-After"] = str(RETRY_AFTER_S)
+        raise error from None
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path[:200])
         raise json_error(web.HTTPInternalServerError, "internal_error",

@@ -18,6 +18,7 @@ from signage.bus import Bus
 from signage.engine import Engine
 from signage.feed_runners import MqttRunner, Poller
 from signage.ingest import Intake
+from signage.leadership import Leadership
 from signage.metrics import Metrics
 from signage.settings import Settings
 from signage.store import Store
@@ -57,6 +58,7 @@ STORE = web.AppKey("store", Store)
 METRICS = web.AppKey("metrics", Metrics)
 HUB = web.AppKey("hub", Hub)
 ENGINE = web.AppKey("engine", Engine)
+LEADERSHIP = web.AppKey("leadership", Leadership)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 INTAKE = web.AppKey("intake", Intake)
 RUNNERS = web.AppKey("runners", dict[str, Poller | MqttRunner])  # by feed id, as the configuration has them

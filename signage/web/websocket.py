@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -90,6 +91,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=settings.ws_max_message_bytes,
                                compress=False)
     await ws.prepare(request)
+    sock = request.transport.get_extra_info("socket") if request.transport is not None else None
+    if sock is not None and settings.ws_socket_buffer_bytes:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.ws_socket_buffer_bytes)
     address = request.remote or "?"
     slots = app[ADDRESSES]
     if not slots.take(address, settings.ws_max_per_address):

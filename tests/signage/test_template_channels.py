@@ -108,7 +108,7 @@ def test_a_push_carries_the_push_variant_in_each_language() -> None:
                       ("push",), NOW, NOW + timedelta(hours=2), "test", "moderate")
     outcome = pipeline.put_message(message, NOW)
     pushes = [p.data for p in outcome.publications if p.topic == PUSH_TOPIC]
-    assert len(pushes) == 1, pipeline.push_log
+    assert len(pushes) == 1, pipeline.push_gate.log
     assert (pushes[0]["title"], pushes[0]["body"]) == ("Liberté fermée", "Déviation par Bd Carnot jusqu'à 18:00")
     assert pushes[0]["texts"]["en"] == {"title": "Liberté closed", "body": "Liberté closed Detour via Bd Carnot"}
 
