@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import sys
 import tempfile
@@ -120,7 +121,7 @@ def measure(clients: list[Client], since: float, load: Load, pushes: Counter[str
                         walked_back += 1
                 seen.add(text)
                 newest = max(newest, str(data.get("observed_at", "")))
-            duplicates += sum(1 for (a_at, a), (b_at, b) in zip(frames, frames[1:], strict=False)
+            duplicates += sum(1 for (_, a), (b_at, b) in itertools.pairwise(frames)
                               if b_at >= since and content(a) == content(b))
         fresh = [at for topic, frames in client.frames.items() if topic.startswith("parking/")
                  for at, _ in frames if at >= fault_at]

@@ -61,6 +61,13 @@ class Connection:
         self._sent: dict[str, tuple[str, int]] = {}  # topic -> (epoch, offset) last queued
         self._pending: dict[str, list[Outgoing]] | None = None  # topics being subscribed: live updates wait here
 
+    @property
+    def held_bytes(self) -> int:
+        """What this client alone holds in the server: its socket's unsent bytes and its backlog's slots (the
+        frames in the backlog are shared with every client)."""
+        buffered = self._transport.get_write_buffer_size() if self._transport is not None else 0
+        return buffered + 8 * len(self._backlog or ())
+
     def send(self, text: str) -> None:
         if self.overflowed or self._closed:
             return

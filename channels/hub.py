@@ -94,6 +94,10 @@ class Hub:
     def add(self, topic: str, subscriber: Subscriber) -> None:
         self._subscribers.setdefault(topic, set()).add(subscriber)
 
+    def subscribers(self, topic: str) -> list[Subscriber]:
+        """Who follows ``topic`` in this process (for operators and tests)."""
+        return list(self._subscribers.get(topic, ()))
+
     def remove(self, topic: str, subscriber: Subscriber) -> None:
         subscribers = self._subscribers.get(topic)
         if subscribers is not None:

@@ -32,6 +32,7 @@ from signage.web.keys import ADDRESSES, BUS, CONFIG, HUB, METRICS, SETTINGS, SOC
 
 __all__ = ["websocket_handler"]
 
+WRITER_LIMIT = 16 * 1024
 log = logging.getLogger("signage.ws")
 
 
@@ -88,8 +89,10 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     settings = app[SETTINGS]
     # No permessage-deflate: a compression context costs tens of KiB per connection, and frames could no
     # longer be shared between clients.
+    # The writer waits for the socket every WRITER_LIMIT bytes, so a client that stops reading holds at most the
+    # transport's high-water mark and that much before its backlog takes over.
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=settings.ws_max_message_bytes,
-                               compress=False)
+                               compress=False, writer_limit=WRITER_LIMIT)
     await ws.prepare(request)
     sock = request.transport.get_extra_info("socket") if request.transport is not None else None
     if sock is not None and settings.ws_socket_buffer_bytes:

@@ -12,8 +12,9 @@ import socket
 import struct
 from typing import Any
 
-from channels.fanout import CLOSE_SLOW_CONSUMER
-from signage.web.keys import BUS, SETTINGS
+from channels.fanout import CLOSE_SLOW_CONSUMER, HIGH_WATER
+from signage.web.keys import BUS, HUB, SETTINGS
+from signage.web.websocket import WRITER_LIMIT
 from tests.helpers import eventually
 
 
@@ -59,16 +60,31 @@ async def test_a_client_that_stops_reading_is_closed_with_4008(client: Any) -> N
     assert handshake.startswith(b"HTTP/1.1 101")
     await loop.sock_sendall(raw, masked_text(json.dumps({"type": "subscribe", "topics": ["parking/tivoli"]})))
     received = bytearray(handshake.split(b"\r\n\r\n", 1)[1])
+    hub = client.app[HUB]
+
+    async def subscribed() -> bool:
+        return bool(hub.subscribers("parking/tivoli"))
+
+    await eventually(subscribed, what="the slow client subscribed")
+    held = 0
+
+    def holding() -> int:
+        return max((getattr(c, "held_bytes", 0) for c in hub.subscribers("parking/tivoli")), default=0)
+
     # Ordinary updates (a car park's count), as many as a busy minute brings; the client reads none of them.
     update = {"free": 0, "total": 1100, "name": "Parking Tivoli", "address": "Rue de Tivoli, Dijon"}
     sent = 0
     while sent < settings.ws_backlog * 40:
         sent += 1
         await bus.publish("parking/tivoli", {**update, "free": sent})
+        held = max(held, holding())
         if sent % 50 == 0:
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # the hub dispatches and the writer writes: what it holds is read after
+            held = max(held, holding())
 
     async def closed_by_server() -> bool:  # now read everything the server sent, up to its close
+        nonlocal held
+        held = max(held, holding())
         try:
             chunk = await asyncio.wait_for(loop.sock_recv(raw, 65536), 1)
         except TimeoutError:
@@ -79,6 +95,11 @@ async def test_a_client_that_stops_reading_is_closed_with_4008(client: Any) -> N
     await eventually(closed_by_server, timeout=20, what="the server closing the slow client")
     assert CLOSE_SLOW_CONSUMER in close_codes(bytes(received))
     updates = bytes(received).count(b'"type":"update"')
+    # The most this client alone held in the server: the transport's unsent bytes (up to its high-water mark and
+    # one write) and its backlog's slots, whatever was published.
+    one_frame = 1024
+    assert 0 < held <= HIGH_WATER + WRITER_LIMIT + one_frame + 8 * settings.ws_backlog, held
+    print(f"a lagging client held at most {held:,} bytes in the server; dropped after {updates:,} of {sent:,}")
     # Dropped long before everything was sent: what waited for it was bounded by buffers and its backlog, not
     # by what was published.
     assert updates < sent // 2, (updates, sent)
