@@ -11,7 +11,9 @@ deliveries a second; two phones following the alerts. For each fault:
   value delivered after it;
 - ``duplicates``: frames that carry what the client's previous frame on that topic carried (clock stamps aside);
 - ``walked_back``: frames with a value older than one the client already had on that topic;
-- ``republished``: frames after the fault whose value a client had already received;
+- ``republished``: frames whose value a client had already received;
+
+(these three, and the answers, counted from five seconds before the fault to fifteen after it)
 - ``lost``: clients whose last value of a car park is not the last delivery accepted for it, at the end;
 - ``pushes_twice``: phones that got the same alert more than once;
 - ``http``: the answers to deliveries during the fault (a 500 is a defect; a 503 tells the producer to retry).
@@ -144,7 +146,8 @@ async def scenario_run(tree: Path | None, clients_n: int, rate: float) -> dict[s
     server.start()
     extra = {"PYTHONPATH": str(tree)} if tree else {}
     try:
-        async with deployment(folder, server.url, "signage:") as city, aiohttp.ClientSession() as http:
+        async with deployment(folder, server.url, "signage:") as city, aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0)) as http:  # 200 sockets held open, and requests besides
             city.env.update(extra)
             city.start("engine", "engine")
             city.start("web1", "web")
@@ -168,9 +171,10 @@ async def scenario_run(tree: Path | None, clients_n: int, rate: float) -> dict[s
                 return Counter(r.name for r in city.push.received if name in r.json().get("body", ""))
 
             async def fault(name: str, act: Any, settle_s: float = 15.0) -> None:
+                # Counted from here: the five seconds before the fault too (two engines both publishing show there).
+                since, before = time.monotonic(), Counter(load.answers)
                 await alert(f"ALERTE-{name}")
                 await asyncio.sleep(5)
-                since, before = time.monotonic(), Counter(load.answers)
                 fault_at = await act()
                 await asyncio.sleep(settle_s)
                 results[name] = measure(clients, since, load, pushes(f"ALERTE-{name}"), fault_at, before)

@@ -306,8 +306,6 @@ class Engine:
             data = dict(publication.data)
             if publication.topic == PUSH_TOPIC:
                 await self._push(data)
-            elif self._held is not None:
-                self._held[publication.topic] = data  # only the last state of each topic leaves, once caught up
             else:
                 await self._publish_state(publication.topic, data)
         for record in outcome.records:
@@ -317,7 +315,11 @@ class Engine:
 
     async def _publish_state(self, topic: str, data: dict[str, Any]) -> None:
         """Publish ``data`` on ``topic`` unless the bus carries exactly that already: a restarted engine gives
-        clients no new offset for what they have."""
+        clients no new offset for what they have. While catching up, only the last state of each topic is kept,
+        to leave once caught up."""
+        if self._held is not None:
+            self._held[topic] = data
+            return
         digest = _digest(data)
         if topic not in self._on_bus:
             latest = await self._bus.latest(topic)

@@ -5,8 +5,10 @@ so that they survive a restart by themselves, not by what the bus happens to ret
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from signage.model import Alert, Message
 from signage.store import Store
@@ -20,6 +22,7 @@ EMERGENCIES = "emergencies"  # the emergencies issued from the console and not c
 TEMPLATE_VERSIONS = "template_versions"  # every version of every template, by ``template:number``
 
 log = logging.getLogger("signage.engine")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,33 +32,21 @@ class StaffDecisions:
     emergencies: list[Alert]
 
 
+def _readable(docs: list[dict[str, Any]], parse: Callable[[dict[str, Any]], T], what: str) -> list[T]:
+    readable = []
+    for doc in docs:
+        try:
+            readable.append(parse(doc))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("%s skipped: %r", what, exc)
+    return readable
+
+
 async def staff_decisions(store: Store, now: datetime) -> StaffDecisions:
     """Read what staff decided that still holds at ``now``; an unreadable document is logged and skipped."""
-    templates: dict[str, TemplateSpec] = {}
-    broadcasts: list[Message] = []
-    emergencies: list[Alert] = []
-    for doc in await store.documents(TEMPLATE_VERSIONS):
-        try:
-            version = TemplateVersion.from_json(doc)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.error("template version skipped: %r", exc)
-            continue
-        if version.state == "published":
-            templates[version.template] = version.as_spec()
-    for doc in await store.documents(BROADCASTS):
-        try:
-            message = Message.from_json(doc)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.error("broadcast skipped: %r", exc)
-            continue
-        if message.expires_at is None or message.expires_at > now:
-            broadcasts.append(message)
-    for doc in await store.documents(EMERGENCIES):
-        try:
-            alert = Alert.from_json(doc)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.error("emergency skipped: %r", exc)
-            continue
-        if alert.expires is None or alert.expires > now:
-            emergencies.append(alert)
-    return StaffDecisions(templates, broadcasts, emergencies)
+    versions = _readable(await store.documents(TEMPLATE_VERSIONS), TemplateVersion.from_json, "template version")
+    broadcasts = _readable(await store.documents(BROADCASTS), Message.from_json, "broadcast")
+    emergencies = _readable(await store.documents(EMERGENCIES), Alert.from_json, "emergency")
+    return StaffDecisions({v.template: v.as_spec() for v in versions if v.state == "published"},
+                          [m for m in broadcasts if m.expires_at is None or m.expires_at > now],
+                          [a for a in emergencies if a.expires is None or a.expires > now])

@@ -1,5 +1,5 @@
 """Small helpers the tests share: wait until something holds (``eventually``, ``until`` in a page), receive the
-next frame of a kind, a feed's producer credentials, post a demo delivery."""
+next frame of a kind, a feed's producer credentials, post a demo delivery, the demo city at any hour."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import inspect
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import yaml
 from aiohttp import web
 
+from signage.config import demo_config_path
 from signage.demo.payloads import CAR_PARKS, parking_notification
 from signage.web.keys import FEED_TOKENS
 
@@ -41,6 +44,15 @@ async def next_frame(ws: Any, predicate: Any = lambda f: True, timeout: float = 
                 return frame
 
     return await asyncio.wait_for(find(), timeout=timeout)
+
+
+def no_quiet_config(tmp_path: Path) -> Path:
+    """The demo city with no city-wide quiet hours or push interval, so that tests do not depend on the hour."""
+    data = yaml.safe_load(demo_config_path().read_text(encoding="utf-8"))
+    data["push"] = {"quiet_hours": "none", "min_interval": "0s"}
+    path = tmp_path / "city.yaml"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
 
 
 def parking_body(park: str, free: int) -> bytes:

@@ -4,32 +4,20 @@ decrypts each message with ``http_ece`` and the phone's private key: what the te
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from signage.cli import _new_vapid_private_key
-from signage.config import demo_config_path
 from signage.demo.payloads import cap_alert
 from signage.settings import Settings
 from signage.web.keys import SUBSCRIPTIONS
-from tests.helpers import eventually, feed_auth
+from tests.helpers import eventually, feed_auth, no_quiet_config
 from tests.push_service import PushServiceState, local_push_service, subscriber_info
 
 VAPID = _new_vapid_private_key()
-
-
-def no_quiet_config(tmp_path: Path) -> Path:
-    """The demo with no city-wide quiet hours, so that these tests do not depend on the time they run."""
-    data = yaml.safe_load(demo_config_path().read_text(encoding="utf-8"))
-    data["push"] = {"quiet_hours": "none", "min_interval": "0s"}
-    path = tmp_path / "city.yaml"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

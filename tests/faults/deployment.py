@@ -14,23 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import yaml
 from aiohttp import web
 
 from signage.cli import _new_vapid_private_key
-from signage.config import demo_config_path
 from tests.conftest import free_port
+from tests.helpers import no_quiet_config
 from tests.processes import feed_token, signage_process
 from tests.push_service import PushServiceState, local_push_service, subscriber_info
-
-
-def city_file(tmp_path: Path) -> Path:
-    """The demo city with pushes at any hour (independent of when the test runs)."""
-    data = yaml.safe_load(demo_config_path().read_text(encoding="utf-8"))
-    data["push"] = {"quiet_hours": "none", "min_interval": "0s"}
-    path = tmp_path / "city.yaml"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 @dataclass
@@ -86,7 +76,7 @@ async def deployment(tmp_path: Path, redis_url: str, redis_prefix: str) -> Async
     env = {"SIGNAGE_REDIS_URL": redis_url, "SIGNAGE_REDIS_PREFIX": redis_prefix,
            "SIGNAGE_VAPID_PRIVATE_KEY": _new_vapid_private_key(), "SIGNAGE_VAPID_SUBJECT": "mailto:ops@example.org",
            "SIGNAGE_PUSH_SERVICES": "http://127.0.0.1:*", "SIGNAGE_PUSH_RECLAIM_S": "2"}
-    setup = Deployment(tmp_path, env, city_file(tmp_path), state, f"http://127.0.0.1:{port}")
+    setup = Deployment(tmp_path, env, no_quiet_config(tmp_path), state, f"http://127.0.0.1:{port}")
     try:
         yield setup
     finally:
