@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 import aiohttp
 
 from signage.feeds import MAX_DELIVERY_BYTES, MQTT_TOPIC_HEADER, FeedError
-from signage.feeds.xmltree import children, local, parse_xml
+from signage.feeds.atom import cap_entries
 from signage.ingest import Intake
 from signage.model import FeedConfig
 from signage.timeutil import parse_duration
@@ -125,16 +125,13 @@ class Poller:
     async def _atom(self, body: bytes) -> None:
         """A MeteoAlarm-style Atom feed: fetch the CAP document of each new or updated entry."""
         try:
-            root = parse_xml(body)
+            entries = cap_entries(body)
         except FeedError as exc:
             await self._intake.refused(self.feed.id, self._clock(), exc.reason, exc.where)
             return
-        for entry in (e for e in root if local(e) == "entry"):
-            ident = "".join(c.text or "" for c in children(entry, "id") + children(entry, "updated"))
-            links = [link.get("href") for link in children(entry, "link")
-                     if "cap" in (link.get("type") or "") or link.get("rel") in (None, "alternate")]
-            href = next((h for h in links if h), None)
-            if href is None or ident in self._seen_entries:
+        for entry in entries:
+            ident, href = entry.ident, entry.cap_url
+            if ident in self._seen_entries:
                 continue
             try:
                 async with self._session.get(href, timeout=self._timeout) as response:

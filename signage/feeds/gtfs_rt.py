@@ -1,8 +1,11 @@
 """GTFS-Realtime (protobuf, or its text format for fixtures): alerts, trip updates and vehicle positions.
 
-- Alerts: a full dataset says everything that is disrupted now. Every line listed in the feed's ``routes``
-  option gets ``transit/<line>``, ``disrupted`` or not, so a disruption that leaves the feed ends on the
-  panels. Texts without a language tag are taken as French (French feeds rarely tag them).
+- Alerts: a full dataset of alerts says everything that is disrupted now. Every line listed in the feed's
+  ``routes`` option gets ``transit/<line>``, ``disrupted`` or not, so a disruption that leaves the feed ends on
+  the panels. A message with only trip updates or vehicle positions says nothing of disruptions (producers
+  often send them on one URL, one message each); an empty full dataset says nothing is disrupted. An alert
+  that names a line several times (one informed entity per stop) counts once for that line. Texts without a
+  language tag are taken as French (French feeds rarely tag them).
 - Trip updates: ``trips/<trip>`` with the line, the delay and the stops' delays.
 - Vehicle positions: ``vehicles/<vehicle>`` with position, bearing, line and trip; the speed is left out, as
   French producers are known to publish it in the wrong unit.
@@ -116,14 +119,14 @@ def decode_gtfs_rt(feed: FeedConfig, body: bytes, received_at: datetime) -> Feed
             "header": _translation(alert.header_text, feed.languages),
             "description": _translation(alert.description_text, feed.languages),
         }
-        for informed in alert.informed_entity:
-            if informed.route_id:
-                disruptions.setdefault(_s(informed.route_id), []).append(summary)
+        for route in dict.fromkeys(_s(i.route_id) for i in alert.informed_entity if i.route_id):
+            disruptions.setdefault(route, []).append(summary)
     result = FeedResult()
     _trips_and_vehicles(feed, message, observed_at, result)
     has_alerts = any(entity.HasField("alert") for entity in message.entity)
-    if not has_alerts and not routes:
-        return result
+    all_clear = not message.entity and message.header.incrementality == gtfs_realtime_pb2.FeedHeader.FULL_DATASET
+    if not has_alerts and not (all_clear and routes):
+        return result  # trip updates or vehicle positions only: nothing said of disruptions
     for route in dict.fromkeys([*routes, *disruptions]):
         if routes and route not in routes:
             result.ignored.append(f"route {route!r} is not in the feed's routes")

@@ -29,11 +29,13 @@ def test_real_french_feed_gives_the_disruption_of_each_line() -> None:
     assert any("not in the feed's routes" in reason for reason in result.ignored)
 
 
-def test_a_feed_without_alerts_says_every_line_runs_normally() -> None:
+def test_vehicle_positions_say_nothing_of_disruptions() -> None:
+    """A producer sending positions and alerts as separate messages on one feed: the positions, arriving after
+    an alert, must not end it (nor say "no disruption" for every line)."""
     body = (SAMPLES / "gtfs-rt" / "gtfs-realtime-bindings-vehicle_position.pb").read_bytes()
-    feed = FeedConfig("gtfs-rt", "gtfs-rt", timedelta(minutes=5), {"routes": ["T1"]})
+    feed = FeedConfig("gtfs-rt", "gtfs-rt", timedelta(minutes=5), {"routes": ["T1", "T2"]})
     observations = {o.key: o for o in decode_delivery(feed, body, NOW).observations}
-    assert observations["transit/t1"].value["disrupted"] is False
+    assert not [key for key in observations if key.startswith("transit/")]
     vehicle = observations["vehicles/1"].value
     assert (vehicle["trip"], vehicle["lat"], vehicle["lon"]) == ("t0", 47.0, -122.0)
     assert "speed" not in vehicle  # French producers publish it in the wrong unit
@@ -69,3 +71,29 @@ def test_bytes_that_are_not_protobuf_are_refused() -> None:
     with pytest.raises(FeedError) as caught:
         decode_delivery(feed, b"\xff\xff\xff\xff not protobuf", NOW)
     assert caught.value.where == "protobuf"
+
+
+def test_an_empty_full_dataset_of_alerts_says_every_line_runs_normally() -> None:
+    from google.transit import gtfs_realtime_pb2
+
+    empty = gtfs_realtime_pb2.FeedMessage()
+    empty.header.gtfs_realtime_version = "2.0"
+    empty.header.timestamp = int(NOW.timestamp())
+    feed = FeedConfig("gtfs-rt", "gtfs-rt", timedelta(minutes=5), {"routes": ["45"]})
+    observations = {o.key: o for o in decode_delivery(feed, empty.SerializeToString(), NOW).observations}
+    assert observations["transit/45"].value["disrupted"] is False
+
+
+def test_an_alert_naming_one_line_at_two_stops_counts_once() -> None:
+    from google.transit import gtfs_realtime_pb2
+
+    message = gtfs_realtime_pb2.FeedMessage()
+    message.ParseFromString((SAMPLES / "gtfs-rt" / "bibus-brest-gtfs-rt-alerts.pb").read_bytes())
+    works = next(e for e in message.entity if e.alert.informed_entity[0].route_id == "45")
+    for stop in ("KERMARIA", "PONTANIOU"):  # the real alert, as producers write it: one entity per stop served
+        informed = works.alert.informed_entity.add()
+        informed.route_id, informed.stop_id = "45", stop
+    feed = FeedConfig("gtfs-rt", "gtfs-rt", timedelta(minutes=5), {"routes": ["45"]})
+    line = next(o for o in decode_delivery(feed, message.SerializeToString(), NOW).observations
+                if o.key == "transit/45")
+    assert [d["id"] for d in line.value["disruptions"]] == [works.id]

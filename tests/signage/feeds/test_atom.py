@@ -1,0 +1,23 @@
+"""A MeteoAlarm Atom feed: the poller fetches each entry's CAP document, never the area's web page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from signage.feeds.atom import cap_entries
+
+QUOTED = Path(__file__).resolve().parents[2] / "fixtures" / "quoted"
+
+
+def test_a_meteoalarm_entry_points_to_its_cap_document_not_to_the_area_page() -> None:
+    entries = cap_entries((QUOTED / "meteoalarm-legacy-atom-italy-entry.xml").read_bytes())
+    assert [e.cap_url for e in entries] == [
+        "https://feeds.meteoalarm.org/api/v1/warnings/feeds-italy/263cfb7c-4764-4316-b57c-b625b2ed625c"]
+    assert entries[0].ident.endswith("2026-01-23T11:53:40Z")  # a new ident when the entry is updated
+
+
+def test_an_entry_without_a_cap_link_falls_back_to_its_alternate_link() -> None:
+    body = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>a</id><updated>1</updated>'
+            b'<link rel="related" href="https://example.org/country"/>'
+            b'<link rel="alternate" href="https://alerts.example.org/cap/a.xml"/></entry></feed>')
+    assert [e.cap_url for e in cap_entries(body)] == ["https://alerts.example.org/cap/a.xml"]
