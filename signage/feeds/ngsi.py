@@ -21,7 +21,8 @@ from signage.timeutil import parse_instant
 
 __all__ = ["decode_ngsi"]
 
-_TIME_ATTRIBUTES = ("observedAt", "TimeInstant", "dateObserved", "dateModified")
+# When a reading was made: an interval's end (``dateObservedTo``: a noise level over an hour is known at its end).
+_TIME_ATTRIBUTES = ("observedAt", "TimeInstant", "dateObserved", "dateObservedTo", "dateModified")
 _PARKING = {"name": "name", "free": "availableSpotNumber", "capacity": "totalSpotNumber",
             "occupied": "occupiedSpotNumber", "occupancy": "occupancy", "status": "status"}
 DEFAULT_MAPPINGS: dict[str, dict[str, Any]] = {
@@ -32,6 +33,8 @@ DEFAULT_MAPPINGS: dict[str, dict[str, Any]] = {
     "AirQualityObserved": {"key": "air/{id}", "fields": {
         "index": "airQualityIndex", "label": "airQualityLevel", "no2": "no2", "o3": "o3", "pm10": "pm10",
         "pm25": "pm25", "so2": "so2", "colour": "airQualityColor"}},
+    "NoiseLevelObserved": {"key": "noise/{id}", "fields": {
+        "laeq": "LAeq", "lamax": "LAmax", "las": "LAS", "laeq_d": "LAeq_d", "lden": "Lden"}},
     "WasteContainer": {"key": "waste/{id}", "fields": {
         "street": "address.streetAddress", "filling": "fillingLevel", "status": "status",
         "next_collection": "nextActuationDeadline", "last_emptied": "dateLastEmptying"}},

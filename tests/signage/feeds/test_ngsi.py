@@ -114,3 +114,14 @@ def test_the_indice_atmo_scale_adds_national_colours_unless_the_producer_gave_on
                                  "airQualityIndex": 6, "airQualityColor": "#7D2181"}]}).encode()
     [observation] = decode_delivery(feed, body, NOW).observations
     assert observation.value["colour"] == "#7D2181" and observation.value["label"] == "Extrêmement mauvais"
+
+
+def test_a_noise_level_is_observed_at_the_end_of_its_interval() -> None:
+    """The Smart Data Model's example: an hour of Vitoria-Gasteiz's noise, measured 11:00 to 12:00."""
+    entity = json.loads((NGSI / "NoiseLevelObserved" / "example.json").read_bytes())
+    body = json.dumps({"subscriptionId": "s", "data": [entity]}).encode()
+    result = decode_delivery(FeedConfig("ngsi", "ngsi-v2", timedelta(minutes=90), {}), body, NOW)
+    (noise,) = result.observations
+    assert noise.key == "noise/vitoria-noiselevelobserved-2016-12-28t11-00-00_2016-12-28t12-00-00"
+    assert noise.observed_at == datetime(2016, 12, 28, 12, 0, tzinfo=UTC)  # not when it was received
+    assert noise.value == {"laeq": 67.8, "lamax": 94.5, "las": 91.6, "laeq_d": 65.4}
