@@ -57,6 +57,8 @@ EXPECTED: dict[str, dict[str, dict[str, Any]]] = {
     "ngsi/ParkingSpot/example-normalized.json": {"parking-spots/santander-daoiz_velarde_1_5-3": {"status": "free"}},
     "ngsi/ParkingSpot/example-normalized.jsonld": {"parking-spots/santander-daoiz_velarde_1_5-3": {"status": "free"}},
     "ngsi/Streetlight/example.json": {"streetlights/streetlight-guadalajara-4567": {"power": "off", "status": "ok"}},
+    "ngsi/NoiseLevelObserved/example.json": {
+        "noise/vitoria-noiselevelobserved-2016-12-28t11-00-00_2016-12-28t12-00-00": {"laeq": 67.8, "lamax": 94.5}},
     "ngsi/Streetlight/example-normalized.json": {"streetlights/streetlight-guadalajara-4567": {"power": "off"}},
     "ngsi/Streetlight/example-normalized.jsonld": {"streetlights/streetlight-guadalajara-4567": {"status": "ok"}},
     "ngsi/TrafficFlowObserved/example.json": {
