@@ -4,7 +4,9 @@ then the engine's ``Config``. Pure."""
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -89,12 +91,21 @@ def _profiles(parts: Parts, errors: Errors) -> dict[str, Profile]:
     return profiles
 
 
+def _unknown(what: str, name: str, known: Iterable[str]) -> str:
+    """An unknown reference, with the names it could have been (the closest first, then every one)."""
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(names) if len(names) <= 40 else ", ".join(names[:40]) + f" … ({len(names)} in all)"
+    return f"unknown {what} {name!r}{hint} (known: {listed})"
+
+
 def _zones(parts: Parts, errors: Errors) -> dict[str, Zone]:
     _unique([("zones", i, z) for i, z in parts.zones], errors)
     zones = {z.id: Zone(z.id, z.name, tuple(z.codes), z.parent) for _, z in parts.zones}
     for index, zone in parts.zones:
         if zone.parent is not None and zone.parent not in zones:
-            errors.add(("zones", index, "parent"), f"unknown zone {zone.parent!r}")
+            errors.add(("zones", index, "parent"), _unknown("zone", zone.parent, zones))
     return zones
 
 
@@ -104,7 +115,7 @@ def _panels(parts: Parts, profiles: dict[str, Profile], zones: dict[str, Zone], 
     for index, item in parts.panels:
         path = ("panels", index)
         if item.zone not in zones:
-            errors.add((*path, "zone"), f"unknown zone {item.zone!r}")
+            errors.add((*path, "zone"), _unknown("zone", item.zone, zones))
         if item.profile not in profiles:
             errors.add((*path, "profile"), f"unknown profile {item.profile!r} (known: {', '.join(sorted(profiles))})")
         stream = None
@@ -152,10 +163,10 @@ def _targets(item: RuleSchema | ScheduledSchema, path: tuple[str | int, ...], zo
     where = (*path, "then", "targets")
     for zone in targets.zones:
         if zone not in zones:
-            errors.add((*where, "zones"), f"unknown zone {zone!r}")
+            errors.add((*where, "zones"), _unknown("zone", zone, zones))
     for panel in targets.panels:
         if panel not in panels:
-            errors.add((*where, "panels"), f"unknown panel {panel!r}")
+            errors.add((*where, "panels"), _unknown("panel", panel, panels))
     if not (targets.everywhere or targets.panels or targets.zones or targets.tags or targets.topics):
         errors.add(where, "a rule must target something (everywhere, panels, zones, tags or topics)")
     return targets

@@ -25,7 +25,7 @@ from signage.city_schema import (
 from signage.config.assemble import Parts, assemble
 from signage.config.city import Config, ConfigError, ConfigInvalid
 from signage.config.located import Errors
-from signage.config.templates_loading import yaml_line
+from signage.config.templates_loading import yaml_line, yaml_problem
 from signage.yamlsource import LocatedDict, load_located
 
 __all__ = ["load_config"]
@@ -48,11 +48,12 @@ def load_config(path: Path | str) -> Config:
     if len(raw_bytes) > MAX_CONFIG_BYTES:
         raise ConfigInvalid([ConfigError(file, 0, "file", f"larger than {MAX_CONFIG_BYTES} bytes")])
     try:
-        data = load_located(raw_bytes.decode("utf-8"))
+        text = raw_bytes.decode("utf-8")
+        data = load_located(text)
     except UnicodeDecodeError as exc:
         raise ConfigInvalid([ConfigError(file, 1, "file", "is not UTF-8 text")]) from exc
     except (yaml.YAMLError, ValueError) as exc:
-        raise ConfigInvalid([ConfigError(file, yaml_line(exc), "yaml", str(exc).replace("\n", " "))]) from exc
+        raise ConfigInvalid([ConfigError(file, yaml_line(exc), "yaml", yaml_problem(exc, text))]) from exc
     if not isinstance(data, LocatedDict):
         raise ConfigInvalid([ConfigError(file, 1, "file", "must be a mapping at the top level")])
     errors = Errors(file, data)

@@ -25,16 +25,35 @@ def yaml_line(exc: Exception) -> int:
     return int(match.group(1)) if match else 1
 
 
+def yaml_problem(exc: Exception, text: str) -> str:
+    """A YAML error as a person reads it: what is wrong, what it was in, and the line with a caret under the spot
+    (PyYAML's own message quotes the document as ``"<unicode string>"`` twice, on one line)."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem is None or mark is None:
+        return str(exc).replace("\n", " ")
+    message = str(problem)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context:
+        where = f" that starts on line {context_mark.line + 1}" if context_mark is not None else ""
+        message += f" ({context}{where})"
+    lines = text.splitlines()
+    if 0 <= mark.line < len(lines):
+        message += f"\n    {lines[mark.line]}\n    {' ' * mark.column}^ column {mark.column + 1}"
+    return message
+
+
 def load_templates(directories: list[Path], errors: list[ConfigError], settings: TextSettings) -> TemplateLibrary:
     """The template files of ``directories`` (a later one overrides an earlier one's template of the same id),
     each compiled for the city; a file with a problem is named in ``errors`` and left out."""
     specs: dict[str, TemplateSpec] = {}
     for directory in directories:
         for path in sorted(directory.glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
             try:
-                data = load_located(path.read_text(encoding="utf-8"))
+                data = load_located(text)
             except (yaml.YAMLError, ValueError) as exc:
-                errors.append(ConfigError(str(path), yaml_line(exc), "template", str(exc)))
+                errors.append(ConfigError(str(path), yaml_line(exc), "template", yaml_problem(exc, text)))
                 continue
             if not isinstance(data, LocatedDict) or not isinstance(data.get("id"), str):
                 errors.append(ConfigError(str(path), 1, "id", "a template needs an id"))

@@ -82,6 +82,24 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert caught.value.errors[0].line >= 2
 
 
+def test_a_yaml_syntax_error_shows_the_line_and_where_in_it(tmp_path: Path) -> None:
+    """What a comms officer sees after a stray bracket: the problem in words, then the line and a caret."""
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, MINIMAL.replace("panels:\n", "panels:\n  - id: [p0\n", 1)))
+    (error,) = caught.value.errors
+    problem, line, caret = error.message.split("\n")
+    assert problem.startswith("expected ',' or ']'") and "<unicode string>" not in problem
+    assert line.strip() == "- {id: p1, name: One, lat: 47.0, lon: 5.0, zone: centre, profile: char-3x20}"
+    assert caret.strip().startswith("^ column")
+
+
+def test_an_unknown_zone_suggests_the_closest_and_lists_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, MINIMAL.replace("zone: centre", "zone: centr")))
+    (error,) = caught.value.errors
+    assert error.message == "unknown zone 'centr'; did you mean 'centre'? (known: centre)"
+
+
 def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigInvalid) as caught:
         load_config(write(tmp_path, "city: &c x\nzones: *c\n"))

@@ -148,3 +148,17 @@ def test_replay_accepts_every_format_through_the_demo_feed_ids(tmp_path: Path) -
     keys = {r["key"] for r in records if r["kind"] == "observation"}
     assert {"parking/darcy", "waste/rue-monge", "transit/t2", "departures/darcy", "parking/clemenceau",
             "parking/monge", "noise/darcy-1"} <= keys
+
+
+def test_a_replay_read_only_in_part_ends_quietly() -> None:
+    """``signage replay … | head -1``: the reader goes away after one line; no traceback, exit 0."""
+    morning = Path(__file__).resolve().parents[1] / "fixtures" / "dijon-morning.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "signage", "replay", "--config", "demo", str(morning)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()  # as head does once it has its line
+    errors = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=60) == 0
+    assert json.loads(first)["kind"] and "Traceback" not in errors and "BrokenPipe" not in errors, errors
