@@ -43,6 +43,7 @@ from signage.model import (
     Zone,
 )
 from signage.profiles import BUILT_IN_PROFILES
+from signage.rule_check import declared_families, expression_problems
 from signage.schedule import Schedule, parse_schedule
 from signage.template_filters import TextSettings
 from signage.templates import TemplateLibrary
@@ -173,11 +174,12 @@ def _targets(item: RuleSchema | ScheduledSchema, path: tuple[str | int, ...], zo
 
 
 def _rules(parts: Parts, zones: dict[str, Zone], panels: dict[str, Panel], templates: TemplateLibrary,
-           errors: Errors) -> tuple[RuleConfig, ...]:
+           feeds: dict[str, FeedConfig], errors: Errors) -> tuple[RuleConfig, ...]:
     sections: list[tuple[str, int, RuleSchema | ScheduledSchema]] = [
         *(("rules", i, r) for i, r in parts.rules), *(("scheduled", i, s) for i, s in parts.scheduled)]
     _unique(list(sections), errors)  # one name space: scheduled content is a rule in the schedule lane
     rules: list[RuleConfig] = []
+    families, open_families = declared_families(feeds.values())
     for section, index, item in sections:
         path = (section, index)
         schedule: Schedule | None = None
@@ -193,10 +195,13 @@ def _rules(parts: Parts, zones: dict[str, Zone], panels: dict[str, Panel], templ
         if "push" in then.channels and not targets.topics:
             errors.add((*path, "then", "channels"), "push needs targets.topics to push to")
         when = item.when if isinstance(item, RuleSchema) else "true"
-        rules.append(RuleConfig(item.id, when, then.template, dict(then.params), targets, tuple(then.channels),
-                                then.priority, then.ttl, errors.line(path), item.description, item.clear_when,
-                                item.for_, schedule, item.cooldown, _policy(then.push),
-                                Lane.RULE if section == "rules" else Lane.SCHEDULE))
+        rule = RuleConfig(item.id, when, then.template, dict(then.params), targets, tuple(then.channels),
+                          then.priority, then.ttl, errors.line(path), item.description, item.clear_when,
+                          item.for_, schedule, item.cooldown, _policy(then.push),
+                          Lane.RULE if section == "rules" else Lane.SCHEDULE)
+        for field, problem in expression_problems(rule, families, open_families):
+            errors.add((*path, *field.split(".")), problem)
+        rules.append(rule)
     return tuple(rules)
 
 
@@ -212,7 +217,7 @@ def assemble(file: str, base: Path, data: Any, parts: Parts, errors: Errors) -> 
     feeds = _feeds(parts, data, errors)
     directories = [_templates_dir()] + ([base / city.templates_dir] if city.templates_dir else [])
     templates = load_templates(directories, errors.found, TextSettings(city.timezone, tuple(city.languages)))
-    rules = _rules(parts, zones, panels, templates, errors)
+    rules = _rules(parts, zones, panels, templates, feeds, errors)
     for index, item in parts.panels:
         if item.default_template not in templates:
             errors.add(("panels", index, "default_template"), f"unknown template {item.default_template!r}")

@@ -52,10 +52,19 @@ class SqliteStore:
         if self._db is None:
             if self._path != ":memory:":
                 Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=10.0)
+            for attempt in range(50):
+                # Two processes opening a new file at once: switching it to WAL takes a lock that SQLite does
+                # not wait for. The second one tries again shortly (the file is in WAL mode for good after).
+                try:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute("PRAGMA synchronous=NORMAL")
+                    db.executescript(_SCHEMA)
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or attempt == 49:
+                        raise
+                    time.sleep(0.02)
             self._db = db
         return self._db
 

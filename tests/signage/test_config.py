@@ -198,3 +198,28 @@ def test_a_city_says_its_time_zone_and_languages(tmp_path: Path) -> None:
                                                                                             "")))
     messages = {e.field: e.message for e in caught.value.errors}
     assert messages == {"timezone": "is required", "languages": "is required"}
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("truee", "unknown name 'truee'"),
+    ('state["parking/p1"].free >= "30"', "types that do not go together"),
+    ('state["parking/p1"].fre < 10', "parking/p1 has no field 'fre' (the parking family has: capacity, free"),
+    ("now.hour >= 7 && nightly", "unknown name 'nightly'"),
+])
+def test_check_finds_what_a_rule_would_only_meet_at_run_time(tmp_path: Path, expression: str, message: str
+                                                             ) -> None:
+    rule = ("rules:\n  - id: r\n    when: '" + expression.replace("'", "''") + "'\n"
+            "    then: {template: default, targets: {panels: [p1]}}\n")
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, MINIMAL.replace("rules: []\n", rule)))
+    (error,) = caught.value.errors
+    assert error.field == "rules[0].when" and error.line == 10  # the line of when:
+    assert error.message.startswith(message), error.message
+
+
+def test_expressions_that_hold_together_pass(tmp_path: Path) -> None:
+    rule = ("rules:\n  - id: r\n    when: 'state[\"parking/p1\"].free < 10 && now.hour >= 7"
+            " && !state[\"parking/p1\"].stale"
+            " && timestamp(state[\"waste/w\"].next_collection) - now.ts < duration(\"16h\")'\n"
+            "    then: {template: default, targets: {panels: [p1]}}\n")
+    load_config(write(tmp_path, MINIMAL.replace("rules: []\n", rule)))
