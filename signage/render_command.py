@@ -11,6 +11,7 @@ For ``--format cap`` it may add ``id``, ``event``, ``zones`` (zone ids of the co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,17 @@ def _text(config: Config, message: dict[str, Any]) -> RenderedText:
         except TemplateProblem as exc:
             raise RenderProblem(str(exc)) from exc
     lines = message.get("lines") or []
-    if not isinstance(lines, list):
-        raise RenderProblem("'lines' must be a list of text")
-    return RenderedText(str(message.get("title", "")), tuple(str(x) for x in lines), language,
-                        str(message.get("pictogram", "")))
+    if not isinstance(lines, list) or len(lines) > 4:
+        raise RenderProblem("'lines' must be a list of at most 4 texts")
+    # The text itself is shown as a broadcast from the console is: through the operator template, whose title
+    # leads the lines on LED signs (they have no title of their own).
+    params = {"title": str(message.get("title", "")),
+              **{f"line{n + 1}": str(lines[n]) if n < len(lines) else "" for n in range(4)}}
+    try:
+        text = config.templates.render("operator", params, language)
+    except TemplateProblem as exc:
+        raise RenderProblem(str(exc)) from exc
+    return replace(text, pictogram=str(message.get("pictogram", "")))
 
 
 def render_message(config: Config, profile_name: str, fmt: str, message: dict[str, Any]) -> bytes:

@@ -174,3 +174,18 @@ def test_an_approver_reads_what_a_version_changes_field_by_field() -> None:
         ("fr push title", "", "Parkings")]
     assert spec_changes(proposed, proposed) == []
     assert spec_changes(proposed, published)[1] == ("fr lines 2", "{{ b }} pl", "{{ b }}")
+
+
+@pytest.mark.parametrize("profile", ["char-3x20", "full-96x32-amber", "full-192x64-rgb"])
+def test_the_readmes_message_keeps_its_title_on_every_led_sign(tmp_path: Path, profile: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """``signage render`` with the README's own example: a text message is shown as a broadcast is, its title
+    leading the lines on signs that have no title of their own."""
+    message = tmp_path / "m.json"
+    message.write_text(json.dumps({"title": "Marché de Noël", "lines": ["Place François Rude"],
+                                   "pictogram": "warning", "severity": "minor"}), encoding="utf-8")
+    out = tmp_path / "out.multi"
+    code = main(["render", "--profile", profile, "--format", "multi", "--message", str(message), "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    multi = out.read_text(encoding="utf-8")
+    assert "Marché de Noël" in multi and "Place François" in multi
