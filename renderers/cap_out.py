@@ -23,6 +23,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 LANGUAGES = {"fr": "fr-FR", "en": "en-GB"}
 SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
+CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
 
 
 def cap_time(instant: datetime, timezone: str) -> str:
@@ -65,18 +66,26 @@ def render_cap(alert: Alert, *, sender: str, sender_name: str, zones: Sequence[Z
     sub(root, "sent", cap_time(sent, timezone))
     sub(root, "status", "Actual")
     sub(root, "msgType", "Alert")
-    sub(root, "source", alert.source)
+    origin = alert.origin
+    if origin.get("sender"):  # republished: the source says who wrote it, the city only passes it on
+        sub(root, "source", origin["sender"])
     sub(root, "scope", "Public")
+    if origin.get("sender") and origin.get("identifier"):
+        sub(root, "note", f"Republished by {sender_name} ({sender}) from {origin['sender']}, identifier "
+                          f"{origin['identifier']}")
+        if origin.get("sent"):
+            sub(root, "references", f"{origin['sender']},{origin['identifier']},{origin['sent']}")
     written = [lang for lang, headline in alert.headline.items() if headline]
     chosen = [lang for lang in languages if lang in written] if languages else written
     for language in chosen or [next(iter(languages), "en")]:
         info = sub(root, "info")
         sub(info, "language", LANGUAGES.get(language, language))
-        sub(info, "category", "Met" if "meteo" in alert.source.lower() else "Safety")
+        sub(info, "category", "Met" if "meteo" in (alert.source + origin.get("sender", "")).lower()
+            or "awareness_level" in origin else "Safety")
         sub(info, "event", alert.events.get(language) or alert.event or alert.headline.get(language) or "Alert")
         sub(info, "urgency", _chosen(alert.urgency, URGENCIES))
         sub(info, "severity", _chosen(alert.severity, SEVERITIES))
-        sub(info, "certainty", "Likely")
+        sub(info, "certainty", _chosen(alert.certainty, CERTAINTIES))
         sub(info, "effective", cap_time(alert.sent, timezone))
         if alert.expires is not None:
             sub(info, "expires", cap_time(alert.expires, timezone))
@@ -88,6 +97,11 @@ def render_cap(alert: Alert, *, sender: str, sender_name: str, zones: Sequence[Z
             sub(info, "instruction", alert.instruction[language])
         if web:
             sub(info, "web", web)
+        for name in ("awareness_level", "awareness_type"):  # MeteoAlarm's, passed on as received
+            if origin.get(name):
+                parameter = sub(info, "parameter")
+                sub(parameter, "valueName", name)
+                sub(parameter, "value", origin[name])
         area = sub(info, "area")
         sub(area, "areaDesc", ", ".join(zone.name for zone in zones) or sender_name)
         for zone in zones:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from renderers.multi_page import BOTTOM, CENTER, LEFT, MIDDLE, RIGHT, TOP, Line, PageLayout, Rect
 from renderers.multi_sign import MultiRender, PageRender, Sign
-from renderers.multi_syntax import ErrorKind, Tag, Text, tokenize
+from renderers.multi_syntax import ErrorKind, Tag, Text, spec_problem, tokenize
 from renderers.pictograms import PICTOGRAMS
 from renderers.raster import BLACK, CLASSIC_COLOURS, Rgb
 from signage.model import Profile, ProfileKind
@@ -42,6 +42,8 @@ class _Renderer(PageLayout):
             self.spacing = None
         elif handler is None:
             self.error(ErrorKind.UNSUPPORTED_TAG, tag.position, f"unknown tag [{tag.name}]")
+        elif (problem := spec_problem(tag)) is not None:  # out of the standard's own range, whatever the sign
+            self.error(ErrorKind.UNSUPPORTED_TAG_VALUE, tag.position, problem)
         else:
             handler(tag)
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from signage.sign_text import escape_multi
 
-__all__ = ["ErrorKind", "MultiError", "Tag", "Text", "Token", "escape", "normalize", "tokenize"]
+__all__ = ["KNOWN_TAGS", "ErrorKind", "MultiError", "Tag", "Text", "Token", "escape", "normalize", "spec_problem",
+           "tokenize"]
 
 
 class ErrorKind(enum.IntEnum):
@@ -118,8 +119,8 @@ def _parse_tag(body: str, position: int) -> Tag | MultiError:
     for name in _NAMES:
         if compact.startswith(name):
             match = _SHAPES[name].fullmatch(compact[len(name):])
-            if match is None:
-                return MultiError(ErrorKind.OTHER, position, f"syntax error: [{body}] is not a valid {name} tag")
+            if match is None:  # a tag the standard knows, with a value it does not: as IRIS and ntcip say it
+                return MultiError(ErrorKind.UNSUPPORTED_TAG_VALUE, position, f"[{body}] is not a valid {name} tag")
             hex_groups = _HEX_GROUPS.get(name, set())
             args = tuple("" if a is None else a if i in hex_groups or not a.isdigit() else str(int(a))
                          for i, a in enumerate(match.groups()))
@@ -132,9 +133,44 @@ def _parse_tag(body: str, position: int) -> Tag | MultiError:
     return MultiError(ErrorKind.OTHER, position, f"syntax error: [{body}] is not a tag")
 
 
+# What the standard allows each tag's values to be, whatever the sign (its own limits are checked later):
+# (first, last) per argument, or None for any. ``[cb]`` takes only the legacy colour number; ``[pb]`` and ``[cf]``
+# take it or three RGB values.
+_BYTE = (0, 255)
+_RANGES: dict[str, tuple[tuple[tuple[int, int] | None, ...], ...]] = {
+    "jl": ((), ((1, 5),)),
+    "jp": ((), ((1, 4),)),
+    "fo": ((), ((1, 255),), ((1, 255), None)),
+    "cb": ((), (_BYTE,)),
+    "pb": ((), (_BYTE,), (_BYTE, _BYTE, _BYTE)),
+    "cf": ((), (_BYTE,), (_BYTE, _BYTE, _BYTE)),
+    "pt": ((_BYTE, _BYTE),),
+    "sc": (((1, 99),),),
+    "g": (((1, 255),), ((1, 255), (1, 255), (1, 255)), ((1, 255), (1, 255), (1, 255), None)),
+}
+KNOWN_TAGS = frozenset(_SHAPES)
+
+
+def _within(arg: str, limits: tuple[int, int] | None) -> bool:
+    return limits is None or arg == "" or (arg.isdigit() and limits[0] <= int(arg) <= limits[1])
+
+
+def spec_problem(tag: Tag) -> str | None:
+    """Why the standard itself refuses ``tag`` (an unknown name, a value out of its range), or None."""
+    if tag.name not in KNOWN_TAGS:
+        return f"[{tag.name}] is not an NTCIP 1203 tag"
+    forms = _RANGES.get(tag.name)
+    if forms is None:
+        return None
+    for form in forms:
+        if len(form) == len(tag.args) and all(_within(arg, limits) for arg, limits in zip(tag.args, form, strict=True)):
+            return None
+    return f"{tag.canonical()} is out of the standard's range for [{tag.name}]"
+
+
 def tokenize(multi: str, lenient: bool = False) -> tuple[list[Token], list[MultiError]]:
-    """Tokens of ``multi`` and its syntax errors. Malformed tags are left out of the tokens; with ``lenient``,
-    stray brackets become literal text (how normalisation repairs them)."""
+    """Tokens of ``multi`` and its syntax errors. Malformed tags are left out of the tokens, and so, with
+    ``lenient``, are stray brackets (as the lines of a page leave them out)."""
     tokens: list[Token] = []
     errors: list[MultiError] = []
     text: list[str] = []
@@ -162,8 +198,6 @@ def tokenize(multi: str, lenient: bool = False) -> tuple[list[Token], list[Multi
             nested = multi.find("[", i + 1)
             if end < 0 or 0 <= nested < end:
                 errors.append(MultiError(ErrorKind.OTHER, i, "syntax error: '[' opens a tag that is never closed"))
-                if lenient:
-                    add_text(char, i)
                 i += 1
                 continue
             flush()
@@ -175,8 +209,6 @@ def tokenize(multi: str, lenient: bool = False) -> tuple[list[Token], list[Multi
             i = end + 1
         elif char == "]":
             errors.append(MultiError(ErrorKind.OTHER, i, "syntax error: ']' outside a tag (write ']]' for a bracket)"))
-            if lenient:
-                add_text(char, i)
             i += 1
         elif _CONTROL.match(char):
             errors.append(MultiError(ErrorKind.OTHER, i, f"syntax error: control character U+{ord(char):04X}"))
@@ -192,7 +224,10 @@ escape = escape_multi  # literal brackets are doubled in MULTI
 
 
 def normalize(multi: str) -> str:
-    """The canonical form of ``multi``: tag names lower-case, no spaces in tags, no leading zeros, stray brackets
-    escaped, malformed tags and control characters dropped. ``normalize(normalize(s)) == normalize(s)``."""
+    """The canonical form of ``multi``, as IRIS's ``MultiString`` and the ``ntcip`` crate make it: tag names
+    lower-case, no spaces in tags, no leading zeros; dropped are malformed tags, tags the standard does not know
+    (``[xx]``), values out of the standard's range (``[jl6]``, ``[fo0]``, ``[cb0,0,0]``), stray brackets and control
+    characters. ``normalize(normalize(s)) == normalize(s)``."""
     tokens, _ = tokenize(multi, lenient=True)
-    return "".join(escape(t.text) if isinstance(t, Text) else t.canonical() for t in tokens)
+    return "".join(escape(t.text) if isinstance(t, Text) else t.canonical() for t in tokens
+                   if isinstance(t, Text) or spec_problem(t) is None)

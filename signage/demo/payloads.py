@@ -140,14 +140,19 @@ def gtfs_rt_alerts(disrupted: dict[str, str], at: datetime) -> bytes:
 def cap_alert(identifier: str, sent: datetime, expires: datetime, msg_type: str = "Alert",
               references: str = "", severity: str = "Moderate", event_fr: str = "Vent violent",
               headline_fr: str = "Vigilance orange vent violent", headline_en: str = "Orange warning: strong wind",
-              geocode: str = "FR261") -> bytes:
-    """A Météo-France-style CAP 1.2 alert for Côte-d'Or (NUTS3 geocode), in French and English."""
+              geocode: str = "FR261", awareness: str = "") -> bytes:
+    """A Météo-France-style CAP 1.2 alert for Côte-d'Or (NUTS3 geocode), in French and English; ``awareness``
+    (``"3; orange; Severe"``) adds MeteoAlarm's awareness level, with the awareness type of wind."""
+    parameters = (f"<parameter><valueName>awareness_level</valueName><value>{escape(awareness)}</value></parameter>"
+                  "<parameter><valueName>awareness_type</valueName><value>1; Wind</value></parameter>"
+                  if awareness else "")
+
     def info(language: str, event: str, headline: str) -> str:
         return (f"<info><language>{language}</language><category>Met</category><event>{escape(event)}</event>"
                 f"<urgency>Immediate</urgency><severity>{severity}</severity><certainty>Likely</certainty>"
                 f"<expires>{expires.isoformat()}</expires><senderName>Météo-France</senderName>"
                 f"<headline>{escape(headline)}</headline><description>{escape(headline)}.</description>"
-                f"<area><areaDesc>Côte-d'Or</areaDesc><geocode><valueName>NUTS3</valueName>"
+                f"{parameters}<area><areaDesc>Côte-d'Or</areaDesc><geocode><valueName>NUTS3</valueName>"
                 f"<value>{geocode}</value></geocode></area></info>")
     refs = f"<references>{escape(references)}</references>" if references else ""
     xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'

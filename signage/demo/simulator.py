@@ -126,8 +126,8 @@ class Simulator:
         if cycle == 90:
             identifier = f"FR-MF-VIGI-{int(now.timestamp())}"
             self._alert = (identifier, now)
-            await self._post("cap", cap_alert(identifier, now, now + timedelta(minutes=10)),
-                             "application/cap+xml")
+            await self._post("cap", cap_alert(identifier, now, now + timedelta(minutes=10), severity="Severe",
+                                              awareness="3; orange; Severe"), "application/cap+xml")
         elif cycle == 130 and self._alert is not None:
             old, sent = self._alert
             identifier = f"{old}-U"
@@ -135,7 +135,8 @@ class Simulator:
             await self._post("cap", cap_alert(
                 identifier, now, now + timedelta(minutes=10), "Update",
                 f"vigilance@meteo.fr,{old},{sent.isoformat()}", "Severe", headline_fr="Vigilance orange vent "
-                "violent : rafales jusqu'à 110 km/h", headline_en="Orange warning: gusts up to 110 km/h"),
+                "violent : rafales jusqu'à 110 km/h", headline_en="Orange warning: gusts up to 110 km/h",
+                awareness="3; orange; Severe"),
                 "application/cap+xml")
         elif cycle == 170 and self._alert is not None:
             old, sent = self._alert

@@ -3,6 +3,11 @@
 The ``<info>`` block is chosen by language (the city's, in its order, then English, then the first); headlines
 and descriptions are kept in every language the alert carries. Areas are taken as geocodes (``NUTS3:FR261``) that the
 configuration's zone table resolves. A feed that lists ``senders`` refuses every other ``<sender>``.
+
+Severity follows MeteoAlarm's awareness level when the alert gives one (``awareness_level = "3; orange;
+Severe"``: yellow is Moderate, orange Severe, red Extreme), since that is what the source's colour means; else the
+``<severity>``. The certainty, and the source's sender, identifier and sent time, are kept, so that what the city
+republishes says what it received and from whom.
 """
 
 from __future__ import annotations
@@ -38,6 +43,28 @@ def _instant(text: str, where: str) -> datetime:
         return parse_instant(text)
     except ValueError as exc:
         raise FeedError(f"is not a CAP date-time with an offset ({text!r})", where) from exc
+
+
+# MeteoAlarm awareness levels (EMMA): the colour decides the severity a reader expects.
+AWARENESS_SEVERITY = {"green": "minor", "yellow": "moderate", "orange": "severe", "red": "extreme"}
+
+
+def _parameters(info: Element) -> dict[str, str]:
+    found = {}
+    for parameter in info.findall(NS + "parameter"):
+        name, value = _text(parameter, "valueName"), _text(parameter, "value")
+        if name and value:
+            found[name] = value
+    return found
+
+
+def _severity(info: Element, parameters: dict[str, str]) -> str:
+    level = parameters.get("awareness_level", "")
+    colours = [part.strip().lower() for part in level.split(";")]
+    for colour in colours:
+        if colour in AWARENESS_SEVERITY:
+            return AWARENESS_SEVERITY[colour]
+    return (_text(info, "severity") or "Unknown").lower()
 
 
 def _language(info: Element) -> str:
@@ -81,12 +108,15 @@ def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResu
                     zones.append(f"{name}:{value}")
         if (expires_text := _text(chosen, "expires")) is not None:
             expires = _instant(expires_text, "info.expires")
+    parameters = _parameters(chosen) if chosen is not None else {}
+    origin = {"sender": sender, "identifier": identifier, "sent": _required(root, "sent"),
+              **{k: v for k, v in parameters.items() if k in ("awareness_level", "awareness_type")}}
     result.alerts.append(Alert(
         id=identifier,
         source=feed.id,
         sent=sent,
         msg_type=_MSG_TYPES[msg_type_text],
-        severity=(_text(chosen, "severity") or "Unknown").lower() if chosen is not None else "unknown",
+        severity=_severity(chosen, parameters) if chosen is not None else "unknown",
         urgency=(_text(chosen, "urgency") or "Unknown").lower() if chosen is not None else "unknown",
         event=(_text(chosen, "event") or "") if chosen is not None else "",
         headline={lang: _text(info, "headline") or _text(info, "event") or "" for lang, info in by_language.items()},
@@ -98,5 +128,7 @@ def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResu
         events={lang: _text(info, "event") or "" for lang, info in by_language.items()},
         instruction={lang: " ".join(text.split()) for lang, info in by_language.items()
                      if (text := _text(info, "instruction"))},
+        certainty=(_text(chosen, "certainty") or "Unknown").lower() if chosen is not None else "unknown",
+        origin=origin,
     ))
     return result

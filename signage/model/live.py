@@ -58,6 +58,10 @@ class Alert:
     references: tuple[str, ...] = ()
     events: Mapping[str, str] = field(default_factory=dict)  # the event's name in each language given
     instruction: Mapping[str, str] = field(default_factory=dict)  # what people should do, per language
+    certainty: str = "likely"  # CAP certainty, as the source gave it
+    # A received alert's origin: its sender, identifier and sent time as the source wrote them, and MeteoAlarm's
+    # awareness level and type when given. Empty for the city's own alerts.
+    origin: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -75,6 +79,8 @@ class Alert:
             "references": list(self.references),
             "events": dict(self.events),
             "instruction": dict(self.instruction),
+            "certainty": self.certainty,
+            **({"origin": dict(self.origin)} if self.origin else {}),
         }
 
     @classmethod
@@ -94,6 +100,8 @@ class Alert:
             references=tuple(data.get("references", ())),
             events=dict(data.get("events", {})),
             instruction=dict(data.get("instruction", {})),
+            certainty=str(data.get("certainty", "likely")),
+            origin={str(k): str(v) for k, v in dict(data.get("origin") or {}).items()},
         )
 
 

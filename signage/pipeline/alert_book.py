@@ -23,7 +23,7 @@ class AlertChange:
 
     zones: tuple[str, ...]
     withdrawn: list[tuple[str, str]] = field(default_factory=list)
-    refusal: tuple[str, dict[str, Any]] | None = None  # ("error" or "expired", what to record)
+    refusal: tuple[str, dict[str, Any]] | None = None  # ("ignored" or "expired", what to record)
     shown: Message | None = None
     touched: list[str] = field(default_factory=list)
 
@@ -52,7 +52,8 @@ class AlertBook:
                 change.withdrawn.append((f"alert:{reference}", f"{verb} by {alert.id}"))
         if alert.msg_type != "cancel":
             if not change.zones:
-                change.refusal = ("error", {"reason": f"alert {alert.id!r} names no zone of this configuration "
+                # A valid alert for somewhere else: the normal fate of most of a national feed's alerts.
+                change.refusal = ("ignored", {"reason": f"not for this city: alert {alert.id!r} names no zone of it "
                                                       f"(geocodes: {', '.join(alert.zones) or 'none'})"})
             elif alert.expires is not None and alert.expires <= now:
                 change.refusal = ("expired", {"id": f"alert:{alert.id}", "reason": "expires before it arrived"})

@@ -107,3 +107,60 @@ def test_signage_render_writes_each_format(tmp_path: Path, capsys) -> None:  # t
     bad.write_text("{not json")
     assert main(["render", "--profile", "char-3x20", "--format", "multi", "--message", str(bad)]) == 1
     assert "not JSON or YAML" in capsys.readouterr().err
+
+
+def republished(body: bytes, feed_id: str = "cap") -> tuple[Any, bytes]:
+    """A received CAP document decoded as the engine does, then published again as the city's CAP out."""
+    import dataclasses
+
+    from signage.feeds import decode_delivery
+
+    config = load_config(demo_config_path())
+    feed = config.feeds[feed_id]  # any sender: the city's feed lists Météo-France only
+    feed = dataclasses.replace(feed, options={k: v for k, v in feed.options.items() if k != "senders"})
+    (alert,) = decode_delivery(feed, body, datetime(2026, 11, 26, 7, tzinfo=UTC)).alerts
+    zone = config.zones["cote-d-or"]
+    document = render_cap(alert, sender=config.cap_sender, sender_name=config.city, zones=[zone],
+                          sent=datetime(2026, 11, 26, 7, 1, tzinfo=UTC), timezone=config.timezone,
+                          languages=config.languages)
+    assert_valid_cap(document)
+    return SafeET.fromstring(document), document
+
+
+def test_a_received_alert_is_republished_with_its_certainty_and_its_origin() -> None:
+    """The NWS thunderstorm warning of the OASIS specification (certainty Observed), as the city passes it on:
+    what the source said, who the source is, and the city only as the republisher."""
+    body = (Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "cap"
+            / "oasis-cap12-a2-severe-thunderstorm.xml").read_bytes()
+    root, _ = republished(body)
+    info = root.find(f"{CAP}info")
+    assert info is not None
+    assert (info.findtext(f"{CAP}certainty"), info.findtext(f"{CAP}severity"), info.findtext(f"{CAP}urgency")) == (
+        "Observed", "Severe", "Immediate")
+    assert root.findtext(f"{CAP}source") == "KSTO@NWS.NOAA.GOV"  # never the engine's feed id
+    assert root.findtext(f"{CAP}references") == "KSTO@NWS.NOAA.GOV,KSTO1055887203,2003-06-17T14:57:00-07:00"
+    note = root.findtext(f"{CAP}note") or ""
+    assert "Republished by" in note and "KSTO1055887203" in note
+    assert root.findtext(f"{CAP}sender") == load_config(demo_config_path()).cap_sender
+
+
+def test_an_orange_awareness_level_is_republished_severe() -> None:
+    """MeteoAlarm's colours: yellow Moderate, orange Severe, red Extreme, whatever <severity> said."""
+    now = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
+    root, _ = republished(cap_alert("FR-MF-1", now, now + timedelta(hours=3), severity="Moderate",
+                                    awareness="3; orange; Severe"))
+    info = root.find(f"{CAP}info")
+    assert info is not None and info.findtext(f"{CAP}severity") == "Severe"
+    levels = {p.findtext(f"{CAP}valueName"): p.findtext(f"{CAP}value") for p in info.findall(f"{CAP}parameter")}
+    assert levels == {"awareness_level": "3; orange; Severe", "awareness_type": "1; Wind"}
+
+
+def test_the_citys_own_alert_names_no_staff_member_as_its_source() -> None:
+    config = load_config(demo_config_path())
+    now = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
+    alert = Alert("E1", "console:alice", now, "alert", "severe", "immediate", "Crue", {"fr": "Crue"}, {}, (),
+                  now + timedelta(hours=1))
+    document = render_cap(alert, sender=config.cap_sender, sender_name=config.city,
+                          zones=[config.zones["dijon"]], sent=now, languages=config.languages)
+    assert b"alice" not in document and b"console:" not in document
+    assert_valid_cap(document)

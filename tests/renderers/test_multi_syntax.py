@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,10 +26,46 @@ def test_doubled_brackets_are_literal_text() -> None:
 
 
 def test_sloppy_input_is_normalised() -> None:
-    assert normalize("[JL3]Hello [ NL ]World[pt030o][np]x]y[[z") == "[jl3]Hello [nl]World[pt30o][np]x]]y[[z"
-    assert normalize("a[b") == "a[[b"  # an unclosed bracket is a literal one
+    assert normalize("[JL3]Hello [ NL ]World[pt030o][np]x]y[[z") == "[jl3]Hello [nl]World[pt30o][np]xy[[z"
+    assert normalize("a[b") == "ab"  # a stray bracket is dropped, as the page's lines drop it
     assert normalize("A\x07B[fo1,0A1B]") == "AB[fo1,0a1b]"  # control characters dropped, hex kept as written
     assert normalize("[nl 9 9]A") == "A"  # a malformed tag is dropped
+
+
+# What IRIS's MultiString tests and the ntcip crate's parser say of each: the normalized form and the error kind.
+NORMALIZATION = [
+    ("[jl6]A", "A", "unsupportedTagValue"),  # justification 1 to 5
+    ("[jp5]A", "A", "unsupportedTagValue"),  # page justification 1 to 4
+    ("[cb256]A", "A", "unsupportedTagValue"),
+    ("[cb0,0,0]A", "A", "unsupportedTagValue"),  # [cb] takes only the legacy colour number
+    ("[pb256,0,0]A", "A", "unsupportedTagValue"),
+    ("[pb0,0,0]A", "[pb0,0,0]A", None),
+    ("[cf255,128,0]A", "[cf255,128,0]A", None),
+    ("[fo0]A", "A", "unsupportedTagValue"),  # fonts are numbered from 1
+    ("[xx]A", "A", "unsupportedTag"),
+    ("[j1x]A", "A", "unsupportedTag"),
+    ("[jlx]A", "A", "unsupportedTagValue"),  # a known tag with a malformed value
+    ("[sc0]A", "A", "unsupportedTagValue"),
+    ("[g0]A", "A", "unsupportedTagValue"),
+    ("A]B", "AB", "other"),
+    ("[[A]]", "[[A]]", None),
+    ("[JL3]P DARCY[ NL ]COMPLET", "[jl3]P DARCY[nl]COMPLET", None),
+    ("[pt30o0]A", "[pt30o0]A", None),
+]
+
+
+@pytest.mark.parametrize(("multi", "normalized", "kind"), NORMALIZATION)
+def test_normalization_and_error_kinds_follow_the_reference_implementations(multi: str, normalized: str,
+                                                                            kind: str | None) -> None:
+    from signage.config import demo_config_path, load_config
+    from signage.render_command import multi_report
+
+    report = multi_report(load_config(demo_config_path()), "full-192x64-rgb", multi)
+    assert report["normalized"] == normalized
+    assert [e["kind"] for e in report["errors"]] == ([kind] if kind else [])
+    assert [line for page in report["pages"] for line in page["lines"]] == [
+        line for page in multi_report(load_config(demo_config_path()), "full-192x64-rgb", normalized)["pages"]
+        for line in page["lines"]]  # the pages say what the normalized string says
 
 
 def test_syntax_errors_say_where() -> None:

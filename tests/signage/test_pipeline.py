@@ -102,12 +102,14 @@ def test_expiries_between_two_deliveries_happen_at_their_own_time_in_order(demo_
     assert expired == [("alert:B", T0 + timedelta(minutes=1)), ("alert:A", T0 + timedelta(minutes=2))]
 
 
-def test_an_alert_for_a_place_outside_the_city_is_an_error_record(demo_config: Config) -> None:
+def test_an_alert_for_a_place_outside_the_city_is_ignored_not_an_error(demo_config: Config) -> None:
+    """Most of a national feed's alerts are for elsewhere: a normal outcome, said as such."""
     pipeline = Pipeline(demo_config)
     pipeline.start(T0)
     outcome = deliver(pipeline, "cap", cap_alert("X", T0, T0 + timedelta(hours=1), geocode="FR101"), T0)
-    errors = [r for r in outcome.records if r.kind == "error"]
-    assert errors and "names no zone" in errors[0].data["reason"]
+    assert not [r for r in outcome.records if r.kind == "error"]
+    (ignored,) = [r for r in outcome.records if r.kind == "ignored"]
+    assert ignored.data["reason"].startswith("not for this city") and "FR101" in ignored.data["reason"]
     assert pipeline.contents["darcy"]["lane"] == "default"
 
 
@@ -153,3 +155,20 @@ def test_a_scheduled_broadcast_shows_from_its_start_to_its_end_and_can_be_cancel
     over = market("broadcast:c", T0)
     pipeline.put_message(over, T0 + timedelta(hours=2))
     assert pipeline.contents["darcy"]["lane"] == "default" and not pipeline.messages
+
+
+def test_a_real_meteo_france_alert_for_other_departements_is_ignored(demo_config: Config) -> None:
+    from pathlib import Path
+
+    from signage.feeds import decode_delivery
+
+    body = (Path(__file__).resolve().parents[1] / "fixtures" / "quoted"
+            / "meteo-france-cap-snow-ice-excerpt.xml").read_bytes()
+    pipeline = Pipeline(demo_config)
+    at = datetime(2025, 11, 19, 16, 5, tzinfo=UTC)
+    pipeline.start(at)
+    result = decode_delivery(demo_config.feeds["cap"], body, at)
+    outcome = pipeline.ingest(result.observations, result.alerts, at)
+    kinds = [r.kind for r in outcome.records]
+    assert "error" not in kinds and "ignored" in kinds
+    assert not pipeline.alerts and pipeline.contents["darcy"]["lane"] == "default"

@@ -78,7 +78,7 @@ def test_the_alert_book_resolves_zones_and_lets_an_update_replace_what_it_refere
     assert update.withdrawn == [("alert:A1", "updated by A2")] and set(book.alerts) == {"A2"}
     assert [a["id"] for a in book.document("centre")["alerts"]] == ["A2"]
     nowhere = book.take(alert("A3", zones=("NUTS3:XX000",)), NOW)
-    assert nowhere.shown is None and nowhere.refusal is not None and nowhere.refusal[0] == "error"
+    assert nowhere.shown is None and nowhere.refusal is not None and nowhere.refusal[0] == "ignored"
     late = book.take(alert("A4", expires=NOW - timedelta(minutes=1)), NOW)
     assert late.refusal is not None and late.refusal[0] == "expired"
     cancel = book.take(alert("A5", "cancel", ("A2",)), NOW)
