@@ -99,9 +99,9 @@ async def test_pages_speak_the_citys_language_and_clocks(city: Any) -> None:
     assert manifest["lang"] == "de" and manifest["name"].startswith(CITY)
     app = await (await city.get("/")).text()
     assert '<html lang="de" data-city="Freiburg im Breisgau" data-timezone="Europe/Berlin"' in app
-    assert f"<title>{CITY} live</title>" in app  # the engine has no German word for it: English
+    assert f"<title>{CITY} live</title>" in app  # "live" in German too
     atom = await (await city.get("/api/v1/open/alerts.atom")).text()
-    assert f"<title>{CITY}: current alerts</title>" in atom
+    assert f"<title>{CITY}: aktuelle Warnungen</title>" in atom
     kiosk = await (await city.get("/kiosk/gare")).text()
     assert 'data-timezone="Europe/Berlin"' in kiosk
     content = await (await city.get("/api/v1/panels/gare/content")).json()

@@ -37,15 +37,55 @@
       advice: ["", "Enjoy the outdoors.", "Enjoy the outdoors.", "Sensitive people: limit strenuous exercise.",
         "Limit strenuous exercise outdoors.", "Avoid exercise outdoors.", "Avoid outdoor activities."],
       severity: { minor: "minor", moderate: "moderate", severe: "severe", extreme: "extreme" } },
+    nl: { title: CITY + " live", alerts: "Waarschuwingen", zone: "Mijn zone", parking: "Parkings",
+      air: "Luchtkwaliteit", waste: "Afvalophaling", street: "Mijn straat (alleen op deze telefoon bewaard)",
+      transit: "Trams en bussen", notify: "Meldingen", topics: "Verwittig me over", quiet: "Stille uren",
+      quietOn: "Geen meldingen 's nachts (behalve ernstige waarschuwingen)", from: "Van", to: "tot",
+      subscribe: "Meldingen ontvangen", unsubscribe: "Niets meer ontvangen", open: "Open data",
+      places: "vrije plaatsen", of: "van", full: "VOLZET", unavailable: "niet beschikbaar", live: "Live",
+      offline: "Offline: laatste gegevens van ", minutes: " min geleden", noAlert: "Geen lopende waarschuwing.",
+      next: "Volgende ophaling: ", noDisruption: "Normaal verkeer", disrupted: "Verstoord",
+      subscribed: "Meldingen aan.", unsubscribed: "Meldingen uit.",
+      noPush: "Deze browser kan geen meldingen tonen.", denied: "Meldingen geweigerd.",
+      alertsFor: "Waarschuwingen voor mijn zone", airLevel: "Slechte luchtkwaliteit",
+      wasteEve: "Herinnering de avond voor de ophaling", parkFull: "Parking bijna vol: ", up: "stijgend",
+      down: "dalend", steady: "stabiel",
+      advice: ["", "Geniet van de buitenlucht.", "Geniet van de buitenlucht.",
+        "Gevoelige personen: beperk zware inspanningen.", "Beperk zware inspanningen buiten.",
+        "Vermijd inspanningen buiten.", "Vermijd buitenactiviteiten."],
+      severity: { minor: "klein", moderate: "matig", severe: "ernstig", extreme: "extreem" } },
+    de: { title: CITY + " live", alerts: "Warnungen", zone: "Mein Gebiet", parking: "Parkhäuser",
+      air: "Luftqualität", waste: "Müllabfuhr", street: "Meine Straße (nur auf diesem Telefon gespeichert)",
+      transit: "Straßenbahnen und Busse", notify: "Benachrichtigungen", topics: "Benachrichtige mich über",
+      quiet: "Ruhezeiten", quietOn: "Nachts keine Benachrichtigungen (außer ernsten Warnungen)", from: "Von",
+      to: "bis", subscribe: "Benachrichtigungen erhalten", unsubscribe: "Nichts mehr erhalten",
+      open: "Offene Daten", places: "freie Plätze", of: "von", full: "BESETZT", unavailable: "nicht verfügbar",
+      live: "Live", offline: "Offline: letzte Daten von vor ", minutes: " Min.", noAlert: "Keine aktuelle Warnung.",
+      next: "Nächste Abholung: ", noDisruption: "Normaler Betrieb", disrupted: "Gestört",
+      subscribed: "Benachrichtigungen an.", unsubscribed: "Benachrichtigungen aus.",
+      noPush: "Dieser Browser kann keine Benachrichtigungen anzeigen.", denied: "Benachrichtigungen abgelehnt.",
+      alertsFor: "Warnungen für mein Gebiet", airLevel: "Schlechte Luftqualität",
+      wasteEve: "Erinnerung am Abend vor der Abholung", parkFull: "Parkhaus fast voll: ", up: "steigend",
+      down: "fallend", steady: "gleichbleibend",
+      advice: ["", "Genießen Sie die frische Luft.", "Genießen Sie die frische Luft.",
+        "Empfindliche Personen: starke Anstrengung einschränken.", "Starke Anstrengung im Freien einschränken.",
+        "Anstrengung im Freien vermeiden.", "Aktivitäten im Freien vermeiden."],
+      severity: { minor: "gering", moderate: "mäßig", severe: "schwer", extreme: "extrem" } },
   };
-  const store = {
-    get: function (k, d) { try { const v = localStorage.getItem("dijon." + k); return v === null ? d : JSON.parse(v); } catch (e) { return d; } },
-    set: function (k, v) { try { localStorage.setItem("dijon." + k, JSON.stringify(v)); } catch (e) { /* private mode */ } },
+  // Each language by its own name, for the switch.
+  const NAMES = { fr: "Français", en: "English", nl: "Nederlands", de: "Deutsch" };
+  const store = {  // one city per site: the keys are the app's, not a city's
+    get: function (k, d) { try { const v = localStorage.getItem("signage." + k); return v === null ? d : JSON.parse(v); } catch (e) { return d; } },
+    set: function (k, v) { try { localStorage.setItem("signage." + k, JSON.stringify(v)); } catch (e) { /* private mode */ } },
   };
-  // The phone's language when the app speaks it, else the city's first that it speaks, else English.
-  const spoken = [(navigator.language || "").slice(0, 2)].concat(
-    (document.documentElement.dataset.languages || "").split(",").map(function (l) { return l.slice(0, 2); }));
-  let lang = store.get("lang", spoken.find(function (l) { return T[l]; }) || "en");
+  // The city's languages that the app speaks, in the city's order (English when it speaks none of them).
+  const CITY_LANGUAGES = (document.documentElement.dataset.languages || "").split(",")
+    .map(function (l) { return l.slice(0, 2); }).filter(function (l) { return T[l]; });
+  const OFFERED = CITY_LANGUAGES.length ? CITY_LANGUAGES : ["en"];
+  // The phone's language when the city offers it, else the city's first.
+  const phone = (navigator.language || "").slice(0, 2);
+  let lang = store.get("lang", OFFERED.indexOf(phone) >= 0 ? phone : OFFERED[0]);
+  if (!T[lang]) lang = OFFERED[0];
   const data = store.get("data", { parking: {}, air: {}, waste: {}, transit: {}, alerts: [], zones: [],
     pushTopics: [], at: null });
   const history = {};
@@ -65,8 +105,11 @@
     document.documentElement.lang = lang;
     document.querySelectorAll("[data-t]").forEach(function (node) { node.textContent = t(node.dataset.t); });
     document.title = t("title");
-    $("language").textContent = lang === "fr" ? "EN" : "FR";
-    $("language").setAttribute("aria-label", lang === "fr" ? "English" : "Français");
+    const other = OFFERED[(OFFERED.indexOf(lang) + 1) % OFFERED.length];
+    $("language").hidden = OFFERED.length < 2;
+    $("language").textContent = other.toUpperCase();
+    $("language").setAttribute("aria-label", NAMES[other] || other);
+    $("language").setAttribute("lang", other);
     setStatus(online);
     if (notifyKey) $("notify-status").textContent = t(notifyKey);
     renderAll();
@@ -319,7 +362,11 @@
     $("unsubscribe").hidden = true;
   }
 
-  $("language").addEventListener("click", function () { lang = lang === "fr" ? "en" : "fr"; store.set("lang", lang); applyLanguage(); });
+  $("language").addEventListener("click", function () {
+    lang = OFFERED[(OFFERED.indexOf(lang) + 1) % OFFERED.length];
+    store.set("lang", lang);
+    applyLanguage();
+  });
   $("zone").addEventListener("change", function (e) { store.set("zone", e.target.value); renderAll(); });
   $("street").addEventListener("change", function (e) { store.set("street", e.target.value); renderAll(); });
   $("subscribe").addEventListener("click", subscribe);

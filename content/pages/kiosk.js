@@ -10,9 +10,13 @@
   let pageIndex = 0;
   let retry = 500;
   const status = document.getElementById("status");
-  const texts = content.language === "fr"
-    ? { live: "en direct", offline: "hors ligne, reconnexion…" }
-    : { live: "live", offline: "offline, reconnecting…" };
+  const WORDS = {
+    fr: { live: "en direct", offline: "hors ligne, reconnexion…", updated: "mis à jour " },
+    en: { live: "live", offline: "offline, reconnecting…", updated: "updated " },
+    nl: { live: "live", offline: "offline, opnieuw verbinden…", updated: "bijgewerkt " },
+    de: { live: "live", offline: "offline, neue Verbindung…", updated: "aktualisiert " },
+  };
+  const texts = WORDS[(content.language || "").slice(0, 2)] || WORDS.en;
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -26,7 +30,7 @@
     if (!iso) return "";
     const time = new Date(iso).toLocaleTimeString(content.language, {
       timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit" });
-    return (content.language === "fr" ? "mis à jour " : "updated ") + time;
+    return texts.updated + time;
   }
 
   function render() {

@@ -1,7 +1,7 @@
 // The app's service worker: the shell works offline, open data is served fresh when the network answers and
 // from the last copy when it does not, and push messages become notifications that open the right page.
-const SHELL = "dijon-shell-v1";
-const DATA = "dijon-data-v1";
+const SHELL = "signage-shell-v2";
+const DATA = "signage-data-v2";
 const FILES = ["/", "/static/app.js", "/static/app.css", "/static/icon.svg", "/manifest.webmanifest"];
 
 self.addEventListener("install", function (event) {
@@ -10,7 +10,11 @@ self.addEventListener("install", function (event) {
 });
 
 self.addEventListener("activate", function (event) {
-  event.waitUntil(self.clients.claim());
+  // Caches of an earlier version of the app go: a phone keeps only what this one uses.
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) { return name !== SHELL && name !== DATA; })
+      .map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
 });
 
 self.addEventListener("fetch", function (event) {

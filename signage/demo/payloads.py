@@ -140,7 +140,7 @@ def gtfs_rt_alerts(disrupted: dict[str, str], at: datetime) -> bytes:
 def cap_alert(identifier: str, sent: datetime, expires: datetime, msg_type: str = "Alert",
               references: str = "", severity: str = "Moderate", event_fr: str = "Vent violent",
               headline_fr: str = "Vigilance orange vent violent", headline_en: str = "Orange warning: strong wind",
-              geocode: str = "FR261", awareness: str = "") -> bytes:
+              geocode: str = "FR261", awareness: str = "", sender: str = "vigilance@meteo.fr") -> bytes:
     """A Météo-France-style CAP 1.2 alert for Côte-d'Or (NUTS3 geocode), in French and English; ``awareness``
     (``"3; orange; Severe"``) adds MeteoAlarm's awareness level, with the awareness type of wind."""
     parameters = (f"<parameter><valueName>awareness_level</valueName><value>{escape(awareness)}</value></parameter>"
@@ -156,7 +156,7 @@ def cap_alert(identifier: str, sent: datetime, expires: datetime, msg_type: str 
                 f"<value>{geocode}</value></geocode></area></info>")
     refs = f"<references>{escape(references)}</references>" if references else ""
     xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
-           f"<identifier>{escape(identifier)}</identifier><sender>vigilance@meteo.fr</sender>"
+           f"<identifier>{escape(identifier)}</identifier><sender>{escape(sender)}</sender>"
            f"<sent>{sent.isoformat()}</sent><status>Actual</status><msgType>{msg_type}</msgType>"
            f"<scope>Public</scope>{refs}"
            f"{info('fr-FR', event_fr, headline_fr)}{info('en-GB', 'Strong wind', headline_en)}</alert>")
