@@ -24,7 +24,7 @@ from channels.push_sender import PushSender
 from channels.push_subscriptions import SubscriptionStore
 from channels.push_worker import PushWorker
 from renderers.cache import RenderCache
-from signage.bus import open_bus
+from signage.bus import Fenced, HistoryLost, open_bus
 from signage.config import Config, load_config
 from signage.demo.simulator import Simulator
 from signage.engine import Engine
@@ -124,8 +124,8 @@ async def _supervised(name: str, work: Callable[[], Awaitable[None]]) -> None:
         except Exception as exc:
             if time.monotonic() - started >= RAN_WELL_S:
                 delay = RESTART_FIRST_S
-            if isinstance(exc, UNAVAILABLE):  # an outage: one line, not a traceback a second
-                log.error("%s: backend unavailable (%s); restarting in %.2f s", name, exc, delay)
+            if isinstance(exc, (*UNAVAILABLE, HistoryLost, Fenced)):  # an outage, a lost lease: one line each
+                log.error("%s: %s (%s); restarting in %.2f s", name, type(exc).__name__, exc, delay)
             else:
                 log.exception("%s failed; restarting in %.2f s", name, delay)
             await asyncio.sleep(delay)
