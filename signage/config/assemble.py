@@ -118,7 +118,7 @@ def _panels(parts: Parts, profiles: dict[str, Profile], zones: dict[str, Zone], 
         if item.zone not in zones:
             errors.add((*path, "zone"), _unknown("zone", item.zone, zones))
         if item.profile not in profiles:
-            errors.add((*path, "profile"), f"unknown profile {item.profile!r} (known: {', '.join(sorted(profiles))})")
+            errors.add((*path, "profile"), _unknown("profile", item.profile, profiles))
         stream = None
         if item.stream is not None:
             try:
@@ -190,7 +190,7 @@ def _rules(parts: Parts, zones: dict[str, Zone], panels: dict[str, Panel], templ
                 errors.add((*path, "schedule"), str(exc))
         then = item.then
         if then.template not in templates:
-            errors.add((*path, "then", "template"), f"unknown template {then.template!r}")
+            errors.add((*path, "then", "template"), _unknown("template", then.template, templates.ids()))
         targets = _targets(item, path, zones, panels, errors)
         if "push" in then.channels and not targets.topics:
             errors.add((*path, "then", "channels"), "push needs targets.topics to push to")
@@ -220,7 +220,8 @@ def assemble(file: str, base: Path, data: Any, parts: Parts, errors: Errors) -> 
     rules = _rules(parts, zones, panels, templates, feeds, errors)
     for index, item in parts.panels:
         if item.default_template not in templates:
-            errors.add(("panels", index, "default_template"), f"unknown template {item.default_template!r}")
+            errors.add(("panels", index, "default_template"),
+                       _unknown("template", item.default_template, templates.ids()))
     topics = tuple(TopicConfig(t.pattern, t.title, t.public, _policy(t.push)) for _, t in parts.topics)
     return Config(file, city.city, city.timezone, tuple(city.languages), profiles, zones, panels, feeds, topics,
                   rules, templates, _policy(city.push) or PushPolicy(), city.cap_sender,

@@ -223,3 +223,12 @@ def test_expressions_that_hold_together_pass(tmp_path: Path) -> None:
             " && timestamp(state[\"waste/w\"].next_collection) - now.ts < duration(\"16h\")'\n"
             "    then: {template: default, targets: {panels: [p1]}}\n")
     load_config(write(tmp_path, MINIMAL.replace("rules: []\n", rule)))
+
+
+def test_an_unknown_template_names_the_closest_and_the_known_ones(tmp_path: Path) -> None:
+    rule = "rules:\n  - id: r\n    when: 'true'\n    then: {template: defualt, targets: {panels: [p1]}}\n"
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, MINIMAL.replace("rules: []\n", rule)))
+    (error,) = caught.value.errors
+    assert error.field == "rules[0].then.template"
+    assert error.message.startswith("unknown template 'defualt'; did you mean 'default'? (known: air-quality, alert")
