@@ -19,7 +19,7 @@ from typing import Any
 from signage.model import FeedConfig, RuleConfig
 from signage.rules import RuleProblem, compile_expression, state_keys
 
-__all__ = ["FAMILY_FIELDS", "declared_families", "expression_problems"]
+__all__ = ["FAMILY_FIELDS", "expression_problems", "open_families"]
 
 _INSTANT = "2026-01-01T00:00:00Z"  # a field holding an instant holds it as text: timestamp() reads it
 # The fields each family of keys carries, as the decoders make them, with a value of each one's type.
@@ -61,12 +61,10 @@ def _unknown_names(text: str) -> list[str]:
     return [n for n in names if n not in bound]
 
 
-def declared_families(feeds: Iterable[FeedConfig]) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """The fields of each family, with what the configuration's own mappings add (an ``entities`` option), and
-    the families left open: keys that an MQTT or webhook feed, or a mapping without ``fields``, fills with
-    whatever its producer sends."""
-    families = {name: dict(fields) for name, fields in FAMILY_FIELDS.items()}
-    open_families: set[str] = set()
+def open_families(feeds: Iterable[FeedConfig]) -> set[str]:
+    """The families whose fields the configuration leaves open: keys that an MQTT or webhook feed, or a mapping
+    without ``fields`` or with fields of its own, fills with whatever its producer sends."""
+    found: set[str] = set()
     for feed in feeds:
         mappings = list((feed.options.get("entities") or {}).values())
         if feed.format in ("mqtt", "webhook"):
@@ -79,32 +77,30 @@ def declared_families(feeds: Iterable[FeedConfig]) -> tuple[dict[str, dict[str, 
             fields = mapping.get("fields")
             known = FAMILY_FIELDS.get(family, {})
             if not isinstance(fields, Mapping) or not fields or any(str(name) not in known for name in fields):
-                open_families.add(family)  # fields of types nobody declared: names and types are checked only
-            # The built-in family's fields, which a producer's own mapping picks among.
-    return families, open_families
+                found.add(family)  # fields of types nobody declared: names and types are checked only
+    return found
 
 
-def _view(key: str, families: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def _view(key: str) -> dict[str, Any]:
     """A value of ``key`` as the engine would give it: its family's fields (none for a family nobody declared)
     and the fields every value has."""
-    return {**families.get(key.split("/", 1)[0], {}), **_META}
+    return {**FAMILY_FIELDS.get(key.split("/", 1)[0], {}), **_META}
 
 
-def expression_problems(rule: RuleConfig, families: Mapping[str, Mapping[str, Any]], open_families: set[str]
-                        ) -> list[tuple[str, str]]:
+def expression_problems(rule: RuleConfig, open_families: set[str]) -> list[tuple[str, str]]:
     """``(field, message)`` for each expression of ``rule`` that cannot run as written (``when``,
     ``clear_when`` or ``then.params.<name>``)."""
     expressions = [("when", rule.when), *([("clear_when", rule.clear_when)] if rule.clear_when else []),
                    *((f"then.params.{name}", text) for name, text in rule.params.items())]
     problems = []
     for field, text in expressions:
-        problem = _problem(text, families, open_families)
+        problem = _problem(text, open_families)
         if problem:
             problems.append((field, problem))
     return problems
 
 
-def _problem(text: str, families: Mapping[str, Mapping[str, Any]], open_families: set[str]) -> str:
+def _problem(text: str, open_families: set[str]) -> str:
     try:
         program = compile_expression(text)
     except RuleProblem as exc:
@@ -112,7 +108,7 @@ def _problem(text: str, families: Mapping[str, Mapping[str, Any]], open_families
     unknown = _unknown_names(text)
     if unknown:
         return f"unknown name {unknown[0]!r} (an expression reads {', '.join(_CONTEXT_NAMES)})"
-    views = {key: _view(key, families) for key in state_keys(text)}
+    views = {key: _view(key) for key in state_keys(text)}
     context = {"state": views, "now": _SAMPLE_NOW, "event": {"kind": "change", "keys": [], "source": ""}}
     try:
         program.execute(context)
@@ -127,7 +123,7 @@ def _problem(text: str, families: Mapping[str, Mapping[str, Any]], open_families
         for key, view in views.items():
             family = key.split("/", 1)[0]
             reads = rf"\[\s*[\"']{re.escape(key)}[\"']\s*\]\s*\.\s*{re.escape(name)}\b"
-            if family in families and family not in open_families and re.search(reads, text):
+            if family in FAMILY_FIELDS and family not in open_families and re.search(reads, text):
                 known = ", ".join(sorted(n for n in view if n not in _META))
                 return f"{key} has no field {name!r} (the {family} family has: {known})"
         return ""

@@ -43,7 +43,7 @@ from signage.model import (
     Zone,
 )
 from signage.profiles import BUILT_IN_PROFILES
-from signage.rule_check import declared_families, expression_problems
+from signage.rule_check import expression_problems, open_families
 from signage.schedule import Schedule, parse_schedule
 from signage.template_filters import TextSettings
 from signage.templates import TemplateLibrary
@@ -179,7 +179,7 @@ def _rules(parts: Parts, zones: dict[str, Zone], panels: dict[str, Panel], templ
         *(("rules", i, r) for i, r in parts.rules), *(("scheduled", i, s) for i, s in parts.scheduled)]
     _unique(list(sections), errors)  # one name space: scheduled content is a rule in the schedule lane
     rules: list[RuleConfig] = []
-    families, open_families = declared_families(feeds.values())
+    left_open = open_families(feeds.values())
     for section, index, item in sections:
         path = (section, index)
         schedule: Schedule | None = None
@@ -199,7 +199,7 @@ def _rules(parts: Parts, zones: dict[str, Zone], panels: dict[str, Panel], templ
                           then.priority, then.ttl, errors.line(path), item.description, item.clear_when,
                           item.for_, schedule, item.cooldown, _policy(then.push),
                           Lane.RULE if section == "rules" else Lane.SCHEDULE)
-        for field, problem in expression_problems(rule, families, open_families):
+        for field, problem in expression_problems(rule, left_open):
             errors.add((*path, *field.split(".")), problem)
         rules.append(rule)
     return tuple(rules)
