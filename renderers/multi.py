@@ -30,7 +30,14 @@ NO_BREAK = "\u00a0"
 
 
 class DoesNotFit(ValueError):
-    """A message that the sign cannot show; ``str()`` says why."""
+    """A message that the sign cannot show; ``str()`` says why, ``code`` and ``details`` say it for a page to word
+    in its own language (``word_too_wide``: word, width, unit, room; ``too_many_pages``: needed, most;
+    ``refused``: the sign refuses the MULTI)."""
+
+    def __init__(self, message: str, code: str = "refused", **details: str | int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +129,8 @@ class _Fitter:
                 word = self.abbreviated(word, room)
                 if self.width(word) > room:
                     raise DoesNotFit(f"the word {word!r} is {self.width(word)} {self.unit()} wide; a line of "
-                                     f"{self.profile.name} holds {room}")
+                                     f"{self.profile.name} holds {room}", "word_too_wide", word=word,
+                                     width=self.width(word), unit=self.unit(), room=room)
             candidate = f"{current} {word}" if current else word
             if self.width(candidate) <= room:
                 current = candidate
@@ -173,7 +181,8 @@ def compose_multi(texts: Sequence[LedText], profile: Profile, abbreviations: dic
         count += len(pages)
         parts.extend(_page_multi(page, fitter) for page in pages)
     if count > profile.max_pages:
-        raise DoesNotFit(f"the message needs {count} pages; {profile.name} shows at most {profile.max_pages}")
+        raise DoesNotFit(f"the message needs {count} pages; {profile.name} shows at most {profile.max_pages}",
+                         "too_many_pages", needed=count, most=profile.max_pages)
     multi = "[np]".join(parts)
     if count > 1:
         multi = f"[pt{round(profile.page_time_s * 10)}o0]{multi}"
@@ -195,7 +204,7 @@ def compose_single(text: LedText, profile: Profile, abbreviations: dict[str, str
     try:
         return compose_multi([text.plain()], profile, abbreviations), refused
     except DoesNotFit as exc:
-        raise DoesNotFit(f"{refused}; from its lines: {exc}") from exc
+        raise DoesNotFit(f"{refused}; from its lines: {exc}", exc.code, **exc.details) from exc
 
 
 def _page_multi(page: _Page, fitter: _Fitter) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from renderers.cache import RenderCache
@@ -17,6 +18,7 @@ __all__ = [
     "CONTENT_VERSION",
     "SEVERITY_LABELS",
     "LedResult",
+    "Refusal",
     "TextFor",
     "led_multi",
     "led_text",
@@ -52,13 +54,27 @@ def led_text(text: RenderedText, kind: ProfileKind) -> LedText:
     return LedText(tuple(shown.lines) or (shown.title,), text.pictogram, text.multi if channel == "led" else "")
 
 
-LedResult = tuple[str, tuple[str, ...]]
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A message a sign's face cannot hold: why in words, and as a code with its details (``DoesNotFit``)."""
+
+    message_id: str
+    reason: str
+    code: str
+    details: tuple[tuple[str, str | int], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message": self.message_id, "reason": self.reason, "code": self.code, **dict(self.details)}
+
+
+# MULTI, the problems met making it, and the messages left out.
+LedResult = tuple[str, tuple[str, ...], tuple[Refusal, ...]]
 _LED_CACHE: RenderCache[LedResult] = RenderCache()
 
 
 def led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...],
               cache: RenderCache[LedResult] | None = None) -> LedResult:
-    """MULTI for messages ``(id, text)`` on a sign, in order, and what could not be shown and why.
+    """MULTI for messages ``(id, text)`` on a sign, in order, the problems met, and the messages left out.
 
     A message too long for the sign is shown by its title alone; one that does not fit even so, or that would
     take the sign past its pages, is left out and reported (the winner comes first, so it is never the one left
@@ -71,6 +87,7 @@ def led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...],
 def _led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...]) -> LedResult:
     accepted: list[LedText] = []
     problems: list[str] = []
+    refused: list[Refusal] = []
     pages = 0
     for message_id, text in texts:
         candidates = [text]
@@ -78,15 +95,18 @@ def _led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...]) -> LedR
             candidates.append(text.plain())
         if len(text.lines) > 1:
             candidates.append(LedText(text.lines[:1], text.pictogram))
-        reasons = []
+        reasons: list[str] = []
+        last = DoesNotFit("")
         for candidate in candidates:
             try:
                 needed = fit_pages(candidate, profile)
             except DoesNotFit as exc:
                 reasons.append(str(exc))
+                last = exc
                 continue
             if pages + needed > profile.max_pages:
                 reasons.append(f"{profile.name} shows at most {profile.max_pages} pages")
+                last = DoesNotFit(reasons[-1], "too_many_pages", needed=pages + needed, most=profile.max_pages)
                 continue
             if candidate is not text and candidate.lines == text.lines:
                 problems.append(f"{message_id}: its MULTI pattern is refused by {profile.name} ({reasons[0]}); "
@@ -98,15 +118,19 @@ def _led_multi(profile: Profile, texts: tuple[tuple[str, LedText], ...]) -> LedR
             break
         else:
             problems.append(f"{message_id}: not shown on {profile.name}: {reasons[-1]}")
+            refused.append(Refusal(message_id, reasons[-1], last.code, tuple(last.details.items())))
     try:
-        return compose_multi(accepted, profile), tuple(problems)
+        return compose_multi(accepted, profile), tuple(problems), tuple(refused)
     except DoesNotFit as exc:
-        return "", (*problems, f"nothing could be shown on {profile.name}: {exc}")
+        everything = tuple(Refusal(message_id, str(exc), exc.code, tuple(exc.details.items()))
+                           for message_id, _ in texts)
+        return "", (*problems, f"nothing could be shown on {profile.name}: {exc}"), everything
 
 
 def render_panel_content(panel: Panel, profile: Profile, decision: Decision, text_for: TextFor,
                          cache: RenderCache[LedResult] | None = None) -> dict[str, Any]:
     """The content document for ``panel``: pages, MULTI for LED signs, and an ``etag`` over what is shown.
+    On an LED sign, ``refused`` lists the messages its face cannot hold (id and why), and ``pages`` leaves them out.
 
     ``text_for(message, language)`` gives a message's text (the pipeline passes its cached template renderer).
     """
@@ -140,9 +164,13 @@ def render_panel_content(panel: Panel, profile: Profile, decision: Decision, tex
         "pages": pages,
     }
     if profile.kind is not ProfileKind.KIOSK:
-        content["multi"], problems = led_multi(profile, tuple(led_texts), cache)
+        content["multi"], problems, refused = led_multi(profile, tuple(led_texts), cache)
         if problems:
             content["problems"] = list(problems)
+        if refused:
+            content["refused"] = [refusal.to_json() for refusal in refused]
+            left_out = {refusal.message_id for refusal in refused}
+            content["pages"] = [page for page in pages if page["message"] not in left_out]
     content["etag"] = _etag(content)
     return content
 

@@ -6,7 +6,7 @@ winning lane share the face as pages; every panel falls back to its default, so 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from signage.model import Lane, Message, Panel, Targets
@@ -41,18 +41,25 @@ def resolve(
     default: Message,
     max_pages: int,
     targeted: bool = False,
+    unfit: Mapping[str, str] | None = None,
 ) -> Decision:
     """Decide what ``panel`` shows among ``messages``; ``channel`` is ``panels`` or ``kiosks``.
 
-    ``targeted`` says the caller passes only messages already known to target the panel.
+    ``targeted`` says the caller passes only messages already known to target the panel; ``unfit`` names the
+    messages the sign's face cannot hold, with why: they stand aside, so that the next lane shows rather than
+    nothing.
     """
     candidates: list[Message] = []
     competing: list[tuple[str, str]] = []
+    unfit = unfit or {}
     for message in messages:
         if not targeted and not targets_panel(message.targets, panel, zone_chain):
             continue
         if channel not in message.channels:
             competing.append((message.id, f"not sent to {channel}"))
+            continue
+        if message.id in unfit:
+            competing.append((message.id, f"does not fit this sign: {unfit[message.id]}"))
             continue
         candidates.append(message)
     if not candidates:

@@ -19,8 +19,9 @@ __all__ = ["explain"]
 
 def explain(panel: Panel, chain: list[str], decision: Decision | None, now: datetime, *, rules: RuleBook,
             outcomes: Mapping[str, RuleOutcome], state: LiveState, scheduled: Iterable[Message],
-            alerts: list[dict[str, Any]]) -> dict[str, Any]:
-    """``scheduled``: the operators' broadcasts still to come for this panel; ``alerts``: those in force there."""
+            alerts: list[dict[str, Any]], unfit: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``scheduled``: the operators' broadcasts still to come for this panel; ``alerts``: those in force there;
+    ``unfit``: the messages its sign cannot hold, with why (``Refusal.to_json``)."""
     rule_lines = []
     keys: set[str] = set()
     for rule_id in rules.ids():
@@ -51,6 +52,7 @@ def explain(panel: Panel, chain: list[str], decision: Decision | None, now: date
         "shown": [{"id": m.id, "lane": m.lane.name.lower(), "priority": m.priority, "source": m.source,
                    "template": m.template, "params": dict(m.params)} for m in shown],
         "competing": [{"id": mid, "why": why} for mid, why in (decision.competing if decision else ())],
+        "unfit": unfit or [],
         "scheduled": [{"id": m.id, "starts_at": format_instant(m.activated_at), "source": m.source}
                       for m in sorted(scheduled, key=lambda m: (m.activated_at, m.id))],
         "rules": rule_lines,

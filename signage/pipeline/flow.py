@@ -297,4 +297,4 @@ class Pipeline:
         return explain(panel, chain, self.board.decision(panel_id, self.messages), now, rules=self.rules,
                        outcomes=self.outcomes, state=self.state,
                        scheduled=[m for m in self.scheduled.values() if panel_id in self.board.panels_for(m.targets)],
-                       alerts=self.alert_book.for_zones(chain))
+                       alerts=self.alert_book.for_zones(chain), unfit=self.board.unfit(panel_id))

@@ -60,6 +60,7 @@ class PanelBoard:
         self._messages: dict[str, set[str]] = {p: set() for p in config.panels}  # panel -> messages aimed at it
         self._dirty: set[str] = set()  # panels to resolve and render again
         self._competition_changed: set[str] = set()  # panels whose losers changed: only the "why" is outdated
+        self._unfit: dict[str, dict[str, dict[str, Any]]] = {}  # panel -> messages its face cannot hold (Refusal)
         self.decisions: dict[str, Decision] = {}
         self.contents: dict[str, dict[str, Any]] = {}
         self.defaults = {panel_id: default_message(config, panel_id) for panel_id in config.panels}
@@ -110,8 +111,33 @@ class PanelBoard:
         profile = self._config.profiles[panel.profile]
         channel = "kiosks" if profile.kind is ProfileKind.KIOSK else "panels"
         candidates = [messages[m] for m in sorted(self._messages[panel_id])]
+        unfit = {message_id: refusal["reason"] for message_id, refusal in self._unfit.get(panel_id, {}).items()}
         return resolve(panel, self.zone_chains[panel_id], channel, candidates, self.defaults[panel_id],
-                       profile.max_pages, targeted=True)
+                       profile.max_pages, targeted=True, unfit=unfit)
+
+    def unfit(self, panel_id: str) -> list[dict[str, Any]]:
+        """The messages aimed at the panel that its face cannot hold, as ``Refusal.to_json`` gives them."""
+        return [dict(refusal) for _, refusal in sorted(self._unfit.get(panel_id, {}).items())]
+
+    def _render(self, panel_id: str, messages: Mapping[str, Message], text_of: TextOf, problems: list[str]
+                ) -> dict[str, Any]:
+        """Decide and render the panel. When its sign cannot hold any message of the winning lane (a word too
+        wide, too many lines), those messages stand aside and the panel is decided again: no message, whoever
+        sent it, can blank a sign; what came next keeps the face, and the refusal is said."""
+        panel = self._config.panels[panel_id]
+        profile = self._config.profiles[panel.profile]
+        self._unfit.pop(panel_id, None)
+        while True:
+            decision = self.decisions[panel_id] = self._decide(panel_id, messages)
+            content = render_panel_content(panel, profile, decision,
+                                           partial(self._text_or_default, panel_id, text_of, problems),
+                                           self.led_cache)
+            refused = {refusal["message"]: refusal for refusal in content.get("refused", ())}
+            if len(refused) < len(decision.shown) or decision.lane is Lane.DEFAULT:
+                return content
+            self._unfit.setdefault(panel_id, {}).update(refused)
+            problems.extend(f"{message_id}: not shown on {panel_id} ({profile.name}): {refusal['reason']}; it "
+                            "keeps what came next" for message_id, refusal in refused.items())
 
     def decision(self, panel_id: str, messages: Mapping[str, Message]) -> Decision | None:
         """The panel's decision with its competition up to date, without changing anything (for "why")."""
@@ -136,14 +162,10 @@ class PanelBoard:
         content that changed."""
         dirty, self._dirty = self._dirty, set()
         for panel_id in sorted(dirty):
-            panel = self._config.panels[panel_id]
-            profile = self._config.profiles[panel.profile]
-            decision = self.decisions[panel_id] = self._decide(panel_id, messages)
-            self._competition_changed.discard(panel_id)
+            profile = self._config.profiles[self._config.panels[panel_id].profile]
             problems: list[str] = []
-            content = render_panel_content(panel, profile, decision,
-                                           partial(self._text_or_default, panel_id, text_of, problems),
-                                           self.led_cache)
+            content = self._render(panel_id, messages, text_of, problems)
+            self._competition_changed.discard(panel_id)
             native = "json" if profile.kind is ProfileKind.KIOSK else "multi"
             previous = self.contents.get(panel_id)
             if previous is not None and previous["etag"] == content["etag"]:

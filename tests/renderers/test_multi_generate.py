@@ -60,13 +60,17 @@ def test_on_a_panel_a_message_that_does_not_fit_is_shortened_or_left_out_and_rep
     texts = (("alert:1", LedText(("ALERTE", "Vent violent"))),
              ("long", LedText(tuple(f"Ligne {n}" for n in range(12)))),
              ("huge", LedText(("Anticonstitutionnellement",))))
-    multi, problems = led_multi(CHAR, texts, RenderCache())
+    multi, problems, refused = led_multi(CHAR, texts, RenderCache())
     assert multi == "[pt30o0][jl3]ALERTE[nl]Vent violent[np][jl3]Ligne 0"
     assert problems == (
         "long: shortened to its first line on char-3x20 (char-3x20 shows at most 4 pages)",
         "huge: not shown on char-3x20: the word 'Anticonstitutionnellement' is 25 characters wide; a line of "
         "char-3x20 holds 20",
     )
+    [refusal] = refused
+    assert refusal.message_id == "huge" and refusal.reason == problems[1].split(": ", 2)[2]
+    assert refusal.to_json() == {"message": "huge", "reason": refusal.reason, "code": "word_too_wide",
+                                 "word": "Anticonstitutionnellement", "width": 25, "unit": "characters", "room": 20}
 
 
 def test_a_thousand_panels_of_one_profile_cost_one_render() -> None:

@@ -133,6 +133,31 @@ def test_the_board_resolves_again_only_where_the_face_may_change_and_why_changes
     assert default_content(config, "led", "engine not reached yet: default")["lane"] == "default"
 
 
+def test_a_message_a_sign_cannot_hold_leaves_it_showing_what_came_next_never_blank(config: Config) -> None:
+    board, texts = PanelBoard(config), Texts(config.templates)
+    rule = Message("rule:parking", Lane.RULE, 50, "default", {"panel": "LED", "place": "Here", "city": "T"},
+                   Targets(panels=("led",)), ("panels",), NOW, None, "rule")
+    messages = {rule.id: rule}
+    board.shown(None, rule)
+    list(board.refresh("t0", messages, texts.of))
+    before = board.contents["led"]
+    huge = Message("broadcast:1", Lane.OPERATOR, 60, "operator",
+                   {"title": "Anticonstitutionnellement", "line1": "", "line2": "", "line3": "", "line4": ""},
+                   Targets(panels=("led",)), ("panels", "kiosks"), NOW, None, "console")
+    messages[huge.id] = huge
+    board.shown(None, huge)
+    [change] = list(board.refresh("t1", messages, texts.of))
+    assert change.content is None  # the sign keeps showing the rule's message, unchanged
+    assert board.contents["led"]["multi"] == before["multi"] != ""
+    decision = board.decisions["led"]
+    assert [m.id for m in decision.shown] == ["rule:parking"]
+    assert dict(decision.competing)["broadcast:1"].startswith("does not fit this sign: the word")
+    assert any("broadcast:1" in p for p in change.problems)
+    [refusal] = board.unfit("led")
+    assert (refusal["message"], refusal["code"], refusal["room"]) == ("broadcast:1", "word_too_wide", 20)
+    assert list(board.refresh("t2", messages, texts.of)) == []  # nothing else moved
+
+
 def test_topics_publish_public_values_once_and_the_index_when_it_grows(config: Config) -> None:
     topics, state = TopicPublisher(["parking/*"]), LiveState({"ngsi": timedelta(minutes=30)}, timedelta(minutes=30))
     state.apply(darcy(12, NOW))
