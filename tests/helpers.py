@@ -20,6 +20,11 @@ from signage.demo.payloads import CAR_PARKS, parking_notification
 from signage.web.keys import FEED_TOKENS
 
 PARKS = {p.id: p for p in CAR_PARKS}
+# axe-core, installed by scripts/test
+AXE = Path(__file__).resolve().parents[1] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = """axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 4).map(n => n.target.join(" ")).join(", ")}`))"""
 _TOKENS: WeakKeyDictionary[web.Application, dict[str, str]] = WeakKeyDictionary()
 
 
@@ -92,3 +97,13 @@ async def until(page: Any, expression: str, timeout: float = 30_000) -> Any:
     ``page.evaluate``: unlike Playwright's ``wait_for_function``, it needs no ``eval`` in the page, so the test
     runs under the same Content-Security-Policy as a citizen's browser, nothing switched off."""
     return await eventually(lambda: page.evaluate(expression), timeout / 1000, expression)
+
+
+async def assert_accessible(page: Any) -> None:
+    """axe-core's rules on the page as it is now: no serious or critical violation. axe is loaded through the
+    DevTools protocol, like ``until``: the page keeps its own Content-Security-Policy."""
+    if not AXE.exists():
+        raise AssertionError(f"{AXE} is missing: bash scripts/test installs axe-core")
+    if not await page.evaluate("typeof axe !== 'undefined'"):
+        await page.evaluate(AXE.read_text(encoding="utf-8"))
+    assert await page.evaluate(SERIOUS) == [], page.url

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from signage.web.keys import PANEL_TOKENS, STAFF
-from tests.helpers import post_central_parking, until
+from tests.helpers import assert_accessible, post_central_parking, until
 
 PASSWORD = "correct horse battery"
 
@@ -179,3 +179,38 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await editor.screenshot(path=str(screenshots / "console-control-room.png"), full_page=True)
     for context in (kiosk_context, editor_context, approver_context):
         await context.close()
+
+
+async def test_a_broadcast_shows_every_sign_before_it_is_sent_and_says_which_keep_their_own(client, browser, screenshots) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+    await client.app[STAFF].add("ecrivain", "editor", PASSWORD)
+    await post_central_parking(client, darcy=64)
+    base = str(client.make_url("")).rstrip("/").replace("127.0.0.1", "localhost")
+    context, editor = await signed_in(browser, base, "ecrivain")
+    await editor.goto(base + "/admin/broadcast")
+    assert "choisissez où diffuser" in await editor.inner_text("#b-fit")
+    await editor.fill("#b-title", "Anticonstitutionnellement")
+    await editor.check("input[name=zones][value=dijon-centre]")  # Darcy (20 characters) and République
+    await editor.check("input[name=panels][value=toison-dor]")
+    await until(editor, "document.querySelectorAll('#b-previews figure').length === 3")
+    # The wide signs say why, and show what they keep; the wide one shows the text as it will light it.
+    darcy = await editor.inner_text("#b-previews figure[data-sign=darcy]")
+    assert "Ne peut pas l'afficher" in darcy and "« Anticonstitutionnellement » fait 25 caractères" in darcy
+    assert "en tient 20" in darcy
+    assert "2 panneau(x) sur 3 ne peuvent pas l'afficher" in await editor.inner_text("#b-fit")
+    await until(editor, "Array.from(document.querySelectorAll('#b-previews img'))"
+                        ".every(i => i.complete && i.naturalWidth > 0)")
+    assert (await editor.get_attribute("#b-previews figure[data-sign=toison-dor] img", "src") or "").startswith(
+        "data:image/png")  # loaded under the page's own Content-Security-Policy
+    await editor.screenshot(path=str(screenshots / "console-broadcast-fit.png"), full_page=True)
+    await assert_accessible(editor)
+    kept = await (await client.get("/api/v1/panels/darcy/content?format=multi")).text()
+    await editor.click("#send")
+    await until(editor, "document.getElementById('broadcast-status').innerText.includes('gardent leur contenu')")
+    await until(editor, "document.querySelector('#active li[data-sign=toison-dor]')?.dataset.state === 'shown'")
+    await until(editor, "document.querySelector('#active li[data-sign=darcy]')?.dataset.state === 'unfit'")
+    assert "garde une règle" in await editor.inner_text("#active li[data-sign=darcy]")
+    targets = await editor.inner_text("#active tr[data-broadcast] td:nth-child(2)")
+    assert "Dijon centre-ville" in targets and "Toison d'Or" in targets  # names, not ids
+    assert await (await client.get("/api/v1/panels/darcy/content?format=multi")).text() == kept  # never blank
+    await assert_accessible(editor)
+    await context.close()

@@ -227,6 +227,45 @@ async def test_a_broadcast_shows_on_its_zone_within_a_second_and_stop_clears_it(
     assert bad.status == 400 and "unknown mars" in (await bad.json())["error"]["message"]
 
 
+async def test_a_broadcast_is_previewed_sign_by_sign_and_one_a_sign_cannot_hold_leaves_it_as_it_was(client) -> None:  # type: ignore[no-untyped-def]
+    staff = client.app[STAFF]
+    await staff.add("rita", "editor", PASSWORD)
+    editor = {"Authorization": f"Bearer {await staff.issue_token('rita')}"}
+    body = {"title": "Anticonstitutionnellement", "lines": ["Conférence"], "targets": {"zones": ["dijon"]}}
+    preview = await client.post("/api/v1/admin/broadcasts/preview", json=body, headers=editor)
+    assert preview.status == 200, await preview.text()
+    signs = {sign["panel"]: sign for sign in (await preview.json())["signs"]}
+    assert set(signs) == {"darcy", "republique", "gare", "toison-dor", "chu", "campus"}
+    for panel in ("darcy", "chu"):  # 20-character signs: the word is 25
+        assert not signs[panel]["fits"] and "png" not in signs[panel]
+        assert (signs[panel]["code"], signs[panel]["width"], signs[panel]["room"]) == ("word_too_wide", 25, 20)
+    assert (signs["republique"]["unit"], signs["republique"]["room"]) == ("pixels", 96)  # 125 pixels in its font
+    for panel in ("toison-dor", "gare", "campus"):
+        assert signs[panel]["fits"] and signs[panel]["png"].startswith("data:image/png;base64,")
+    assert (await client.get("/api/v1/admin/broadcasts")).status == 401  # nothing was sent, and it is staff's
+
+    async def multi(panel: str) -> str:
+        return str(await (await client.get(f"/api/v1/panels/{panel}/content?format=multi")).text())
+
+    chu_before = await eventually(lambda: multi("chu"))
+    answer = await client.post("/api/v1/admin/broadcasts", json=body, headers=editor)
+    assert answer.status == 201
+    message_id = (await answer.json())["id"]
+
+    async def states() -> dict[str, Any] | None:
+        [listed] = (await (await client.get("/api/v1/admin/broadcasts", headers=editor)).json())["broadcasts"]
+        by_panel = {sign["panel"]: sign for sign in listed["signs"]}
+        return by_panel if all(s["state"] != "pending" for s in by_panel.values()) else None
+
+    by_panel = await eventually(states, what="every sign's state")
+    assert by_panel["toison-dor"]["state"] == "shown" and by_panel["campus"]["state"] == "shown"
+    assert by_panel["chu"]["state"] == "unfit" and by_panel["chu"]["keeps"] == "default"
+    assert by_panel["chu"]["word"] == "Anticonstitutionnellement"
+    assert await multi("chu") == chu_before != ""  # the sign was never blanked
+    assert "Anticonstitutionnellement" in await multi("toison-dor")
+    await client.delete(f"/api/v1/admin/broadcasts/{message_id}", headers=editor)
+
+
 async def test_an_emergency_pre_empts_its_zone_is_published_as_cap_and_can_be_cancelled(client) -> None:  # type: ignore[no-untyped-def]
 
     from tests.renderers.test_cap_out import assert_valid_cap

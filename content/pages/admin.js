@@ -167,15 +167,37 @@
   }
 
   // ---- broadcast ----------------------------------------------------------------------------------------------
+  // Why a sign cannot hold a text, in the console's words (the server gives a code and its details).
+  function unfitWords(sign) {
+    if (sign.code === "word_too_wide") {
+      return "le mot « " + sign.word + " » fait " + sign.width + (sign.unit === "characters" ? " caractères" : " pixels")
+        + " ; une ligne de ce panneau en tient " + sign.room;
+    }
+    if (sign.code === "too_many_pages") return "il faudrait " + sign.needed + " pages ; ce panneau en affiche au plus " + sign.most;
+    if (sign.code === "not_sent") return "ce type d'écran ne reçoit pas les diffusions";
+    return "le panneau refuse ce texte (" + sign.reason + ")";
+  }
+  const LANES = { alert: "une alerte", operator: "une autre diffusion", rule: "une règle", schedule: "la programmation", default: "son message par défaut" };
+  function stateWords(sign) {
+    if (sign.state === "shown") return "affiché";
+    if (sign.state === "unfit") return "garde " + (LANES[sign.keeps] || sign.keeps) + " : " + unfitWords(sign);
+    if (sign.state === "pre-empted") return "en attente : " + (LANES[sign.by] || sign.by) + " est prioritaire";
+    if (sign.state === "waiting") return "en attente";
+    return "en cours d'envoi";
+  }
   function broadcast() {
     const status = $("broadcast-status");
     const active = $("active");
     const boxes = {};
+    const names = {};  // zone, tag and panel ids as staff read them
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      names[box.value] = box.parentElement.dataset.name || box.parentElement.textContent.trim();
+    });
     form.querySelectorAll("input[name=panels]").forEach(function (box) { boxes[box.value] = box; });
     document.querySelectorAll("#panel-map .pin").forEach(function (pin) {
       const box = boxes[pin.dataset.panel];
       function show() { pin.setAttribute("aria-checked", box.checked ? "true" : "false"); }
-      function toggle() { box.checked = !box.checked; show(); }
+      function toggle() { box.checked = !box.checked; show(); later(); }
       pin.addEventListener("click", toggle);
       pin.addEventListener("keydown", function (event) {
         if (event.key === " " || event.key === "Enter") { event.preventDefault(); toggle(); }
@@ -183,16 +205,74 @@
       box.addEventListener("change", show);
     });
     function when(text) { return text ? new Date(text).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", timeZone: document.documentElement.dataset.timezone }) : ""; }
+    function body() {
+      return { title: $("b-title").value,
+        lines: [$("b-line1").value, $("b-line2").value, $("b-line3").value].filter(Boolean),
+        targets: { zones: checked("zones"), tags: checked("tags"), panels: checked("panels"), topics: $("b-topics").value.split(",").map(function (t) { return t.trim(); }).filter(Boolean) },
+        priority: Number($("b-priority").value || 60),
+        severity: $("b-severity").value || undefined,
+        // Typed on the city's clocks: sent without an offset, the server reads them in its time zone.
+        starts_at: $("b-start").value || undefined, ends_at: $("b-end").value || undefined };
+    }
+    let unfit = [];
+    let timer = null;
+    function later() { clearTimeout(timer); timer = setTimeout(preview, 200); }
+    // Every targeted sign as it would light the text, or why it cannot (it then keeps what it shows).
+    async function preview() {
+      const box = $("b-previews");
+      const fit = $("b-fit");
+      const wanted = body();
+      const t = wanted.targets;
+      if (!wanted.title.trim() || !(t.zones.length || t.tags.length || t.panels.length)) {
+        box.replaceChildren(); unfit = [];
+        fit.textContent = "Écrivez un titre et choisissez où diffuser : chaque panneau visé apparaîtra ici tel qu'il l'affichera.";
+        return;
+      }
+      const response = await api("POST", "/api/v1/admin/broadcasts/preview", wanted);
+      if (!response.ok) { fit.textContent = await problem(response); return; }
+      const signs = (await response.json()).signs;
+      unfit = signs.filter(function (s) { return !s.fits; });
+      box.replaceChildren.apply(box, signs.map(function (sign) {
+        const figure = el("figure", undefined, sign.fits ? "fits" : "unfit");
+        figure.dataset.sign = sign.panel;
+        if (sign.fits) {
+          const img = el("img"); img.src = sign.png; img.alt = sign.name + " : " + wanted.title; figure.appendChild(img);
+        } else {
+          figure.appendChild(el("p", "Ne peut pas l'afficher : " + unfitWords(sign) + ". Il gardera ce qu'il affiche :", "error"));
+          const img = el("img"); img.src = "/api/v1/panels/" + encodeURIComponent(sign.panel) + "/preview.png"; img.alt = sign.name + " : contenu actuel";
+          figure.appendChild(img);
+        }
+        figure.appendChild(el("figcaption", sign.name));
+        return figure;
+      }));
+      fit.textContent = unfit.length === 0
+        ? "Le message tient sur les " + signs.length + " panneau(x) visé(s)."
+        : unfit.length + " panneau(x) sur " + signs.length + " ne peuvent pas l'afficher et garderont leur contenu : "
+          + unfit.map(function (s) { return s.name; }).join(", ") + ". Raccourcissez le texte, ou diffusez quand même.";
+      fit.className = unfit.length ? "warning-box" : "";
+    }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
     async function refresh() {
       const response = await api("GET", "/api/v1/admin/broadcasts");
       if (!response.ok) return;
-      const rows = (await response.json()).broadcasts.map(function (b) {
+      const broadcasts = (await response.json()).broadcasts;
+      const rows = broadcasts.map(function (b) {
         const row = el("tr");
         row.dataset.broadcast = b.id;
         const t = b.targets;
-        const targets = [].concat(t.zones || [], t.tags || [], t.panels || [], t.topics || []).join(", ");
+        const targets = [].concat(t.zones || [], t.tags || [], t.panels || [], t.topics || [])
+          .map(function (id) { return names[id] || id; }).join(", ");
         [b.params.title, targets, (b.scheduled ? "programmé : " : "") + when(b.activated_at), when(b.expires_at), b.by]
           .forEach(function (text) { row.appendChild(el("td", text)); });
+        const signs = el("td"); signs.className = "signs";
+        const list = el("ul");
+        (b.signs || []).forEach(function (sign) {
+          const item = el("li", sign.name + " : " + stateWords(sign), sign.state === "unfit" ? "error" : "");
+          item.dataset.sign = sign.panel; item.dataset.state = sign.state;
+          list.appendChild(item);
+        });
+        signs.appendChild(list); row.appendChild(signs);
         const cell = el("td");
         const stop = el("button", b.scheduled ? "Annuler" : "Arrêter maintenant", "stop"); stop.type = "button";
         stop.addEventListener("click", async function () {
@@ -204,22 +284,27 @@
         return row;
       });
       active.replaceChildren.apply(active, rows);
+      // Signs still being told: look again shortly, so that each sign's outcome shows without a reload.
+      if (broadcasts.some(function (b) { return (b.signs || []).some(function (s) { return s.state === "pending"; }) && !b.scheduled; })) {
+        setTimeout(refresh, 700);
+      }
     }
     $("send").addEventListener("click", async function () {
-      const body = { title: $("b-title").value,
-        lines: [$("b-line1").value, $("b-line2").value, $("b-line3").value].filter(Boolean),
-        targets: { zones: checked("zones"), tags: checked("tags"), panels: checked("panels"), topics: $("b-topics").value.split(",").map(function (t) { return t.trim(); }).filter(Boolean) },
-        priority: Number($("b-priority").value || 60),
-        severity: $("b-severity").value || undefined,
-        // Typed on the city's clocks: sent without an offset, the server reads them in its time zone.
-        starts_at: $("b-start").value || undefined, ends_at: $("b-end").value || undefined };
-      const response = await api("POST", "/api/v1/admin/broadcasts", body);
-      if (!response.ok) { status.textContent = await problem(response); return; }
-      const answer = await response.json();
-      status.textContent = new Date(answer.starts_at) > new Date() ? "Programmé." : "Diffusé.";
-      refresh();
+      const send = $("send");
+      send.disabled = true;
+      try {
+        const response = await api("POST", "/api/v1/admin/broadcasts", body());
+        if (!response.ok) { status.textContent = await problem(response); return; }
+        const answer = await response.json();
+        const later = new Date(answer.starts_at) > new Date();
+        status.textContent = (later ? "Programmé." : "Diffusé.") + (unfit.length
+          ? " " + unfit.length + " panneau(x) ne peuvent pas l'afficher et gardent leur contenu : " + unfit.map(function (s) { return s.name; }).join(", ") + "."
+          : "");
+        refresh();
+      } finally { send.disabled = false; }
     });
     refresh();
+    preview();
   }
 
   // ---- emergency ----------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ over are listed for the console."""
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -16,9 +17,11 @@ from signage.model import Alert, Lane, Message, Targets
 from signage.safe_text import clean
 from signage.staff_decisions import BROADCASTS, EMERGENCIES
 from signage.timeutil import format_instant, parse_instant
+from signage.web.broadcast_faces import faces, sign_states, targeted_panels
 from signage.web.console import browser_csrf, engine_command, staff_for_api
 from signage.web.errors import json_error, read_json
 from signage.web.keys import CONFIG, STORE
+from signage.web.panels import explanation
 
 __all__ = ["routes"]
 
@@ -109,17 +112,39 @@ async def broadcast(request: web.Request) -> web.Response:
                               "expires_at": format_instant(message.expires_at or now)}, status=201)
 
 
+@routes.post("/api/v1/admin/broadcasts/preview")
+async def preview_broadcast(request: web.Request) -> web.Response:
+    """Each sign the broadcast would reach, as it would light it, or why its face cannot hold it (it would keep
+    what it shows). Nothing is sent."""
+    staff = await staff_for_api(request, "editor")
+    await browser_csrf(request)
+    body = await read_json(request, MAX_BODY)
+    config = request.app[CONFIG].current
+    try:
+        message = _message(body, config, staff.username, datetime.now(UTC))
+    except ValueError as exc:
+        raise json_error(web.HTTPBadRequest, "bad_broadcast", str(exc)) from exc
+    return web.json_response({"signs": await asyncio.to_thread(faces, config, message)})
+
+
 @routes.get("/api/v1/admin/broadcasts")
 async def list_broadcasts(request: web.Request) -> web.Response:
-    """Broadcasts not yet over, soonest to end first; ``scheduled`` ones have not started."""
+    """Broadcasts not yet over, soonest to end first; ``scheduled`` ones have not started. ``signs`` says, sign by
+    sign, whether each shows it, keeps its own content because its face cannot hold it, or waits behind an alert."""
     await staff_for_api(request, "viewer")
     now = datetime.now(UTC)
-    store, current = request.app[STORE], []
+    config = request.app[CONFIG].current
+    store, current, explanations = request.app[STORE], [], {}
     for doc in await store.documents(BROADCASTS):
         if parse_instant(str(doc["expires_at"])) <= now:
             await store.delete(BROADCASTS, str(doc["id"]))  # over: nothing to stop any more
             continue
-        current.append({**doc, "scheduled": parse_instant(str(doc["activated_at"])) > now})
+        targets = targeted_panels(config, Message.from_json(doc))
+        for panel_id in targets:
+            if panel_id not in explanations:
+                explanations[panel_id] = await explanation(request, panel_id)
+        current.append({**doc, "scheduled": parse_instant(str(doc["activated_at"])) > now,
+                        "signs": sign_states(config, str(doc["id"]), targets, explanations)})
     current.sort(key=lambda d: (d["expires_at"], d["id"]))
     return web.json_response({"broadcasts": current})
 

@@ -82,6 +82,7 @@ async def broadcast_page(request: web.Request) -> web.Response:
     tags = sorted({tag for panel in config.panels.values() for tag in panel.tags})
     return page(request, "admin/broadcast.html.j2", title="Diffusion", staff=staff, csrf=csrf,
                 zones=list(config.zones.values()), tags=tags, topics=config.topics,
+                zone_names={zone.id: zone.name for zone in config.zones.values()},
                 points=panel_points(config.panels.values()))
 
 

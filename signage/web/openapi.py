@@ -213,6 +213,15 @@ def openapi_document() -> dict[str, Any]:
                     "ends_at": {"type": "string"}, "severity": {"type": "string"}}}}}},
             "responses": {"201": _json({"type": "object", "required": ["id"]}), "400": _error("Bad broadcast"),
                           "401": _error("Sign in"), "403": _error("Editors only"), "413": _error("Too large")}}},
+        "/api/v1/admin/broadcasts/preview": {"post": {
+            "summary": "Each sign a broadcast would reach, as it would light it or why its face cannot hold it; "
+                       "nothing is sent (editor)", "tags": ["console"],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["title", "targets"], "properties": {
+                    "title": {"type": "string"}, "lines": {"type": "array", "items": {"type": "string"}},
+                    "targets": OBJECT, "priority": {"type": "integer"}, "severity": {"type": "string"}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["signs"]}), "400": _error("Bad broadcast"),
+                          "401": _error("Sign in"), "403": _error("Editors only"), "413": _error("Too large")}}},
         "/api/v1/admin/broadcasts/{message_id}": {"delete": {
             "summary": "Stop a broadcast everywhere now (editor)", "tags": ["console"],
             "parameters": [{"name": "message_id", "in": "path", "required": True, "schema": {"type": "string"}}],
