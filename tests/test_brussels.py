@@ -92,7 +92,7 @@ async def test_the_app_and_a_kiosk_speak_dutch_in_the_browser(tmp_path: Path, br
         await page.wait_for_selector("[data-park=rogier] .free")
         assert "VOLZET" in await page.inner_text("[data-park=rogier]")
         assert "35 vrije plaatsen" in await page.inner_text("[data-park=midi]")
-        assert await page.inner_text("#language") == "EN"  # the city's next language after Dutch
+        assert await page.inner_text("#language") == "English"  # the city's next language after Dutch
         await page.click("#language")
         assert await page.get_attribute("html", "lang") == "en"
         await page.click("#language")

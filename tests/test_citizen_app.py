@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from signage.demo.payloads import air_quality_notification, cap_alert
+from signage.demo.payloads import air_quality_notification, cap_alert, siri_stop_monitoring
 from signage.web.keys import SUBSCRIPTIONS
 from tests.channels.test_kiosk_browser import _contrast
 from tests.channels.test_web_push import push_setup  # noqa: F401 (fixture)
-from tests.helpers import eventually, feed_auth, post_parking, until
+from tests.helpers import assert_accessible, eventually, feed_auth, post_parking, until
 from tests.push_service import subscriber_info
 
 PHONE = {"width": 390, "height": 844}
@@ -124,3 +125,95 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     assert requests and all(url.startswith(origin) or url.startswith("ws://" + origin[7:]) for url in requests)
     await context.close()
     await asyncio.sleep(0)
+
+
+async def test_a_citizen_reads_each_alert_once_with_what_to_do_next_departures_and_a_clear_opt_in(push_setup, browser, screenshots) -> None:  # type: ignore[no-untyped-def]  # noqa: E501, F811
+    client, _, _ = push_setup
+    origin = str(client.make_url("/")).rstrip("/")
+    now = datetime.now(UTC)
+    cap = await feed_auth(client, "cap")
+    first = cap_alert("WIND1", now, now + timedelta(hours=3), severity="Severe", headline_fr="Vigilance orange vent",
+                      description_fr="Rafales de 100 km/h attendues en soirée.",
+                      instruction_fr="Rentrez les objets susceptibles d'être emportés.")
+    assert (await client.post("/feeds/cap", data=first, headers=cap)).status == 202
+    update = cap_alert("WIND2", now, now + timedelta(hours=3), msg_type="Update", references="vigilance@meteo.fr,WIND1,"
+                       + now.isoformat(), severity="Severe", headline_fr="Vigilance orange vent prolongée",
+                       description_fr="Rafales de 110 km/h jusqu'à minuit.",
+                       instruction_fr="Évitez les bords de l'Ouche et les parcs.")
+    assert (await client.post("/feeds/cap", data=update, headers=cap)).status == 202
+    in_five = now + timedelta(minutes=5)
+    siri = siri_stop_monitoring("DARCY", [("T1", "Quetigny Centre", in_five), ("T2", "Chenôve Centre",
+                                                                                 now + timedelta(minutes=9))],
+                                now, "Darcy")
+    assert (await client.post("/feeds/siri", data=siri, headers={"Content-Type": "application/xml",
+                                                                  **await feed_auth(client, "siri")})).status == 202
+    response = await client.post("/feeds/atmo", data=air_quality_notification(4, now),
+                                 headers={"Content-Type": "application/json", **await feed_auth(client, "atmo")})
+    assert response.status == 202
+    await post_parking(client, "darcy", 120)
+
+    context = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="fr-FR")
+    # The browser's push service, the one boundary: permission is refused first, then a subscription never answers.
+    await context.add_init_script("""
+        window.__permission = 'denied';
+        Object.defineProperty(window, 'Notification', { value: { get permission() { return window.__permission; },
+            requestPermission: () => Promise.resolve(window.__permission) } });
+        PushManager.prototype.subscribe = function () { return new Promise(() => {}); };
+    """)
+    page = await context.new_page()
+    await page.goto(origin + "/")
+    # One card for the warning and its update, whichever zones it covers, with what to do, and its severity.
+    await until(page, "document.querySelector('#alert-list .alert h3')?.innerText"
+                      " === 'Vigilance orange vent prolongée'")
+    cards = await page.locator("#alert-list li.alert").count()
+    assert cards == 1
+    card = await page.inner_text("#alert-list li.alert")
+    assert "Rafales de 110 km/h jusqu'à minuit." in card
+    assert "À faire : Évitez les bords de l'Ouche et les parcs." in card
+    assert "SÉVÈRE" in card.upper() and "Jusqu'à" in card
+    assert await page.evaluate("getComputedStyle(document.querySelector('#alert-list .badge')).backgroundColor") \
+        == "rgb(255, 154, 60)"  # orange, beside the word
+    await page.select_option("#zone", "dijon-centre")  # the zone's own list: still once
+    await until(page, "document.querySelectorAll('#alert-list li.alert').length === 1")
+    # Next departures at Darcy, on a 24-hour clock.
+    await until(page, "document.querySelector('#departure-list [data-stop=darcy]') !== null")
+    stop = await page.inner_text("#departure-list [data-stop=darcy]")
+    expected = in_five.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
+    assert stop.startswith("Darcy") and "T1" in stop and "Quetigny Centre" in stop and expected in stop
+    assert "dans 5 min" in stop or "dans 4 min" in stop
+    # A chart with its hours, the air level in words, quiet hours on a 24-hour clock.
+    assert await page.get_attribute("[data-park=darcy] svg.chart", "role") in ("img", None)
+    assert "4/6 · Mauvais" in await page.inner_text("#air-card")
+    assert await page.eval_on_selector("#quiet-from", "s => s.selectedOptions[0].textContent") == "22 h"
+    # Opting in: refused permission is said in French, never as the browser's English error.
+    await page.click("#subscribe")
+    await until(page, "document.getElementById('notify-status').dataset.state === 'blocked'")
+    assert "autorisez-les dans les réglages" in await page.inner_text("#notify-status")
+    # Granted, while the browser's push service is slow: the tap shows progress and cannot be repeated.
+    await page.evaluate("window.__permission = 'granted'")
+    await page.click("#subscribe")
+    await until(page, "document.getElementById('notify-status').dataset.state === 'pending'")
+    assert await page.is_disabled("#subscribe")
+    assert await page.inner_text("#notify-status") == "Activation en cours…"
+    await assert_accessible(page)
+    await page.screenshot(path=str(screenshots / "app-phone-alert-fr.png"), full_page=True)
+    # English: every word translated, English punctuation, a 24-hour clock.
+    await page.click("#language")
+    await until(page, "document.documentElement.lang === 'en'")
+    assert "4/6 · Poor" in await page.inner_text("#air-card")
+    card = await page.inner_text("#alert-list li.alert")
+    assert "SEVERE" in card.upper() and "What to do:" in card
+    stop = await page.inner_text("#departure-list [data-stop=darcy]")
+    assert expected in stop and " PM" not in stop and " AM" not in stop
+    assert " :" not in await page.inner_text("main")
+    await assert_accessible(page)
+    await page.screenshot(path=str(screenshots / "app-phone-alert-en.png"), full_page=True)
+    # Open data for people: every dataset named, in the city's language, with its links.
+    await page.click("footer a")
+    await page.wait_for_url(origin + "/open")
+    assert "Parkings" in await page.inner_text("tr[data-dataset=parking]")
+    assert "Prochains départs" in await page.inner_text("tr[data-dataset=departures]")
+    await assert_accessible(page)
+    await page.goto(origin + "/about")
+    await assert_accessible(page)
+    await context.close()

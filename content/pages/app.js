@@ -13,7 +13,7 @@
       subscribe: "Recevoir les notifications", unsubscribe: "Ne plus rien recevoir", open: "Données ouvertes",
       places: "places libres", of: "sur", full: "COMPLET", unavailable: "indisponible", live: "En direct",
       offline: "Hors ligne : dernières données d'il y a ", minutes: " min", noAlert: "Aucune alerte en cours.",
-      next: "Prochaine collecte : ", noDisruption: "Circulation normale", disrupted: "Perturbé",
+      next: "Prochaine collecte : ", noDisruption: "Circulation normale", disrupted: "Perturbé : ",
       subscribed: "Notifications activées.", unsubscribed: "Notifications désactivées.",
       noPush: "Ce navigateur ne permet pas les notifications.", denied: "Notifications refusées.",
       alertsFor: "Alertes de ma zone", airLevel: "Qualité de l'air dégradée", wasteEve: "Rappel la veille de la collecte",
@@ -21,7 +21,14 @@
       advice: ["", "Profitez de l'air extérieur.", "Profitez de l'air extérieur.",
         "Personnes sensibles : limitez les efforts intenses.", "Limitez les efforts intenses à l'extérieur.",
         "Évitez les efforts à l'extérieur.", "Évitez les activités à l'extérieur."],
-      severity: { minor: "mineur", moderate: "modéré", severe: "sévère", extreme: "extrême" } },
+      severity: { minor: "mineur", moderate: "modéré", severe: "sévère", extreme: "extrême" },
+      airLabels: ["", "Bon", "Moyen", "Dégradé", "Mauvais", "Très mauvais", "Extrêmement mauvais"],
+      departures: "Prochains départs", inMinutes: "dans ", minute: " min", now: "à l'approche", towards: " → ",
+      whatToDo: "À faire : ", until: "Jusqu'à ", chart: "Places libres, dernières heures", hourSuffix: " h",
+      pending: "Activation en cours…", failed: "Les notifications n'ont pas pu être activées. Réessayez plus tard.",
+      slow: "Le service de notifications du navigateur ne répond pas. Réessayez plus tard.",
+      blocked: "Notifications bloquées pour ce site : autorisez-les dans les réglages du navigateur.",
+      updated: "Mise à jour" },
     en: { title: CITY + " live", alerts: "Alerts", zone: "My area", parking: "Car parks", air: "Air quality",
       waste: "Waste collection", street: "My street (kept on this phone only)", transit: "Trams and buses",
       notify: "Notifications", topics: "Tell me about", quiet: "Quiet hours",
@@ -29,14 +36,21 @@
       subscribe: "Get notifications", unsubscribe: "Stop all notifications", open: "Open data",
       places: "free places", of: "of", full: "FULL", unavailable: "unavailable", live: "Live",
       offline: "Offline: latest data from ", minutes: " min ago", noAlert: "No active alert.",
-      next: "Next collection: ", noDisruption: "Running normally", disrupted: "Disrupted",
+      next: "Next collection: ", noDisruption: "Running normally", disrupted: "Disrupted: ",
       subscribed: "Notifications on.", unsubscribed: "Notifications off.",
       noPush: "This browser cannot show notifications.", denied: "Notifications refused.",
       alertsFor: "Alerts for my area", airLevel: "Poor air quality", wasteEve: "Reminder the evening before collection",
       parkFull: "Car park nearly full: ", up: "rising", down: "falling", steady: "steady",
       advice: ["", "Enjoy the outdoors.", "Enjoy the outdoors.", "Sensitive people: limit strenuous exercise.",
         "Limit strenuous exercise outdoors.", "Avoid exercise outdoors.", "Avoid outdoor activities."],
-      severity: { minor: "minor", moderate: "moderate", severe: "severe", extreme: "extreme" } },
+      severity: { minor: "minor", moderate: "moderate", severe: "severe", extreme: "extreme" },
+      airLabels: ["", "Good", "Fair", "Degraded", "Poor", "Very poor", "Extremely poor"],
+      departures: "Next departures", inMinutes: "in ", minute: " min", now: "arriving", towards: " → ",
+      whatToDo: "What to do: ", until: "Until ", chart: "Free places, last hours", hourSuffix: ":00",
+      pending: "Turning notifications on…", failed: "Notifications could not be turned on. Please try again later.",
+      slow: "The browser's notification service does not answer. Please try again later.",
+      blocked: "Notifications are blocked for this site: allow them in the browser's settings.",
+      updated: "Updated" },
     nl: { title: CITY + " live", alerts: "Waarschuwingen", zone: "Mijn zone", parking: "Parkings",
       air: "Luchtkwaliteit", waste: "Afvalophaling", street: "Mijn straat (alleen op deze telefoon bewaard)",
       transit: "Trams en bussen", notify: "Meldingen", topics: "Verwittig me over", quiet: "Stille uren",
@@ -44,7 +58,7 @@
       subscribe: "Meldingen ontvangen", unsubscribe: "Niets meer ontvangen", open: "Open data",
       places: "vrije plaatsen", of: "van", full: "VOLZET", unavailable: "niet beschikbaar", live: "Live",
       offline: "Offline: laatste gegevens van ", minutes: " min geleden", noAlert: "Geen lopende waarschuwing.",
-      next: "Volgende ophaling: ", noDisruption: "Normaal verkeer", disrupted: "Verstoord",
+      next: "Volgende ophaling: ", noDisruption: "Normaal verkeer", disrupted: "Verstoord: ",
       subscribed: "Meldingen aan.", unsubscribed: "Meldingen uit.",
       noPush: "Deze browser kan geen meldingen tonen.", denied: "Meldingen geweigerd.",
       alertsFor: "Waarschuwingen voor mijn zone", airLevel: "Slechte luchtkwaliteit",
@@ -53,7 +67,14 @@
       advice: ["", "Geniet van de buitenlucht.", "Geniet van de buitenlucht.",
         "Gevoelige personen: beperk zware inspanningen.", "Beperk zware inspanningen buiten.",
         "Vermijd inspanningen buiten.", "Vermijd buitenactiviteiten."],
-      severity: { minor: "klein", moderate: "matig", severe: "ernstig", extreme: "extreem" } },
+      severity: { minor: "klein", moderate: "matig", severe: "ernstig", extreme: "extreem" },
+      airLabels: ["", "Goed", "Redelijk", "Matig", "Slecht", "Zeer slecht", "Extreem slecht"],
+      departures: "Volgende vertrekken", inMinutes: "over ", minute: " min", now: "komt aan", towards: " → ",
+      whatToDo: "Wat te doen: ", until: "Tot ", chart: "Vrije plaatsen, laatste uren", hourSuffix: ":00",
+      pending: "Meldingen worden aangezet…", failed: "Meldingen konden niet worden aangezet. Probeer het later opnieuw.",
+      slow: "De meldingsdienst van de browser antwoordt niet. Probeer het later opnieuw.",
+      blocked: "Meldingen zijn geblokkeerd voor deze site: sta ze toe in de instellingen van de browser.",
+      updated: "Bijgewerkt" },
     de: { title: CITY + " live", alerts: "Warnungen", zone: "Mein Gebiet", parking: "Parkhäuser",
       air: "Luftqualität", waste: "Müllabfuhr", street: "Meine Straße (nur auf diesem Telefon gespeichert)",
       transit: "Straßenbahnen und Busse", notify: "Benachrichtigungen", topics: "Benachrichtige mich über",
@@ -61,7 +82,7 @@
       to: "bis", subscribe: "Benachrichtigungen erhalten", unsubscribe: "Nichts mehr erhalten",
       open: "Offene Daten", places: "freie Plätze", of: "von", full: "BESETZT", unavailable: "nicht verfügbar",
       live: "Live", offline: "Offline: letzte Daten von vor ", minutes: " Min.", noAlert: "Keine aktuelle Warnung.",
-      next: "Nächste Abholung: ", noDisruption: "Normaler Betrieb", disrupted: "Gestört",
+      next: "Nächste Abholung: ", noDisruption: "Normaler Betrieb", disrupted: "Gestört: ",
       subscribed: "Benachrichtigungen an.", unsubscribed: "Benachrichtigungen aus.",
       noPush: "Dieser Browser kann keine Benachrichtigungen anzeigen.", denied: "Benachrichtigungen abgelehnt.",
       alertsFor: "Warnungen für mein Gebiet", airLevel: "Schlechte Luftqualität",
@@ -70,7 +91,15 @@
       advice: ["", "Genießen Sie die frische Luft.", "Genießen Sie die frische Luft.",
         "Empfindliche Personen: starke Anstrengung einschränken.", "Starke Anstrengung im Freien einschränken.",
         "Anstrengung im Freien vermeiden.", "Aktivitäten im Freien vermeiden."],
-      severity: { minor: "gering", moderate: "mäßig", severe: "schwer", extreme: "extrem" } },
+      severity: { minor: "gering", moderate: "mäßig", severe: "schwer", extreme: "extrem" },
+      airLabels: ["", "Gut", "Mittel", "Mäßig", "Schlecht", "Sehr schlecht", "Extrem schlecht"],
+      departures: "Nächste Abfahrten", inMinutes: "in ", minute: " Min.", now: "fährt ein", towards: " → ",
+      whatToDo: "Was tun: ", until: "Bis ", chart: "Freie Plätze, letzte Stunden", hourSuffix: ":00",
+      pending: "Benachrichtigungen werden eingeschaltet…",
+      failed: "Benachrichtigungen konnten nicht eingeschaltet werden. Bitte später erneut versuchen.",
+      slow: "Der Benachrichtigungsdienst des Browsers antwortet nicht. Bitte später erneut versuchen.",
+      blocked: "Benachrichtigungen sind für diese Seite blockiert: erlauben Sie sie in den Browsereinstellungen.",
+      updated: "Aktualisiert" },
   };
   // Each language by its own name, for the switch.
   const NAMES = { fr: "Français", en: "English", nl: "Nederlands", de: "Deutsch" };
@@ -86,8 +115,8 @@
   const phone = (navigator.language || "").slice(0, 2);
   let lang = store.get("lang", OFFERED.indexOf(phone) >= 0 ? phone : OFFERED[0]);
   if (!T[lang]) lang = OFFERED[0];
-  const data = store.get("data", { parking: {}, air: {}, waste: {}, transit: {}, alerts: [], zones: [],
-    pushTopics: [], at: null });
+  const data = Object.assign({ parking: {}, air: {}, waste: {}, transit: {}, departures: {}, alerts: [], zoneAlerts: {},
+    zones: [], pushTopics: [], at: null }, store.get("data", {}));
   const history = {};
   let socket = null, retry = 500, positions = store.get("positions", {});
   let online = navigator.onLine, notifyKey = "";
@@ -107,34 +136,60 @@
     document.title = t("title");
     const other = OFFERED[(OFFERED.indexOf(lang) + 1) % OFFERED.length];
     $("language").hidden = OFFERED.length < 2;
-    $("language").textContent = other.toUpperCase();
-    $("language").setAttribute("aria-label", NAMES[other] || other);
+    $("language").textContent = NAMES[other] || other.toUpperCase();
     $("language").setAttribute("lang", other);
+    fillHours();
     setStatus(online);
     if (notifyKey) $("notify-status").textContent = t(notifyKey);
     renderAll();
   }
 
-  function sparkline(points) {
-    const ns = "http://www.w3.org/2000/svg";
+  // Times on the city's clocks, 24-hour in every language.
+  function clock(date, extra) {
+    return date.toLocaleString(lang, Object.assign({ timeZone: TIMEZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }, extra || {}));
+  }
+  function hourOf(date) {
+    return Number(date.toLocaleString("en-GB", { timeZone: TIMEZONE, hour: "2-digit", hourCycle: "h23" }));
+  }
+
+  // Free places over the last hours: a line over a time axis with the hours marked, and 0 and the capacity.
+  function chart(points, capacity) {
+    const ns = "http://www.w3.org/2000/svg", W = 320, H = 110, L = 36, R = 8, T = 8, B = 22;
     const svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("class", "spark"); svg.setAttribute("width", "160"); svg.setAttribute("height", "28");
-    svg.setAttribute("role", "img"); svg.setAttribute("aria-hidden", "true");
-    if (points.length > 1) {
-      const max = Math.max.apply(null, points) || 1;
-      const path = document.createElementNS(ns, "polyline");
-      path.setAttribute("fill", "none"); path.setAttribute("stroke", "#0b3d91"); path.setAttribute("stroke-width", "2");
-      path.setAttribute("points", points.map(function (v, i) {
-        return (i * 158 / (points.length - 1) + 1).toFixed(1) + "," + (27 - v * 26 / max).toFixed(1); }).join(" "));
-      svg.appendChild(path);
+    svg.setAttribute("class", "chart"); svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    svg.setAttribute("width", String(W)); svg.setAttribute("height", String(H));
+    function node(tag, attrs, text) {
+      const n = document.createElementNS(ns, tag);
+      Object.keys(attrs).forEach(function (k) { n.setAttribute(k, String(attrs[k])); });
+      if (text !== undefined) n.textContent = text;
+      svg.appendChild(n); return n;
     }
+    if (points.length < 2) { svg.setAttribute("aria-hidden", "true"); return svg; }
+    const t0 = points[0].t, t1 = points[points.length - 1].t, span = Math.max(t1 - t0, 60000);
+    const top = Math.max(capacity || 0, Math.max.apply(null, points.map(function (p) { return p.free; }))) || 1;
+    const x = function (t) { return L + (t - t0) * (W - L - R) / span; };
+    const y = function (v) { return T + (H - T - B) * (1 - v / top); };
+    node("line", { x1: L, y1: y(0), x2: W - R, y2: y(0), class: "axis" });
+    node("line", { x1: L, y1: T, x2: L, y2: y(0), class: "axis" });
+    node("text", { x: L - 4, y: y(0) + 4, "text-anchor": "end" }, "0");
+    node("text", { x: L - 4, y: y(top) + 8, "text-anchor": "end" }, String(top));
+    const first = new Date(t0); first.setMinutes(60, 0, 0);  // the first full hour in the window
+    for (let h = first.getTime(); h <= t1; h += 3600000) {
+      node("line", { x1: x(h), y1: y(0), x2: x(h), y2: y(0) + 4, class: "axis" });
+      node("text", { x: x(h), y: H - 4, "text-anchor": "middle" }, hourOf(new Date(h)) + t("hourSuffix"));
+    }
+    node("polyline", { class: "line", points: points.map(function (p) { return x(p.t).toFixed(1) + "," + y(p.free).toFixed(1); }).join(" ") });
+    svg.setAttribute("role", "img");
+    const last = points[points.length - 1];
+    svg.setAttribute("aria-label", t("chart") + " : " + points[0].free + " → " + last.free + " (" + clock(new Date(t0)) + "–" + clock(new Date(t1)) + ")");
     return svg;
   }
 
   function renderParking() {
     const list = $("parking-list");
     list.replaceChildren();
-    Object.keys(data.parking).sort().forEach(function (id) {
+    Object.keys(data.parking).sort(function (a, b) {
+      return (data.parking[a].name || a).localeCompare(data.parking[b].name || b, lang); }).forEach(function (id) {
       const p = data.parking[id];
       const li = el("li"); li.dataset.park = id;
       li.appendChild(el("div", "name", p.name || id));
@@ -146,11 +201,11 @@
       const series = history[id] || [];
       let trend = "";
       if (series.length > 1) {
-        const d = series[series.length - 1] - series[series.length - 2];
+        const d = series[series.length - 1].free - series[series.length - 2].free;
         trend = d > 0 ? t("up") : d < 0 ? t("down") : t("steady");
       }
       li.appendChild(el("div", "muted", (p.capacity ? t("of") + " " + p.capacity : "") + (trend ? " · " + trend : "")));
-      li.appendChild(sparkline(series));
+      li.appendChild(chart(series, p.capacity));
       list.appendChild(li);
     });
   }
@@ -160,7 +215,8 @@
     card.replaceChildren();
     Object.keys(data.air).forEach(function (id) {
       const a = data.air[id];
-      const level = el("span", "level", (a.index || "?") + "/6 · " + (a.label || ""));
+      const words = t("airLabels")[a.index] || a.label || "";
+      const level = el("span", "level", (a.index || "?") + "/6 · " + words);
       level.style.background = a.colour || "#eee"; // the colour repeats the words, never replaces them
       card.appendChild(level);
       card.appendChild(el("p", "", t("advice")[a.index] || ""));
@@ -175,8 +231,7 @@
       select.appendChild(o);
     });
     const w = data.waste[chosen];
-    $("waste-next").textContent = w && w.next_collection ? t("next") + new Date(w.next_collection).toLocaleString(lang,
-      { timeZone: TIMEZONE, weekday: "long", hour: "2-digit", minute: "2-digit" }) : "";
+    $("waste-next").textContent = w && w.next_collection ? t("next") + clock(new Date(w.next_collection), { weekday: "long" }) : "";
   }
 
   function renderTransit() {
@@ -184,13 +239,62 @@
     list.replaceChildren();
     Object.keys(data.transit).sort().forEach(function (id) {
       const l = data.transit[id];
-      const li = el("li");
+      const li = el("li"); li.dataset.line = id;
       li.appendChild(el("div", "name", l.line || id));
-      li.appendChild(el("div", "", l.disrupted ? t("disrupted") + " : " + (l.header || "") : t("noDisruption")));
+      li.appendChild(el("div", "", l.disrupted ? t("disrupted") + (l.header || "") : t("noDisruption")));
       list.appendChild(li);
     });
+    // Next departures at each stop: the time on the city's clock and the minutes left, soonest first.
+    const stops = $("departure-list");
+    stops.replaceChildren();
+    const now = Date.now();
+    Object.keys(data.departures).sort().forEach(function (id) {
+      const stop = data.departures[id];
+      const coming = (stop.departures || []).map(function (d) {
+        return Object.assign({ at: new Date(d.expected || d.aimed || 0).getTime() }, d); })
+        .filter(function (d) { return d.at > now - 60000; }).sort(function (a, b) { return a.at - b.at; }).slice(0, 4);
+      if (!coming.length || stop.stale) return;
+      const li = el("li"); li.dataset.stop = id;
+      li.appendChild(el("div", "name", stop.name || stop.stop || id));
+      const rows = el("ul", "departures");
+      coming.forEach(function (d) {
+        const minutes = Math.max(0, Math.round((d.at - now) / 60000));
+        const row = el("li");
+        row.appendChild(el("span", "line-badge", d.line || ""));
+        row.appendChild(el("span", "", t("towards") + (d.destination || "") + " "));
+        row.appendChild(el("strong", "", minutes < 1 ? t("now") : t("inMinutes") + minutes + t("minute")));
+        row.appendChild(el("span", "muted", " (" + clock(new Date(d.at)) + ")"));
+        rows.appendChild(row);
+      });
+      li.appendChild(rows);
+      stops.appendChild(li);
+    });
+    $("departures-title").hidden = !stops.children.length;
   }
 
+  // One card per alert: an update replaces the alert it references; the same alert heard for several zones
+  // shows once. With a zone chosen, the alerts in force there.
+  function chainOf(zone) {  // the zone and the zones it lies in: a county-wide warning holds in every town
+    const parents = {};
+    data.zones.forEach(function (z) { parents[z.id] = z.parent; });
+    const chain = [];
+    for (let z = zone; z && chain.indexOf(z) < 0; z = parents[z]) chain.push(z);
+    return chain;
+  }
+  function currentAlerts(chosen) {
+    let all = [];
+    const zones = chosen ? chainOf(chosen) : data.zones.map(function (z) { return z.id; });
+    zones.forEach(function (z) {
+      all = all.concat(data.zoneAlerts[z] || data.alerts.filter(function (a) { return a.zones.indexOf(z) >= 0; }));
+    });
+    const replaced = {}, seen = {};
+    all.forEach(function (a) { (a.references || []).forEach(function (r) { replaced[r] = true; }); });
+    return all.filter(function (a) {
+      if (seen[a.id] || replaced[a.id] || a.msg_type === "cancel") return false;
+      seen[a.id] = true; return true;
+    });
+  }
+  function text(field) { return field ? field[lang] || field[CITY_LANGUAGES[0]] || Object.values(field)[0] || "" : ""; }
   function renderAlerts() {
     const select = $("zone"), chosen = store.get("zone", "");
     select.replaceChildren(el("option", "", "—"));
@@ -199,12 +303,19 @@
     });
     const list = $("alert-list");
     list.replaceChildren();
-    const mine = data.alerts.filter(function (a) { return !chosen || a.zones.indexOf(chosen) >= 0 || a.resolved; });
+    const mine = currentAlerts(chosen);
     if (!mine.length) { list.appendChild(el("li", "muted", t("noAlert"))); return; }
     mine.forEach(function (a) {
-      const li = el("li");
-      li.appendChild(el("div", "severity", T[lang].severity[(a.severity || "").toLowerCase()] || a.severity || ""));
-      li.appendChild(el("div", "name", (a.headline && (a.headline[lang] || a.headline.fr)) || a.event));
+      const severity = (a.severity || "").toLowerCase();
+      const li = el("li", "alert sev-" + severity); li.dataset.alert = a.id;
+      const badge = el("span", "badge", T[lang].severity[severity] || a.severity || "");
+      li.appendChild(badge);
+      li.appendChild(el("h3", "name", text(a.headline) || text(a.events) || a.event));
+      const description = text(a.description);
+      if (description) li.appendChild(el("p", "description", description));
+      const instruction = text(a.instruction);
+      if (instruction) li.appendChild(el("p", "instruction", t("whatToDo") + instruction));
+      if (a.expires) li.appendChild(el("p", "muted", t("until") + clock(new Date(a.expires), { weekday: "long" })));
       list.appendChild(li);
     });
   }
@@ -229,7 +340,7 @@
         store.set("topics", now);
       });
       label.appendChild(box2); label.appendChild(document.createTextNode(" " + c[1]));
-      box.appendChild(label); box.appendChild(el("br"));
+      box.appendChild(label);
     });
   }
 
@@ -247,13 +358,12 @@
   function take(topic, value) {
     const kind = topic.split("/")[0], id = topic.slice(kind.length + 1);
     if (kind === "alerts") {
-      const others = data.alerts.filter(function (a) { return a.zones.indexOf(id) < 0; });
-      data.alerts = others.concat((value.alerts || []).map(function (a) { a.resolved = true; return a; }));
+      data.zoneAlerts[id] = value.alerts || [];  // every alert in force in that zone, as the engine says now
     } else if (data[kind]) {
       data[kind][id] = value;
       if (kind === "parking" && typeof value.free === "number") {
-        (history[id] = history[id] || []).push(value.free);
-        if (history[id].length > 40) history[id].shift();
+        (history[id] = history[id] || []).push({ t: new Date(value.observed_at || Date.now()).getTime(), free: value.free });
+        if (history[id].length > 400) history[id].shift();
       }
     }
     save();
@@ -261,8 +371,8 @@
 
   async function load() {
     try {
-      const [index, parking, air, waste, transit, alerts] = await Promise.all(
-        ["", "/parking", "/air", "/waste", "/transit", "/alerts"].map(function (p) {
+      const [index, parking, air, waste, transit, departures, alerts] = await Promise.all(
+        ["", "/parking", "/air", "/waste", "/transit", "/departures", "/alerts"].map(function (p) {
           // no-cache: revalidate (cheap, with ETags) rather than take a copy the browser thinks fresh
           return fetch("/api/v1/open" + p, { cache: "no-cache" }).then(function (r) {
             // A copy the service worker kept is older than what this phone last saw live: keep ours.
@@ -271,15 +381,16 @@
           }); }));
       data.zones = index.zones;
       data.pushTopics = index.push_topics || [];
-      [["parking", parking], ["air", air], ["waste", waste], ["transit", transit]].forEach(function (pair) {
+      [["parking", parking], ["air", air], ["waste", waste], ["transit", transit], ["departures", departures]].forEach(function (pair) {
         data[pair[0]] = {}; pair[1].items.forEach(function (item) { data[pair[0]][item.id] = item; }); });
-      data.alerts = alerts.alerts;
+      data.alerts = alerts.alerts; data.zoneAlerts = {};
       save();
       await Promise.all(Object.keys(data.parking).map(function (id) {
         return fetch("/api/v1/open/parking/" + encodeURIComponent(id) + "/history?hours=3",
           { cache: "no-cache" }).then(function (r) {
           return r.ok ? r.json() : { points: [] }; }).then(function (h) {
-          history[id] = h.points.map(function (p) { return p.free; }).filter(function (v) { return typeof v === "number"; });
+          history[id] = h.points.filter(function (p) { return typeof p.free === "number"; })
+            .map(function (p) { return { t: new Date(p.observed_at).getTime(), free: p.free }; });
         });
       }));
       setStatus(true);
@@ -290,7 +401,7 @@
 
   function topics() {
     const list = [];
-    ["parking", "air", "waste", "transit"].forEach(function (k) {
+    ["parking", "air", "waste", "transit", "departures"].forEach(function (k) {
       Object.keys(data[k]).forEach(function (id) { list.push(k + "/" + id); }); });
     data.zones.forEach(function (z) { list.push("alerts/" + z.id); });
     return list.slice(0, 200);
@@ -321,28 +432,61 @@
     return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
   }
 
-  async function subscribe() {
+  // Quiet hours as whole hours on a 24-hour clock, whatever the phone's own clock format.
+  function fillHours() {
+    ["quiet-from", "quiet-to"].forEach(function (id) {
+      const select = $(id), chosen = select.value || select.dataset.default;
+      select.replaceChildren();
+      for (let h = 0; h < 24; h++) {
+        const value = (h < 10 ? "0" : "") + h + ":00";
+        const o = el("option", "", lang === "fr" ? h + " h" : value); o.value = value; o.selected = value === chosen;
+        select.appendChild(o);
+      }
+    });
+  }
+
+  function within(promise, ms) {
+    return Promise.race([promise, new Promise(function (_, reject) {
+      setTimeout(function () { reject(Object.assign(new Error("slow"), { slow: true })); }, ms); })]);
+  }
+  function notifyState(key) {
+    notifyKey = key;
     const status = $("notify-status");
-    if (!("serviceWorker" in navigator) || !("PushManager" in window)) { notifyKey = "noPush"; status.textContent = t("noPush"); return; }
+    status.textContent = t(key);
+    status.dataset.state = key;
+  }
+  async function subscribe() {
+    if (!("serviceWorker" in navigator) || !("PushManager" in window)) { notifyState("noPush"); return; }
+    const button = $("subscribe");
+    button.disabled = true; button.setAttribute("aria-busy", "true");
+    notifyState("pending");
     try {
+      if (window.Notification && Notification.permission === "denied") { notifyState("blocked"); return; }
       if (window.Notification && Notification.permission !== "granted") {
         const answer = await Notification.requestPermission();
-        if (answer !== "granted") { notifyKey = "denied"; status.textContent = t("denied"); return; }
+        if (answer !== "granted") { notifyState(answer === "denied" ? "blocked" : "denied"); return; }
       }
-      const registration = await navigator.serviceWorker.ready;
-      const key = await fetch("/api/v1/push/vapid-public-key").then(function (r) { return r.json(); });
-      const subscription = await registration.pushManager.subscribe(
-        { userVisibleOnly: true, applicationServerKey: b64ToBytes(key.public_key) });
+      const registration = await within(navigator.serviceWorker.ready, 10000);
+      const key = await fetch("/api/v1/push/vapid-public-key").then(function (r) {
+        if (!r.ok) throw new Error("key " + r.status); return r.json(); });
+      // The browser's push service can take long or never answer: give up after a while and say so.
+      const subscription = await within(registration.pushManager.subscribe(
+        { userVisibleOnly: true, applicationServerKey: b64ToBytes(key.public_key) }), 15000);
       const body = Object.assign(subscription.toJSON(), {
         topics: store.get("topics", []), language: lang,
         quiet_hours: $("quiet-on").checked ? $("quiet-from").value + "-" + $("quiet-to").value : null });
       const response = await fetch("/api/v1/push/subscriptions", { method: "POST",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      if (!response.ok) throw new Error((await response.json()).error.message);
+      if (!response.ok) throw new Error("subscriptions " + response.status);
       store.set("endpoint", body.endpoint);
-      notifyKey = "subscribed"; status.textContent = t("subscribed");
+      notifyState("subscribed");
       $("unsubscribe").hidden = false;
-    } catch (e) { status.textContent = String(e.message || e); }
+    } catch (e) {
+      // The browser's own words are English and technical: the app says what happened in its language.
+      notifyState(e && e.slow ? "slow" : e && e.name === "NotAllowedError" ? "blocked" : "failed");
+    } finally {
+      button.disabled = false; button.removeAttribute("aria-busy");
+    }
   }
 
   async function unsubscribe() {
@@ -357,8 +501,7 @@
       if (subscription) await subscription.unsubscribe();
     } catch (e) { /* nothing to undo */ }
     store.set("endpoint", "");
-    notifyKey = "unsubscribed";
-    $("notify-status").textContent = t("unsubscribed");
+    notifyState("unsubscribed");
     $("unsubscribe").hidden = true;
   }
 

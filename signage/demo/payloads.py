@@ -140,36 +140,43 @@ def gtfs_rt_alerts(disrupted: dict[str, str], at: datetime) -> bytes:
 def cap_alert(identifier: str, sent: datetime, expires: datetime, msg_type: str = "Alert",
               references: str = "", severity: str = "Moderate", event_fr: str = "Vent violent",
               headline_fr: str = "Vigilance orange vent violent", headline_en: str = "Orange warning: strong wind",
-              geocode: str = "FR261", awareness: str = "", sender: str = "vigilance@meteo.fr") -> bytes:
+              geocode: str = "FR261", awareness: str = "", sender: str = "vigilance@meteo.fr",
+              description_fr: str = "", instruction_fr: str = "") -> bytes:
     """A Météo-France-style CAP 1.2 alert for Côte-d'Or (NUTS3 geocode), in French and English; ``awareness``
-    (``"3; orange; Severe"``) adds MeteoAlarm's awareness level, with the awareness type of wind."""
+    (``"3; orange; Severe"``) adds MeteoAlarm's awareness level, with the awareness type of wind. The
+    description repeats the headline unless ``description_fr`` is given; ``instruction_fr`` says what to do."""
     parameters = (f"<parameter><valueName>awareness_level</valueName><value>{escape(awareness)}</value></parameter>"
                   "<parameter><valueName>awareness_type</valueName><value>1; Wind</value></parameter>"
                   if awareness else "")
 
-    def info(language: str, event: str, headline: str) -> str:
+    def info(language: str, event: str, headline: str, description: str = "", instruction: str = "") -> str:
+        said = f"<instruction>{escape(instruction)}</instruction>" if instruction else ""
         return (f"<info><language>{language}</language><category>Met</category><event>{escape(event)}</event>"
                 f"<urgency>Immediate</urgency><severity>{severity}</severity><certainty>Likely</certainty>"
                 f"<expires>{expires.isoformat()}</expires><senderName>Météo-France</senderName>"
-                f"<headline>{escape(headline)}</headline><description>{escape(headline)}.</description>"
-                f"{parameters}<area><areaDesc>Côte-d'Or</areaDesc><geocode><valueName>NUTS3</valueName>"
+                f"<headline>{escape(headline)}</headline><description>{escape(description or headline + '.')}"
+                f"</description>{said}{parameters}<area><areaDesc>Côte-d'Or</areaDesc><geocode><valueName>NUTS3</valueName>"
                 f"<value>{geocode}</value></geocode></area></info>")
     refs = f"<references>{escape(references)}</references>" if references else ""
     xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
            f"<identifier>{escape(identifier)}</identifier><sender>{escape(sender)}</sender>"
            f"<sent>{sent.isoformat()}</sent><status>Actual</status><msgType>{msg_type}</msgType>"
            f"<scope>Public</scope>{refs}"
-           f"{info('fr-FR', event_fr, headline_fr)}{info('en-GB', 'Strong wind', headline_en)}</alert>")
+           f"{info('fr-FR', event_fr, headline_fr, description_fr, instruction_fr)}"
+           f"{info('en-GB', 'Strong wind', headline_en)}</alert>")
     return xml.encode()
 
 
-def siri_stop_monitoring(stop: str, departures: list[tuple[str, str, datetime]], at: datetime) -> bytes:
-    """A SIRI 2.0 StopMonitoring delivery (XML) for one stop: (line, destination, expected departure)."""
+def siri_stop_monitoring(stop: str, departures: list[tuple[str, str, datetime]], at: datetime,
+                         name: str = "") -> bytes:
+    """A SIRI 2.0 StopMonitoring delivery (XML) for one stop (``name`` as riders read it): (line, destination,
+    expected departure)."""
+    stop_name = f"<StopPointName>{escape(name)}</StopPointName>" if name else ""
     visits = "".join(
         f"<MonitoredStopVisit><RecordedAtTime>{at.isoformat()}</RecordedAtTime>"
         f"<MonitoringRef>{escape(stop)}</MonitoringRef><MonitoredVehicleJourney>"
         f"<LineRef>{escape(line)}</LineRef><PublishedLineName>{escape(line)}</PublishedLineName>"
-        f"<DestinationName>{escape(destination)}</DestinationName><MonitoredCall>"
+        f"<DestinationName>{escape(destination)}</DestinationName><MonitoredCall>{stop_name}"
         f"<AimedDepartureTime>{expected.isoformat()}</AimedDepartureTime>"
         f"<ExpectedDepartureTime>{expected.isoformat()}</ExpectedDepartureTime></MonitoredCall>"
         f"</MonitoredVehicleJourney></MonitoredStopVisit>"

@@ -90,7 +90,8 @@ class Simulator:
             if park.id in ("clemenceau", "tremouille"):  # their operator publishes DATEX II
                 by_datex.append((park, free))
             elif park.id in ("monge", "tivoli"):  # counted by sensors on MQTT
-                await self._post("mqtt", json.dumps({"free": free, "capacity": park.capacity}).encode(),
+                await self._post("mqtt", json.dumps({"name": park.name, "free": free,
+                                                        "capacity": park.capacity}).encode(),
                                  "application/json", {MQTT_TOPIC_HEADER: f"dijon/parking/{park.id}/state"})
             else:
                 await self._post("ngsi", parking_notification(park, free, now), "application/json")
@@ -98,7 +99,10 @@ class Simulator:
         if tick % 5 == 0:
             departures = [("T1", "Quetigny Centre", now + timedelta(minutes=2 + tick % 7)),
                           ("T2", "Chenôve Centre", now + timedelta(minutes=4 + tick % 5))]
-            await self._post("siri", siri_stop_monitoring("DARCY", departures, now), "application/xml")
+            await self._post("siri", siri_stop_monitoring("DARCY", departures, now, "Darcy"), "application/xml")
+            departures = [("T1", "Dijon Gare", now + timedelta(minutes=1 + tick % 6)),
+                          ("T1", "Quetigny Centre", now + timedelta(minutes=5 + tick % 6))]
+            await self._post("siri", siri_stop_monitoring("GARE", departures, now, "Gare"), "application/xml")
         if tick % 10 == 0 and (secret := os.environ.get("SIGNAGE_WEBHOOK_SECRET")):
             body = noise_reading("darcy-1", "Place Darcy", round(55 + 10 * occupancy(hour), 1), now)
             await self._post("webhook", body, "application/json",

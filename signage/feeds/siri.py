@@ -129,11 +129,13 @@ def _stop_monitoring(feed: FeedConfig, part: Node, default: datetime, result: Fe
             "at_stop": _str(call, "VehicleAtStop") == "true",
             "status": _str(call, "DepartureStatus") or _str(journey, "ProgressStatus"),
         }
-        stops.setdefault(stop, {"stop": stop, "departures": [], "notices": []})["departures"].append(entry)
+        value = stops.setdefault(stop, {"stop": stop, "name": None, "departures": [], "notices": []})
+        value["departures"].append(entry)
+        value["name"] = value["name"] or _str(call, "StopPointName")  # the stop as riders read it
     for notice in _items(part, "StopLineNotice"):
         stop = _str(notice, "MonitoringRef") or _str(part, "MonitoringRef")
         if stop is not None:
-            stops.setdefault(stop, {"stop": stop, "departures": [], "notices": []})["notices"].append(
+            stops.setdefault(stop, {"stop": stop, "name": None, "departures": [], "notices": []})["notices"].append(
                 {"line": _str(notice, "LineRef"), "note": _str(notice, "LineNote")})
     for stop, value in stops.items():
         value["departures"] = value["departures"][:MAX_DEPARTURES]

@@ -1,8 +1,7 @@
-"""Operations endpoints: health, readiness, metrics, feed health, and a plain page about the server."""
+"""Operations endpoints: health, readiness, metrics, feed health."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from aiohttp import web
@@ -10,8 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from signage.protocol import FEEDS_TOPIC
 from signage.web.errors import json_error
-from signage.web.interface_words import interface_word
-from signage.web.keys import BUS, CONFIG, ENGINE, LEADERSHIP, METRICS, SETTINGS, STORE
+from signage.web.keys import BUS, CONFIG, ENGINE, LEADERSHIP, METRICS, STORE
 
 __all__ = ["routes"]
 
@@ -54,22 +52,3 @@ async def feeds(request: web.Request) -> web.Response:
     if update is None:
         raise json_error(web.HTTPServiceUnavailable, "engine_not_ready", "the engine has not reported yet")
     return web.json_response(update.data)
-
-
-@routes.get("/about")
-async def index(request: web.Request) -> web.Response:
-    """A plain page listing the panels and the endpoints, for people who open the server's address."""
-    config = request.app[CONFIG].current
-    settings = request.app[SETTINGS]
-    items = "".join(
-        f'<li><a href="/kiosk/{escape(p.id)}">{escape(p.name)}</a> ({escape(p.profile)}) — '
-        f'<a href="/api/v1/panels/{escape(p.id)}/content">JSON</a></li>'
-        for p in config.panels.values()
-    )
-    language = config.languages[0]
-    page = (f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
-            f'<title>{escape(config.city)}</title></head><body><h1>{escape(config.city)}</h1>'
-            f'<p>Role: {escape(settings.role)}</p><h2>{interface_word(language, "panels")}</h2>'
-            f'<ul>{items}</ul><p><a href="/api/v1/panels">/api/v1/panels</a> · '
-            f'<a href="/metrics">/metrics</a> · <a href="/healthz">/healthz</a></p></body></html>')
-    return web.Response(text=page, content_type="text/html", charset="utf-8")

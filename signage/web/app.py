@@ -86,6 +86,7 @@ from signage.web.openapi import routes as openapi_routes
 from signage.web.panel_streams import PanelStreams
 from signage.web.panels import routes as panel_routes
 from signage.web.preview_pool import PreviewPool
+from signage.web.public_pages import routes as public_page_routes
 from signage.web.push_api import routes as push_routes
 from signage.web.push_api import vapid_keys
 from signage.web.rate_limit import RateLimiter
@@ -103,7 +104,7 @@ TOKEN_WATCH_S = 1.0  # how often a web process looks for tokens issued or revoke
 STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript", "app.css": "text/css", "admin.css": "text/css",
                 "admin.js": "text/javascript",
                 "app.js": "text/javascript", "icon.svg": "image/svg+xml", "icon-192.png": "image/png",
-                "icon-512.png": "image/png"}
+                "icon-512.png": "image/png", "public.css": "text/css"}
 
 
 RESTART_FIRST_S, RESTART_MAX_S = 0.25, 2.0  # a loop crashed by an outage is back within 2 s of its end
@@ -378,6 +379,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(open_data_routes)
         app.add_routes(openapi_routes)
         app.add_routes(citizen_app_routes)
+        app.add_routes(public_page_routes)
         app.add_routes(console_routes)
         app.add_routes(console_page_routes)
         app.add_routes(broadcast_routes)

@@ -6,10 +6,10 @@ from __future__ import annotations
 __all__ = ["interface_word"]
 
 _WORDS: dict[str, dict[str, str]] = {
-    "en": {"current_alerts": "current alerts", "live": "live", "panels": "Panels", "city": "City"},
-    "fr": {"current_alerts": "alertes en cours", "live": "en direct", "panels": "Panneaux", "city": "Ville"},
-    "nl": {"current_alerts": "lopende waarschuwingen", "live": "live", "panels": "Panelen", "city": "Stad"},
-    "de": {"current_alerts": "aktuelle Warnungen", "live": "live", "panels": "Anzeigetafeln", "city": "Stadt"},
+    "en": {"current_alerts": "current alerts", "live": "live", "city": "City"},
+    "fr": {"current_alerts": "alertes en cours", "live": "en direct", "city": "Ville"},
+    "nl": {"current_alerts": "lopende waarschuwingen", "live": "live", "city": "Stad"},
+    "de": {"current_alerts": "aktuelle Warnungen", "live": "live", "city": "Stadt"},
 }
 
 

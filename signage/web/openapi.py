@@ -58,7 +58,11 @@ ITEMS = {"type": "object", "required": ["items"], "properties": {"dataset": {"ty
 def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/": _get("The citizens' phone app", {"200": _media("text/html")}, tags=("app",)),
-        "/about": _get("A page listing the panels", {"200": _media("text/html")}),
+        "/about": _get("A page about the server for people: kiosks, signs, staff and operations links",
+                       {"200": _media("text/html")}),
+        "/open": _get("Open data for people: every dataset named and described, with its links",
+                      {"200": _media("text/html")}),
+        "/favicon.ico": _get("The site's icon", {"301": {"description": "To /static/icon.svg"}}),
         "/sw.js": _get("The app's service worker", {"200": _media("text/javascript")}, tags=("app",)),
         "/manifest.webmanifest": _get("The app's manifest (installable)", {"200": {"description": "OK", "content": {
             "application/manifest+json": {"schema": OBJECT}}}}, tags=("app",)),

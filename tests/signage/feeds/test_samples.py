@@ -100,7 +100,7 @@ EXPECTED: dict[str, dict[str, dict[str, Any]]] = {
     "ngsi/notifications/orionld-http-notification-entityDeleted.expected.txt": {
         "ngsi/t1/e1": {"deleted": True}, "ngsi/t1/e3": {"deleted": True}},
     "ngsi/notifications/orionld-mqtt-notification.expected.txt": {"air/mqtt1": {"temperature": 21}},
-    "siri/exs_stopMonitoring_response_simple.xml": {"departures/hltst011": {"stop": "HLTST011"}},
+    "siri/exs_stopMonitoring_response_simple.xml": {"departures/hltst011": {"stop": "HLTST011", "name": None}},
     "siri/exm_generalMessage_response.xml": {
         "messages/00034567": {"content": "Beware the Ides of March", "active": True, "channel": "WARNINGS"},
         "messages/00034564": {"active": False}},
