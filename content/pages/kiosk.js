@@ -25,24 +25,39 @@
     return node;
   }
 
-  // "mis à jour 09:41" in the city's time, rather than a raw UTC timestamp.
+  // Times on the city's clocks, 24-hour in every language: "mis à jour 09:41", never a raw UTC timestamp.
+  function clock(date) {
+    return date.toLocaleTimeString(content.language, {
+      timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  }
   function updatedText(iso) {
-    if (!iso) return "";
-    const time = new Date(iso).toLocaleTimeString(content.language, {
-      timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit" });
-    return texts.updated + time;
+    return iso ? texts.updated + clock(new Date(iso)) : "";
+  }
+  function tick() {
+    document.getElementById("clock").textContent = clock(new Date());
+    setTimeout(tick, 60000 - Date.now() % 60000 + 50);
   }
 
   function render() {
     const pages = document.getElementById("pages");
     pages.replaceChildren();
     content.pages.forEach(function (page, i) {
-      const section = el("section", "page lane-" + page.lane + (i === pageIndex ? " current" : ""));
+      const section = el("section", "page lane-" + page.lane + (page.severity ? " sev-" + page.severity : "")
+        + (i === pageIndex ? " current" : ""));
       section.dataset.message = page.message;
-      if (page.severity) {
-        section.appendChild(el("p", "severity", page.severity_label || page.severity.toUpperCase()));
+      const heading = el("div", "heading");
+      if (page.pictogram) {
+        const picture = el("img", "pictogram");
+        picture.src = "/pictograms/" + encodeURIComponent(page.pictogram) + ".svg"; picture.alt = "";
+        heading.appendChild(picture);
       }
-      section.appendChild(el("h1", "", page.title));
+      const words = el("div");
+      if (page.severity) {
+        words.appendChild(el("p", "severity", page.severity_label || page.severity.toUpperCase()));
+      }
+      words.appendChild(el("h1", "", page.title));
+      heading.appendChild(words);
+      section.appendChild(heading);
       page.lines.forEach(function (line) { section.appendChild(el("p", "line", line)); });
       pages.appendChild(section);
     });
@@ -88,6 +103,7 @@
   }
 
   render();
+  tick();
   setTimeout(turnPage, (content.page_time_s || 8) * 1000);
   connect();
 })();

@@ -62,6 +62,11 @@ def openapi_document() -> dict[str, Any]:
                        {"200": _media("text/html")}),
         "/open": _get("Open data for people: every dataset named and described, with its links",
                       {"200": _media("text/html")}),
+        "/pictograms/{name}.svg": {"get": {
+            "summary": "A pictogram the signs draw (parking, warning, waste, air-1 … air-6), as SVG",
+            "tags": ["panels"],
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _media("image/svg+xml"), "404": _error("No such pictogram")}}},
         "/favicon.ico": _get("The site's icon", {"301": {"description": "To /static/icon.svg"}}),
         "/sw.js": _get("The app's service worker", {"200": _media("text/javascript")}, tags=("app",)),
         "/manifest.webmanifest": _get("The app's manifest (installable)", {"200": {"description": "OK", "content": {

@@ -11,6 +11,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from renderers.kiosk import render_kiosk_page, render_static_page
+from renderers.pictogram_svg import pictogram_svg
+from renderers.pictograms import pictogram_by_name
 from renderers.preview import panel_preview_png
 from signage.config import Config
 from signage.model import Panel, ProfileKind
@@ -353,6 +355,16 @@ async def explanation(request: web.Request, panel_id: str) -> dict[str, Any] | N
             value = {**value, "age_s": round(age, 3), "stale": age >= value["max_age_s"]}
         values.append(value)
     return {**update.data, "values": values, "at": format_instant(now)}
+
+
+@routes.get("/pictograms/{name}.svg")
+async def pictogram(request: web.Request) -> web.Response:
+    """A pictogram the signs draw, as kiosks and the console show it."""
+    drawn = pictogram_by_name(request.match_info["name"][:40])
+    if drawn is None:
+        raise json_error(web.HTTPNotFound, "unknown_pictogram", "no such pictogram")
+    return web.Response(text=pictogram_svg(drawn), content_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @routes.get("/api/v1/panels/{panel_id}/explain")

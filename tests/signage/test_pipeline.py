@@ -73,7 +73,8 @@ def test_weather_alert_pre_empts_is_updated_and_cancelled(demo_config: Config) -
     assert [r.kind for r in outcome.records][:2] == ["alert", "message"]
     assert outcome.records[0].data["resolved_zones"] == ["cote-d-or"]
     assert pipeline.contents["darcy"]["multi"] == "[jl3]ALERTE[nl]Vigilance orange[nl]vent violent"
-    assert pipeline.contents["campus"]["pages"][0]["lines"] == ["WARNING", "Orange warning: strong wind"]
+    kiosk = pipeline.contents["campus"]["pages"][0]  # the headline once, then what is happening
+    assert (kiosk["title"], kiosk["lines"]) == ("Orange warning: strong wind", ["Orange warning: strong wind."])
     assert "alerts/cote-d-or" in {p.topic for p in outcome.publications}
 
     update = cap_alert("B", T0 + timedelta(minutes=5), T0 + timedelta(hours=6), "Update",
