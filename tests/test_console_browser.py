@@ -20,14 +20,16 @@ UNLABELLED = """Array.from(document.querySelectorAll('input:not([type=hidden]), 
 
 
 async def assert_every_field_is_labelled(page: Any) -> None:
-    """Staff who use a screen reader hear what each field is for."""
+    """Staff who use a screen reader hear what each field is for, and axe-core finds nothing serious."""
     assert await page.evaluate(UNLABELLED) == [], page.url
+    await assert_accessible(page)
 
 
 async def signed_in(browser: Any, base: str, username: str) -> Any:
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = await context.new_page()
     await page.goto(base + "/admin/login")
+    await assert_accessible(page)
     await page.fill("#username", username)
     await page.fill("#password", PASSWORD)
     await page.click("button[type=submit]")
@@ -49,6 +51,8 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await until(kiosk, "document.querySelector('#pages').innerText.includes('Darcy 64')")
 
     editor_context, editor = await signed_in(browser, base, "ecrivain")
+    await editor.goto(base + "/admin/templates")
+    await assert_accessible(editor)
     await editor.goto(base + "/admin/templates/parking-guidance")
     await editor.wait_for_selector("[data-sign=char-3x20] img")
     before = await editor.get_attribute("[data-sign=char-3x20] img", "alt")
@@ -134,8 +138,9 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
                                   timeout=3000)
 
     await approver.goto(base + "/admin/audit?q=broadcast")
-    assert "broadcast.stop" in await approver.inner_text("#audit")
-    assert "template.draft" not in await approver.inner_text("#audit")  # the search filters
+    journal = await approver.inner_text("#audit")
+    assert "a arrêté une diffusion" in journal and "a diffusé « Marché de Noël » sur Quartier de la gare" in journal
+    assert "brouillon" not in journal  # the search filters
     await approver.goto(base + "/admin/audit")
     await approver.screenshot(path=str(screenshots / "console-audit.png"), full_page=True)
     await assert_every_field_is_labelled(approver)
@@ -149,7 +154,14 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await admin.screenshot(path=str(screenshots / "console-accounts.png"), full_page=True)
     await assert_every_field_is_labelled(admin)
     await admin_context.close()
-    await approver.goto(base + "/admin/panels/gare")
+    await approver.goto(base + "/admin/panels/darcy")
+    # Why, in French, with names and the values read.
+    why = await approver.inner_text("#why")
+    assert why.startswith("Pourquoi :") and "l'emporte" in why and "wins" not in why
+    assert "voie règle" in why
+    values = await approver.inner_text("#values")
+    assert "Darcy" in values and "free : 64" in values and "à jour" in values
+    await assert_accessible(approver)
     await approver.screenshot(path=str(screenshots / "console-panel-why.png"), full_page=True)
     # The control room follows the city live: a broadcast changes Darcy's picture and lane without a reload, and
     # panels that start reporting are shown online.
@@ -168,12 +180,13 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
                              json={"title": "Vide-grenier", "lines": ["Dimanche"], "targets": {"panels": ["darcy"]}})
     assert sent.status == 201
     await until(editor,
-        "document.querySelector('#panels tr[data-panel=darcy] .lane').innerText === 'operator'", timeout=3000)
+        "document.querySelector('#panels tr[data-panel=darcy] .lane').innerText === 'diffusion'", timeout=3000)
     assert await editor.get_attribute("#panels tr[data-panel=darcy] img", "src") != before
     assert "Vide-grenier" in (await editor.get_attribute("#panels tr[data-panel=darcy] img", "alt") or "")
     await until(editor, "document.querySelector('.summary').innerText.includes('2 panneau(x) en ligne')",
                                    timeout=3000)
     assert "en ligne" in await editor.inner_text("#panels tr[data-panel=darcy] .status")
+    await assert_accessible(editor)
     assert "hors ligne" in await editor.inner_text("#panels tr[data-panel=chu] .status")
     assert await editor.get_attribute(".map .pin[data-panel=darcy]", "class") == "pin online"
     await editor.screenshot(path=str(screenshots / "console-control-room.png"), full_page=True)

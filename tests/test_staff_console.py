@@ -224,7 +224,8 @@ async def test_a_broadcast_shows_on_its_zone_within_a_second_and_stop_clears_it(
     assert actions[:2] == ["broadcast.stop", "broadcast.start"]
     bad = await client.post("/api/v1/admin/broadcasts", json={"title": "x", "targets": {"zones": ["mars"]}},
                             headers=editor)
-    assert bad.status == 400 and "unknown mars" in (await bad.json())["error"]["message"]
+    error = (await bad.json())["error"]
+    assert bad.status == 400 and "unknown mars" in error["message"] and error["field"] == "targets"
 
 
 async def test_a_broadcast_is_previewed_sign_by_sign_and_one_a_sign_cannot_hold_leaves_it_as_it_was(client) -> None:  # type: ignore[no-untyped-def]
@@ -408,6 +409,9 @@ async def test_console_pages_need_their_roles_and_admins_manage_accounts(client)
                           ("/admin/broadcast", 403), ("/admin/emergency", 403), ("/admin/audit", 403),
                           ("/admin/accounts", 403)):
         assert (await client.get(path, headers=cookie, allow_redirects=False)).status == allowed, path
+    refused_page = await client.get("/admin/audit", headers=cookie)  # a page in words, not JSON
+    assert refused_page.content_type == "text/html"
+    assert "demande le rôle « relecture » ; votre compte a le rôle « lecteur »" in await refused_page.text()
     assert (await client.get("/admin/audit", allow_redirects=False)).status == 303  # not signed in
     admin = {"Authorization": f"Bearer {await staff.issue_token('wanda')}"}
     made = await client.post("/api/v1/admin/accounts", headers=admin,

@@ -3,6 +3,12 @@
 // server is shown with textContent, never as HTML.
 (function () {
   "use strict";
+  const LANE_NAMES = { alert: "alerte", operator: "diffusion", rule: "règle", schedule: "programmation", default: "par défaut" };
+  // Instants on the city's clock, 24-hour: staff never read UTC.
+  function cityTime(iso) {
+    return iso ? new Date(iso).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", hourCycle: "h23",
+      timeZone: document.documentElement.dataset.timezone }) : "—";
+  }
   // ---- control room: thumbnails and lanes follow the panels live, over the same /ws the kiosks use ---------
   const live = document.querySelector("#panels[data-live]");
   if (live) {
@@ -22,7 +28,8 @@
         if (frame.type !== "update" || !row) return;
         const content = frame.data;
         clearTimeout(statusTimer); statusTimer = setTimeout(statuses, 300);  // a change is a good time to look
-        row.querySelector(".lane").textContent = content.lane;
+        const lane = row.querySelector(".lane");
+        lane.dataset.lane = content.lane; lane.textContent = LANE_NAMES[content.lane] || content.lane;
         const img = row.querySelector("img");
         const source = "/api/v1/panels/" + row.dataset.panel + "/preview.png?v=" + encodeURIComponent(content.etag);
         if (!img.src.endsWith(source)) {
@@ -46,7 +53,7 @@
         cell.replaceChildren();
         cell.appendChild(s.online ? document.createTextNode("en ligne") : el("strong", "hors ligne"));
         if (s.drift) { cell.appendChild(document.createTextNode(" · ")); cell.appendChild(el("strong", "décalage")); }
-        row.querySelector(".receipt").textContent = s.last_receipt ? s.last_receipt.at : "—";
+        row.querySelector(".receipt").textContent = cityTime(s.last_receipt && s.last_receipt.at);
         const pin = document.querySelector(".map .pin[data-panel='" + panel.id + "']");
         if (pin) { pin.classList.toggle("online", s.online); pin.classList.toggle("offline", !s.online); }
       });
@@ -63,8 +70,32 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: body === undefined ? undefined : JSON.stringify(body) });
   }
+  // What went wrong, in the console's words: the API's messages are for scripts.
+  const FIELD_WORDS = {
+    title: "Écrivez un titre (120 caractères au plus).", lines: "Au plus 4 lignes de 120 caractères.",
+    targets: "Choisissez au moins une zone, une étiquette, un panneau ou un sujet connus.",
+    priority: "La priorité va de 1 à 100.", severity: "Choisissez une gravité de la liste.",
+    starts_at: "Le début n'est pas une date valide.",
+    ends_at: "La fin doit être une date valide, après le début et dans les 31 jours.",
+    headline: "Écrivez le titre de l'alerte en français (200 caractères au plus).",
+    description: "La description est trop longue (2 000 caractères au plus).",
+    instruction: "La consigne est trop longue (1 000 caractères au plus).",
+    zones: "Choisissez au moins une zone.", body: "La demande est mal formée.",
+  };
+  const STATUS_WORDS = {
+    401: "Votre session a expiré : reconnectez-vous.", 403: "Votre rôle ne permet pas cette action.",
+    413: "Le texte est trop long.", 429: "Trop de demandes à la fois : réessayez dans un instant.",
+    503: "Le serveur est momentanément occupé : réessayez dans un instant.",
+  };
   async function problem(response) {
-    try { return (await response.json()).error.message; } catch (e) { return "Erreur " + response.status; }
+    let error = {};
+    try { error = (await response.json()).error || {}; } catch (e) { /* not JSON */ }
+    if (STATUS_WORDS[response.status]) return STATUS_WORDS[response.status];
+    if (error.field && FIELD_WORDS[error.field]) {
+      const unknown = /unknown (.+)$/.exec(error.message || "");
+      return FIELD_WORDS[error.field] + (unknown ? " (inconnu : " + unknown[1] + ")" : "");
+    }
+    return error.message || "Erreur " + response.status;
   }
   function el(tag, text, className) {
     const n = document.createElement(tag);
@@ -204,7 +235,7 @@
       });
       box.addEventListener("change", show);
     });
-    function when(text) { return text ? new Date(text).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", timeZone: document.documentElement.dataset.timezone }) : ""; }
+    function when(text) { return text ? cityTime(text) : ""; }
     function body() {
       return { title: $("b-title").value,
         lines: [$("b-line1").value, $("b-line2").value, $("b-line3").value].filter(Boolean),

@@ -31,6 +31,12 @@ MAX_LINE = 120
 MAX_TARGETS = 200
 
 
+def _bad(code: str, problem: ValueError) -> web.HTTPException:
+    """A 400 whose ``field`` names what to fix (the message starts with it), so a page can say it in its words."""
+    field = str(problem).split(":", 1)[0].split(".", 1)[0]
+    return json_error(web.HTTPBadRequest, code, str(problem), field=field)
+
+
 def _message(body: Any, config: Any, author: str, now: datetime) -> Message:
     if not isinstance(body, dict):
         raise ValueError("body: a JSON object")
@@ -103,7 +109,7 @@ async def broadcast(request: web.Request) -> web.Response:
     try:
         message = _message(body, request.app[CONFIG].current, staff.username, now)
     except ValueError as exc:
-        raise json_error(web.HTTPBadRequest, "bad_broadcast", str(exc)) from exc
+        raise _bad("bad_broadcast", exc) from exc
     store = request.app[STORE]  # recorded first: the engine reads it again at start, whatever the bus kept
     await store.put(BROADCASTS, message.id, {**message.to_json(), "by": staff.username})
     await engine_command(request, "broadcast", now, message=message.to_json())
@@ -123,7 +129,7 @@ async def preview_broadcast(request: web.Request) -> web.Response:
     try:
         message = _message(body, config, staff.username, datetime.now(UTC))
     except ValueError as exc:
-        raise json_error(web.HTTPBadRequest, "bad_broadcast", str(exc)) from exc
+        raise _bad("bad_broadcast", exc) from exc
     return web.json_response({"signs": await asyncio.to_thread(faces, config, message)})
 
 
@@ -208,7 +214,7 @@ async def emergency(request: web.Request) -> web.Response:
     try:
         alert = _alert(body, request.app[CONFIG].current, staff.username, now)
     except ValueError as exc:
-        raise json_error(web.HTTPBadRequest, "bad_emergency", str(exc)) from exc
+        raise _bad("bad_emergency", exc) from exc
     await request.app[STORE].put(EMERGENCIES, alert.id, alert.to_json())
     await engine_command(request, "alert", now, alert=alert.to_json())
     await request.app[STORE].append_audit(staff.username, "emergency.issue", alert.id, alert.to_json())

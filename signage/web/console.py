@@ -15,6 +15,7 @@ from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
+from signage.web.console_words import LANES, ROLES, local_time
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
 from signage.web.panel_map import panel_points
@@ -56,8 +57,13 @@ def _own_name(code: str) -> str:
 
 @lru_cache(maxsize=1)
 def _pages() -> Environment:
-    return Environment(loader=FileSystemLoader(str(resources.files("content").joinpath("pages"))),
-                       autoescape=select_autoescape(default=True))
+    environment = Environment(loader=FileSystemLoader(str(resources.files("content").joinpath("pages"))),
+                              autoescape=select_autoescape(default=True))
+    # The engine's vocabulary in the console's words: lanes and roles by name, instants on the city's clock.
+    environment.filters["lane"] = lambda lane: LANES.get(lane, lane)
+    environment.filters["role"] = lambda role: ROLES.get(role, role)
+    environment.filters["local_time"] = local_time
+    return environment
 
 
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
@@ -286,6 +292,8 @@ async def signed_in(request: web.Request, role: str) -> tuple[Staff, str]:
     session = await _session(request)
     if session is None:
         raise web.HTTPSeeOther("/admin/login")
-    if not session[0].can(role):
-        raise json_error(web.HTTPForbidden, "forbidden", f"this page needs the {role} role")
+    if not session[0].can(role):  # a page, in words, with the way back: staff opened a link, not an API
+        raise web.HTTPForbidden(text=page(request, "admin/forbidden.html.j2", status=403, title="Accès refusé",
+                                          staff=session[0], csrf=session[1], needed=role).text,
+                                content_type="text/html", headers={"Cache-Control": "no-store"})
     return session

@@ -9,10 +9,12 @@ from typing import Any
 
 from aiohttp import web
 
+from signage.staff_decisions import BROADCASTS
 from signage.staff_decisions import TEMPLATE_VERSIONS as VERSIONS
 from signage.template_versions import TemplateVersion, spec_changes
 from signage.templates import CHANNEL_FIELDS, normalize_variant
 from signage.web.console import page, signed_in
+from signage.web.console_words import audit_sentence, city_clock, in_words
 from signage.web.errors import json_error
 from signage.web.keys import CONFIG, STAFF, STORE
 from signage.web.panel_map import panel_points
@@ -94,17 +96,47 @@ async def emergency_page(request: web.Request) -> web.Response:
                 zones=list(config.zones.values()))
 
 
+async def names_staff_know(request: web.Request, explained: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Ids as staff know them: zones, panels and rules by name, broadcasts and alerts by title, values by the name
+    their feed gives; ``@`` gives an instant on the city's clock."""
+    config = request.app[CONFIG].current
+    names: dict[str, Any] = {"@": city_clock(config.timezone)}
+    names |= {zone.id: zone.name for zone in config.zones.values()}
+    names |= {panel.id: panel.name for panel in config.panels.values()}
+    names |= {f"rule:{rule.id}": rule.description or rule.id for rule in config.rules}
+    names |= {f"default:{panel.id}": "message par défaut" for panel in config.panels.values()}
+    for doc in await request.app[STORE].documents(BROADCASTS):
+        names[str(doc["id"])] = str((doc.get("params") or {}).get("title") or doc["id"])
+    if explained:
+        for alert in explained.get("alerts", ()):
+            headline = alert.get("headline") or {}
+            names[f"alert:{alert['id']}"] = headline.get(config.languages[0]) or alert.get("event") or alert["id"]
+        for shown in explained.get("shown", ()):
+            title = (shown.get("params") or {}).get("title")
+            if title and shown["id"] not in names:
+                names[shown["id"]] = str(title)
+        for value in explained.get("values", ()):
+            name = (value.get("value") or {}).get("name")
+            if name:
+                names[value["key"]] = str(name)
+    return names
+
+
 @routes.get("/admin/panels/{panel_id}")
 async def panel_page(request: web.Request) -> web.Response:
-    """Why a panel shows what it shows: the winner, what it beat, the rules and the values they read."""
+    """Why a panel shows what it shows, in words: the winner, what it beat and why, what is scheduled, the rules
+    and the values they read, with those values."""
     staff, csrf = await signed_in(request, "viewer")
     panel_id = request.match_info["panel_id"]
     config = request.app[CONFIG].current
     panel = config.panels.get(panel_id)
     if panel is None:
         raise json_error(web.HTTPNotFound, "unknown_panel", f"no panel {panel_id[:100]!r}")
+    explained = await explanation(request, panel_id)
+    names = await names_staff_know(request, explained)
     return page(request, "admin/panel.html.j2", title=panel.name, staff=staff, csrf=csrf, panel=panel,
-                content=await current_content(request, panel_id), explanation=await explanation(request, panel_id))
+                content=await current_content(request, panel_id), explanation=explained, names=names,
+                said=lambda text: in_words(str(text), names))
 
 
 @routes.get("/admin/audit")
@@ -112,8 +144,10 @@ async def audit_page(request: web.Request) -> web.Response:
     staff, csrf = await signed_in(request, "approver")
     query = (request.query.get("q") or "").strip()[:100]
     entries = await request.app[STORE].audit(200, query or None)
+    names = await names_staff_know(request)
     return page(request, "admin/audit.html.j2", title="Journal", staff=staff, csrf=csrf, query=query,
-                entries=[{**e, "detail": json.dumps(e.get("detail", {}), ensure_ascii=False)[:300]}
+                entries=[{**e, "sentence": audit_sentence(e, names),
+                          "detail": json.dumps(e.get("detail", {}), ensure_ascii=False, indent=1)[:2000]}
                          for e in entries])
 
 

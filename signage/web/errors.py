@@ -65,8 +65,8 @@ async def error_middleware(request: web.Request,
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if exc.status < 400 or exc.content_type == "application/json":
-            raise
+        if exc.status < 400 or exc.content_type in ("application/json", "text/html"):
+            raise  # already said for its reader: JSON for scripts, a page (the console's 403) for people
         raise _as_json(exc) from None
     except UNAVAILABLE as exc:
         # Redis down or failing over: nothing was kept, and the sender should try again shortly.

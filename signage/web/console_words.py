@@ -1,0 +1,139 @@
+"""The console's words: what the engine says in its own (English) vocabulary, said in French for staff, with
+instants on the city's clock and ids replaced by the names staff know.
+
+The engine's explanations and its API stay in one stable vocabulary that scripts can read; the console words
+them here. A sentence this table does not know is shown as the engine wrote it, never hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from signage.timeutil import parse_instant
+
+__all__ = ["LANES", "ROLES", "audit_sentence", "city_clock", "in_words", "local_time"]
+
+LANES = {"alert": "alerte", "operator": "diffusion", "rule": "règle", "schedule": "programmation",
+         "default": "par défaut"}
+ROLES = {"viewer": "lecteur", "editor": "rédaction", "approver": "relecture", "admin": "administration"}
+_CHANNELS = {"panels": "panneaux", "kiosks": "bornes"}
+_UNITS = {"characters": "caractères", "pixels": "pixels"}
+_INSTANT = r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)"
+
+
+def local_time(instant: str | None, timezone: str, with_date: bool = True, seconds: bool = False) -> str:
+    """An ISO 8601 instant as staff read it on the city's clock: ``26/11/2026 09:41`` (or ``09:41``, and
+    ``09:41:05`` with ``seconds``)."""
+    if not instant:
+        return "—"
+    try:
+        moment = parse_instant(instant).astimezone(ZoneInfo(timezone))
+    except (ValueError, KeyError):
+        return instant
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return moment.strftime(f"%d/%m/%Y {clock}" if with_date else clock)
+
+
+# (pattern, French); applied in order to each part of a sentence the engine wrote.
+_PHRASES: list[tuple[str, str | Callable[..., str]]] = [
+    (r"^no active message targets this panel: default$", "aucun message actif ne vise ce panneau : message par "
+                                                          "défaut"),
+    (r"^(\d+) (\w+) messages of priority (\d+) share the face as pages$",
+     lambda m, n: f"{m.group(1)} messages ({LANES.get(m.group(2), m.group(2))}, priorité {m.group(3)}) se "
+                  "partagent l'affichage en pages"),
+    (r"^not resolved yet$", "pas encore décidé"),
+    (r"^not sent to (\w+)$", lambda m, n: f"pas destiné aux {_CHANNELS.get(m.group(1), m.group(1))}"),
+    (r"^does not fit this sign: (.+)$", lambda m, n: "ne tient pas sur ce panneau : " + in_words(m.group(1), n)),
+    (r"^the word '(.+)' is (\d+) (\w+) wide; a line of (\S+) holds (\d+)$",
+     lambda m, n: f"le mot « {m.group(1)} » fait {m.group(2)} {_UNITS.get(m.group(3), m.group(3))} ; une ligne "
+                  f"de ce panneau en tient {m.group(5)}"),
+    (r"^the message needs (\d+) pages; (\S+) shows at most (\d+)$",
+     lambda m, n: f"il faudrait {m.group(1)} pages ; ce panneau en affiche au plus {m.group(3)}"),
+    (r"^no page left \(the sign shows at most (\d+)\)$",
+     lambda m, n: f"plus de page libre (le panneau en affiche au plus {m.group(1)})"),
+    (r"^pre-empted by the (\w+) lane$", lambda m, n: f"devancé par la voie {LANES.get(m.group(1), m.group(1))}"),
+    (r"^lower priority \((\d+) < (\d+)\)$", lambda m, n: f"priorité plus basse ({m.group(1)} < {m.group(2)})"),
+    (r"^not evaluated yet$", "pas encore évaluée"),
+    (r"^input '(.+)' has no value yet$", lambda m, n: f"« {n.get(m.group(1), m.group(1))} » n'a pas encore de "
+                                                       "valeur"),
+    (r"^input '(.+)' is stale \((\d+) s old\)$",
+     lambda m, n: f"« {n.get(m.group(1), m.group(1))} » est périmée (reçue il y a {m.group(2)} s)"),
+    (r"^when is true$", "la condition est remplie"),
+    (r"^when is false$", "la condition n'est pas remplie"),
+    (r"^clear_when is false$", "la condition de fin n'est pas remplie"),
+    (r"^clear_when is true$", "la condition de fin est remplie"),
+    (r"^every value it shows is stale or missing$", "toutes les valeurs qu'elle affiche sont périmées ou absentes"),
+    (r"^shown as unavailable: (.+)$", lambda m, n: f"affiché comme indisponible : {m.group(1)}"),
+    (r"^cooling down until " + _INSTANT + "$", lambda m, n: f"en pause jusqu'à {n['@'](m.group(1))}"),
+    (r"^(.+) since " + _INSTANT + "$", lambda m, n: f"{in_words(m.group(1), n)} depuis {n['@'](m.group(2))}"),
+    (r"^fires at " + _INSTANT + " if it holds$", lambda m, n: f"se déclenche à {n['@'](m.group(1))} si elle tient"),
+    (r"^(when|clear_when) could not be evaluated: (.+)$",
+     lambda m, n: f"la condition n'a pas pu être évaluée ({m.group(2)})"),
+    (r"^(\w+) message '(.+)' \(priority (\d+)\) wins$",
+     lambda m, n: f"« {n.get(m.group(2), m.group(2))} » ({LANES.get(m.group(1), m.group(1))}, priorité "
+                  f"{m.group(3)}) l'emporte"),
+]
+_COMPILED = [(re.compile(pattern), french) for pattern, french in _PHRASES]
+
+
+def in_words(text: str, names: Mapping[str, Any]) -> str:
+    """``text`` as the engine wrote it, in French: each ``; ``-separated part through the table. ``names`` maps
+    ids to what staff call them, and ``@`` to a function giving an instant on the city's clock."""
+    whole = _phrase(text, names)
+    if whole is not None:
+        return whole
+    return " ; ".join(_phrase(part, names) or part for part in text.split("; "))
+
+
+def _phrase(text: str, names: Mapping[str, Any]) -> str | None:
+    for pattern, french in _COMPILED:
+        match = pattern.match(text)
+        if match:
+            return french if isinstance(french, str) else french(match, names)
+    return None
+
+
+def audit_sentence(entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """An audit entry as a sentence: what the person did, to what, with the names staff know."""
+    action, target = str(entry.get("action", "")), str(entry.get("target", ""))
+    detail: Mapping[str, Any] = entry.get("detail") or {}
+    params = detail.get("params") or {}
+    targets = detail.get("targets") or {}
+    where = ", ".join(names.get(t, t) for kind in ("zones", "tags", "panels", "topics") for t in targets.get(kind, ()))
+    template, _, number = target.partition(":")
+    version = f"la version {int(number)} du modèle « {names.get(template, template)} »" if number.isdigit() else target
+    said = {
+        "broadcast.start": f"a diffusé « {params.get('title', '')} »" + (f" sur {where}" if where else ""),
+        "broadcast.stop": "a arrêté une diffusion",
+        "emergency.issue": f"a émis l'alerte « {(detail.get('headline') or {}).get('fr', target)} »"
+                           + (f" pour {', '.join(names.get(z, z) for z in detail.get('zones', ()))}"
+                              if detail.get("zones") else ""),
+        "emergency.cancel": "a levé une alerte d'urgence",
+        "template.draft": f"a enregistré un brouillon : {version}",
+        "template.submit": f"a soumis {version} à relecture",
+        "template.approve": f"a approuvé et publié {version}",
+        "template.reject": f"a refusé {version}",
+        "template.rollback": f"a republié {version}",
+        "staff.login": "s'est connecté(e)",
+        "staff.logout": "s'est déconnecté(e)",
+        "staff.login.failed": f"connexion refusée (adresse {detail.get('address', '?')})",
+        "staff.account.set": f"a défini le compte « {target} » (rôle {ROLES.get(detail.get('role', ''), '?')})",
+        "staff.token.issue": f"a créé un jeton d'API pour « {target} »",
+    }
+    return said.get(action, f"{action} {target}")
+
+
+def city_clock(timezone: str) -> Callable[[str], str]:
+    """A function giving an instant as ``HH:MM`` on the city's clock (``dd/mm HH:MM`` when not today)."""
+    zone = ZoneInfo(timezone)
+
+    def at(instant: str) -> str:
+        moment = parse_instant(instant).astimezone(zone)
+        today = datetime.now(zone).date()
+        return moment.strftime("%H:%M" if moment.date() == today else "%d/%m %H:%M")
+
+    return at
