@@ -88,6 +88,16 @@ async def test_the_demo_starts_prints_its_urls_and_the_city_lives(tmp_path: Path
         assert {feed: report[feed]["status"] for feed in senders} == dict.fromkeys(senders, "ok")
         assert all(f["unauthenticated"] == 0 and f["rejected"] == 0 for f in report.values()), report
 
+        # The demo's panels behave as real ones: each polls or streams with its token and confirms what it shows.
+        def every_panel_confirms() -> Any:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/panels") as r:
+                panels = json.loads(r.read())["panels"]
+            return panels if all(p["status"]["online"] and p["status"]["last_receipt"] for p in panels) else None
+
+        panels = await eventually(every_panel_confirms, timeout=20)
+        assert {p["status"]["via"] for p in panels} == {"receipt", "stream"}
+        assert not any(p["status"]["drift"] for p in panels)
+
 
 def sign_in_status(port: int, username: str, password: str) -> int:
     """Sign in to the console as a browser does (the form's CSRF token in a field and a cookie)."""

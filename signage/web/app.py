@@ -27,6 +27,7 @@ from renderers.cache import RenderCache
 from signage.bus import Fenced, HistoryLost, open_bus
 from signage.config import Config, load_config
 from signage.demo.simulator import Simulator
+from signage.demo.street_panels import StreetPanels
 from signage.engine import Engine
 from signage.feed_auth import receives_deliveries
 from signage.feed_runners import fetched_by_the_engine, runner_for
@@ -34,7 +35,7 @@ from signage.ingest import Intake
 from signage.keyed_tasks import KeyedTasks
 from signage.leadership import Leadership
 from signage.metrics import Metrics
-from signage.model import FeedConfig
+from signage.model import FeedConfig, ProfileKind
 from signage.settings import Settings
 from signage.store import open_store
 from signage.tasks import cancel_and_wait
@@ -51,6 +52,7 @@ from signage.web.keys import (
     ADDRESSES,
     BUS,
     CONFIG,
+    DEMO_PANEL_TOKENS,
     DEMO_TOKENS,
     ENGINE,
     FEED_TOKENS,
@@ -318,18 +320,24 @@ async def _config_watcher(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _demo_producer_tokens(app: web.Application) -> AsyncIterator[None]:
-    """The demo's simulated producers get tokens of their own, as real ones would (an earlier one stays valid)."""
+    """The demo's simulated producers and panels get tokens of their own, as real ones would (an earlier one stays
+    valid)."""
     app[DEMO_TOKENS] = {feed.id: await app[FEED_TOKENS].issue(feed.id, keep_previous=True)
                         for feed in app[CONFIG].current.feeds.values()
                         if receives_deliveries(feed) and feed.options.get("auth") == "token"}
+    app[DEMO_PANEL_TOKENS] = {panel_id: await app[PANEL_TOKENS].issue(panel_id, keep_previous=True)
+                              for panel_id in app[CONFIG].current.panels}
     yield
 
 
 async def _simulator(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    simulator = Simulator(app[HTTP], f"http://127.0.0.1:{settings.port}", settings.simulation_speed,
-                          tokens=app[DEMO_TOKENS])
-    async with _background("simulator", simulator.run):
+    base = f"http://127.0.0.1:{settings.port}"
+    simulator = Simulator(app[HTTP], base, settings.simulation_speed, tokens=app[DEMO_TOKENS])
+    config = app[CONFIG].current
+    kiosks = frozenset(p.id for p in config.panels.values() if config.profiles[p.profile].kind is ProfileKind.KIOSK)
+    panels = StreetPanels(app[HTTP], base, app[DEMO_PANEL_TOKENS], kiosks)
+    async with _background("simulator", simulator.run), _background("street panels", panels.run):
         yield
 
 

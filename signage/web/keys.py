@@ -72,6 +72,7 @@ ADDRESSES = web.AppKey("addresses", AddressSlots)  # open WebSocket and SSE conn
 PANEL_TOKENS = web.AppKey("panel_tokens", PanelTokens)
 FEED_TOKENS = web.AppKey("feed_tokens", FeedTokens)
 DEMO_TOKENS = web.AppKey("demo_tokens", dict[str, str])  # the demo's simulated producers' tokens
+DEMO_PANEL_TOKENS = web.AppKey("demo_panel_tokens", dict[str, str])  # the demo's simulated panels' tokens
 PANEL_STATUS = web.AppKey("panel_status", PanelStatus)
 PANEL_STREAMS = web.AppKey("panel_streams", PanelStreams)  # open panel streams, closed on revocation
 OPEN_LIMITS = web.AppKey("open_limits", RateLimiter)
