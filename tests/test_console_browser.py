@@ -56,18 +56,32 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await editor.goto(base + "/admin/templates/parking-guidance")
     await editor.wait_for_selector("[data-sign=char-3x20] img")
     before = await editor.get_attribute("[data-sign=char-3x20] img", "alt")
-    await editor.fill("#line1", "{{ a_name }} : {{ a_free }} places")
+    # No template code: the line is text and live values; the count says what shows when it is 0 or unknown.
+    line1 = editor.locator(".compose-line[data-for=line1]")
+    assert await line1.locator(".piece-count select").input_value() == "a_free"
+    assert await line1.locator(".piece-count input[data-field=full]").input_value() == "COMPLET"
+    await line1.locator(".piece-text input").first.fill(" : ")
+    await line1.locator(".piece-count input[data-field=unit]").fill(" places")
     await until(editor,
         "document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Darcy : 120 places')")
     assert before != await editor.get_attribute("[data-sign=char-3x20] img", "alt")
-    await editor.fill("#line2", "Anticonstitutionnellement stationnement")
-    await until(editor,
-        "document.querySelector('[data-sign=char-3x20]')?.innerText.includes('Ne tient pas')")
-    await editor.fill("#line2", "{{ b_name }} {{ b_free }}")
-    await until(editor, "document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Dauphine 0')")
+    assert await line1.locator(".meter").inner_text() == "18 / 20 caractères"  # fits the text signs
+    # Too long for the text signs: the line's meter and the sign's preview say so, in words.
+    line2 = editor.locator(".compose-line[data-for=line2]")
+    await line2.locator(".piece-text input").first.fill(" Anticonstitutionnellement ")
+    await until(editor, "document.querySelector('.compose-line[data-for=line2] .meter').classList.contains('over')")
+    await until(editor, "document.querySelector('[data-sign=char-3x20]')?.innerText"
+                        ".includes('le mot « Anticonstitutionnellement » fait 25 caractères')")
+    await line2.locator(".piece-text input").first.fill(" ")
+    await until(editor, "document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Dauphine COMPLET')")
+    # What the composer wrote stays editable as template text, under "Avancé".
+    await editor.click("fieldset[data-lang=fr] details.advanced summary")
+    assert await editor.input_value("#line1") == (
+        "{{ a_name }} : {% if a_free is none %}--{% elif a_free > 0 %}{{ a_free | number }} places"
+        "{% else %}COMPLET{% endif %}")
     # The phone and the kiosk follow the language's text until a channel says otherwise.
     await until(editor, "document.querySelector('#phone-preview .n-body').innerText.includes('Darcy : 120')")
-    await editor.click("fieldset[data-lang=fr] summary")
+    await editor.click("fieldset[data-lang=fr] summary:text('Variantes par canal')")
     await editor.fill("#push-title", "Places libres à {{ a_name }}")
     await until(editor,
         "document.querySelector('#phone-preview .n-title').innerText === 'Places libres à Darcy'")
@@ -84,11 +98,14 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await approver.goto(base + "/admin/templates/parking-guidance")
     # The approver sees what the version changes from what the street shows, field by field, before publishing.
     changes = await approver.inner_text("tr[data-version='1'] .changes")
-    assert "fr lines 1" in changes and "{{ a_name }} : {{ a_free }} places" in changes
+    assert "fr lines 1" in changes and "{{ a_name }} : {% if a_free is none %}" in changes
     assert "fr push title" in changes and "Places libres à {{ a_name }}" in changes
     await approver.screenshot(path=str(screenshots / "console-template-review.png"), full_page=True)
     await approver.click("button.approve")
     await until(approver, "document.getElementById('editor-status').innerText.includes('publiée')")
+    # The table follows without a reload: the version reads as published, nothing left to approve.
+    await until(approver, "document.querySelector(\"tr[data-version='1'] td:nth-child(2)\").innerText === 'publiée'")
+    assert await approver.locator("button.approve").count() == 0
     await until(kiosk, "document.querySelector('#pages').innerText.includes('Darcy : 64 places')",
                                   timeout=3000)
 

@@ -164,7 +164,8 @@ async def test_a_template_preview_shows_every_sign_and_warns_where_it_does_not_f
                                       headers={"Authorization": f"Bearer {editor}"})).json()
     assert warned["signs"]["char-3x20"] == {
         "channel": "led", "fits": False,
-        "warning": "the word 'Anticonstitutionnellement' is 25 characters wide; a line of char-3x20 holds 20"}
+        "warning": "the word 'Anticonstitutionnellement' is 25 characters wide; a line of char-3x20 holds 20",
+        "code": "word_too_wide", "word": "Anticonstitutionnellement", "width": 25, "unit": "characters", "room": 20}
     assert (await client.post("/api/v1/admin/preview", json=body,
                               headers={"Authorization": f"Bearer {viewer}"})).status == 403
 

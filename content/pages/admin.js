@@ -108,6 +108,16 @@
     return Array.from(form.querySelectorAll("input[name=" + name + "]:checked")).map(function (i) { return i.value; });
   }
 
+  // Why a sign cannot hold a text, in the console's words (the server gives a code and its details).
+  function unfitWords(sign) {
+    if (sign.code === "word_too_wide") {
+      return "le mot « " + sign.word + " » fait " + sign.width + (sign.unit === "characters" ? " caractères" : " pixels")
+        + " ; une ligne de ce panneau en tient " + sign.room;
+    }
+    if (sign.code === "too_many_pages") return "il faudrait " + sign.needed + " pages ; ce panneau en affiche au plus " + sign.most;
+    if (sign.code === "not_sent") return "ce type d'écran ne reçoit pas les diffusions";
+    return "le panneau refuse ce texte (" + sign.reason + ")";
+  }
   // ---- template editor --------------------------------------------------------------------------------------
   function editor() {
     const template = form.dataset.template;
@@ -131,6 +141,138 @@
       });
       return variants;
     }
+    // ---- the composer: lines made of text and live values, for staff who do not write template code --------
+    const VALUES = JSON.parse(form.dataset.values || "{}");
+    const ROOM = Number(form.dataset.room || 0);
+    // Values by what they are: a_free is "places libres (1er parking)".
+    const NAMES = { name: "nom", free: "places libres", capacity: "capacité", index: "indice", label: "libellé",
+      street: "rue", line: "ligne", place: "lieu", panel: "panneau", city: "ville", headline: "titre", event: "événement",
+      next: "prochaine collecte", level: "niveau", title: "titre" };
+    const ORDINALS = { a: "1er", b: "2e", c: "3e", d: "4e" };
+    function valueName(key) {
+      const m = /^([a-d])_(\w+)$/.exec(key);
+      const base = m ? m[2] : key;
+      return (NAMES[base] || base.replace(/_/g, " ")) + (m ? " (" + ORDINALS[m[1]] + ")" : "");
+    }
+    // A line's template text as pieces, or null when it uses more than the composer writes (then: "Avancé").
+    const PIECE = /\{\{\s*(\w+)(?:\s+or\s+''\s*)?\s*\}\}|\{%\s*if\s+(\w+)\s+is\s+none\s*%\}([^{]*)\{%\s*elif\s+\2\s*>\s*0\s*%\}\{\{\s*\2\s*\|\s*number\s*\}\}([^{]*)\{%\s*else\s*%\}([^{]*)\{%\s*endif\s*%\}/g;
+    function parse(text) {
+      const pieces = [];
+      let at = 0, m;
+      PIECE.lastIndex = 0;
+      while ((m = PIECE.exec(text)) !== null) {
+        if (m.index > at) pieces.push({ kind: "text", text: text.slice(at, m.index) });
+        pieces.push(m[1] ? { kind: "value", key: m[1] }
+          : { kind: "count", key: m[2], unavailable: m[3], unit: m[4], full: m[5] });
+        at = PIECE.lastIndex;
+      }
+      if (at < text.length) pieces.push({ kind: "text", text: text.slice(at) });
+      return pieces.some(function (p) { return p.kind === "text" && /[{}]|%\}/.test(p.text); }) ? null : pieces;
+    }
+    function write(pieces) {
+      return pieces.map(function (p) {
+        if (p.kind === "text") return p.text;
+        if (p.kind === "value") return "{{ " + p.key + " }}";
+        return "{% if " + p.key + " is none %}" + p.unavailable + "{% elif " + p.key + " > 0 %}{{ " + p.key
+          + " | number }}" + p.unit + "{% else %}" + p.full + "{% endif %}";
+      }).join("");
+    }
+    function example() { try { return JSON.parse($("params").value || "{}"); } catch (e) { return {}; } }
+    function shown(pieces, values) {  // the line as the example values make it, for the meter
+      return pieces.map(function (p) {
+        if (p.kind === "text") return p.text;
+        const v = values[p.key];
+        if (p.kind === "value") return v === undefined || v === null ? "" : String(v);
+        return v === null || v === undefined ? p.unavailable : v > 0 ? String(v) + p.unit : p.full;
+      }).join("");
+    }
+    const FULL = { fr: "COMPLET", en: "FULL", nl: "VOLZET", de: "BESETZT" };
+    function composeLine(input, label, language) {
+      const row = el("div", undefined, "compose-line");
+      row.dataset.for = input.id;
+      let pieces = parse(input.value);
+      function commit() {
+        input.value = write(pieces);
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        meter();
+      }
+      function meter() {
+        const out = row.querySelector(".meter");
+        if (!out || !pieces) return;
+        const length = shown(pieces, example()).length;
+        out.textContent = ROOM ? length + " / " + ROOM + " caractères" : length + " caractères";
+        out.classList.toggle("over", ROOM > 0 && length > ROOM);
+        out.title = ROOM && length > ROOM ? "Trop long pour les panneaux texte : la ligne sera coupée ou abrégée" : "";
+      }
+      function draw() {
+        row.replaceChildren(el("span", label, "compose-label"));
+        if (pieces === null) {
+          row.appendChild(el("span", "Cette ligne utilise des fonctions avancées : modifiez-la sous « Avancé ».", "hint"));
+          return;
+        }
+        pieces.forEach(function (piece, i) {
+          const chip = el("span", undefined, "piece piece-" + piece.kind);
+          if (piece.kind === "text") {
+            const text = el("input"); text.value = piece.text; text.size = Math.max(4, piece.text.length + 1);
+            text.setAttribute("aria-label", label + " : texte");
+            text.addEventListener("input", function () { piece.text = text.value; text.size = Math.max(4, text.value.length + 1); commit(); });
+            chip.appendChild(text);
+          } else {
+            const select = el("select");
+            select.setAttribute("aria-label", label + " : valeur");
+            Object.keys(VALUES).forEach(function (key) {
+              const o = el("option", valueName(key)); o.value = key; o.selected = key === piece.key; select.appendChild(o);
+            });
+            select.addEventListener("change", function () { piece.key = select.value; commit(); });
+            chip.appendChild(select);
+            if (piece.kind === "count") {
+              [["unit", "après le nombre"], ["unavailable", "si indisponible"], ["full", "si 0"]].forEach(function (f) {
+                const field = el("label", f[1] + " ", "choice-small");
+                const box = el("input"); box.value = piece[f[0]]; box.size = 8; box.dataset.field = f[0];
+                box.setAttribute("aria-label", label + " : " + f[1]);
+                box.addEventListener("input", function () { piece[f[0]] = box.value; commit(); });
+                field.appendChild(box); chip.appendChild(field);
+              });
+            }
+          }
+          const remove = el("button", "×", "remove"); remove.type = "button";
+          remove.setAttribute("aria-label", label + " : retirer ce morceau");
+          remove.addEventListener("click", function () { pieces.splice(i, 1); commit(); draw(); });
+          chip.appendChild(remove);
+          row.appendChild(chip);
+        });
+        const addText = el("button", "+ texte", "add-text"); addText.type = "button";
+        addText.setAttribute("aria-label", label + " : ajouter du texte");
+        addText.addEventListener("click", function () { pieces.push({ kind: "text", text: " " }); commit(); draw(); });
+        const addValue = el("button", "+ valeur en direct", "add-value"); addValue.type = "button";
+        addValue.setAttribute("aria-label", label + " : ajouter une valeur en direct");
+        addValue.disabled = !Object.keys(VALUES).length;
+        addValue.addEventListener("click", function () {
+          const key = Object.keys(VALUES).find(function (k) { return VALUES[k] === "count"; }) || Object.keys(VALUES)[0];
+          pieces.push(VALUES[key] === "count"
+            ? { kind: "count", key: key, unit: language === "fr" ? " pl" : " free", unavailable: "--", full: FULL[language] || "FULL" }
+            : { kind: "value", key: key });
+          commit(); draw();
+        });
+        row.appendChild(addText); row.appendChild(addValue);
+        row.appendChild(el("span", undefined, "meter"));
+        meter();
+      }
+      // Edited by hand under "Avancé": the composer follows.
+      input.addEventListener("input", function (event) {
+        if (event.isTrusted) { pieces = parse(input.value); draw(); }
+      });
+      draw();
+      return row;
+    }
+    form.querySelectorAll("fieldset[data-lang]").forEach(function (fieldset) {
+      const box = fieldset.querySelector(".composer");
+      const language = fieldset.dataset.lang;
+      box.appendChild(composeLine(fieldset.querySelector(".title"), "Titre", language));
+      fieldset.querySelectorAll(".line").forEach(function (input, i) {
+        box.appendChild(composeLine(input, "Ligne " + (i + 1), language));
+      });
+    });
     let timer = null;
     async function preview() {
       let params = {};
@@ -152,7 +294,8 @@
         if (sign.fits) {
           const img = el("img"); img.src = sign.png; img.alt = sign.multi; figure.appendChild(img);
         }
-        if (sign.warning) figure.appendChild(el("p", (sign.fits ? "" : "Ne tient pas : ") + sign.warning, "error"));
+        if (!sign.fits) figure.appendChild(el("p", "Ne tient pas sur ce panneau : " + unfitWords(sign) + ".", "error"));
+        else if (sign.warning) figure.appendChild(el("p", sign.warning, "error"));
         figure.appendChild(el("figcaption", name + " (" + sign.channel + ")"));
         return figure;
       });
@@ -187,27 +330,27 @@
             ? await api("POST", "/api/v1/admin/templates/" + template + "/rollback", { version: Number(button.dataset.number) })
             : await api("POST", "/api/v1/admin/templates/" + template + "/versions/" + button.dataset.number + "/" + verb);
           status.textContent = response.ok ? "Version " + button.dataset.number + " " + done + "." : await problem(response);
-          if (response.ok) button.disabled = true;
+          if (response.ok) { button.disabled = true; refreshVersions(); }
         });
       });
     }
-    action("button.approve", "approve", "publiée");
-    action("button.reject", "reject", "refusée");
-    action("button.rollback", "rollback", "republiée");
+    // The versions as the server now has them (states, history, who may act), without reloading the form.
+    async function refreshVersions() {
+      const response = await fetch(location.pathname, { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("versions");
+      if (fresh) { $("versions").replaceWith(document.adoptNode(fresh)); bindActions(); }
+    }
+    function bindActions() {
+      action("button.approve", "approve", "publiée");
+      action("button.reject", "reject", "refusée");
+      action("button.rollback", "rollback", "republiée");
+    }
+    bindActions();
     preview();
   }
 
   // ---- broadcast ----------------------------------------------------------------------------------------------
-  // Why a sign cannot hold a text, in the console's words (the server gives a code and its details).
-  function unfitWords(sign) {
-    if (sign.code === "word_too_wide") {
-      return "le mot « " + sign.word + " » fait " + sign.width + (sign.unit === "characters" ? " caractères" : " pixels")
-        + " ; une ligne de ce panneau en tient " + sign.room;
-    }
-    if (sign.code === "too_many_pages") return "il faudrait " + sign.needed + " pages ; ce panneau en affiche au plus " + sign.most;
-    if (sign.code === "not_sent") return "ce type d'écran ne reçoit pas les diffusions";
-    return "le panneau refuse ce texte (" + sign.reason + ")";
-  }
   const LANES = { alert: "une alerte", operator: "une autre diffusion", rule: "une règle", schedule: "la programmation", default: "son message par défaut" };
   function stateWords(sign) {
     if (sign.state === "shown") return "affiché";

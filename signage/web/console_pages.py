@@ -27,6 +27,8 @@ __all__ = ["routes"]
 routes = web.RouteTableDef()
 STATE_NAMES = {"draft": "brouillon", "review": "en relecture", "published": "publiée", "superseded": "remplacée",
                "rejected": "refusée"}
+ACTION_NAMES = {"write": "écrite", "submit": "soumise", "approve": "approuvée et publiée", "reject": "refusée",
+                "rollback": "republiée"}
 LINES_SHOWN = 4
 
 @routes.get("/admin/templates")
@@ -69,10 +71,19 @@ async def template_page(request: web.Request) -> web.Response:
     published = next((d["spec"] for d in reversed(docs) if d["state"] == "published"), shipped)
     for doc in docs:  # what each version changes from what the street shows now: what an approver checks
         doc["changes"] = spec_changes(published, doc["spec"]) if doc["state"] in ("review", "draft") else []
+        for step in doc["history"]:
+            action = str(step.get("action", ""))
+            step["said"] = (f"republiée (depuis la version {action.rsplit(' ', 1)[-1]})"
+                            if action.startswith("rollback to ") else ACTION_NAMES.get(action, action))
     source: dict[str, Any] = docs[-1]["spec"] if docs else shipped
     variants = {code: _editable(source["variants"].get(code), code) for code in config.languages}
+    # What the composer offers: the template's values, each a count (a number, or none when unavailable) or a
+    # text, as its example shows; and the width of the narrowest text sign, for the fit meter.
+    values = {name: "count" if value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+              else "text" for name, value in spec.example.items() if isinstance(value, str | int | float | None)}
+    room = min((p.chars_per_line for p in config.profiles.values() if p.kind.value == "character"), default=0)
     return page(request, "admin/templates.html.j2", title="Modèles", staff=staff, csrf=csrf,
-                template_id=template_id, variants=variants,
+                template_id=template_id, variants=variants, values=json.dumps(values), room=room,
                 pictogram=source.get("pictogram", ""), state_names=STATE_NAMES,
                 example=json.dumps(spec.example, ensure_ascii=False), versions=docs)
 

@@ -110,8 +110,8 @@ def _signs(config: PreviewSetting, text: RenderedText) -> dict[str, Any]:
         sign: dict[str, Any] = {"channel": "multi" if led.pattern else channel}
         try:
             multi, refused = compose_single(led, profile)
-        except DoesNotFit as exc:
-            signs[profile.name] = {**sign, "fits": False, "warning": str(exc)}
+        except DoesNotFit as exc:  # the code and its details let the console say it in its own words
+            signs[profile.name] = {**sign, "fits": False, "warning": str(exc), "code": exc.code, **exc.details}
             continue
         if refused:  # as on the street, the lines stand in for a pattern the sign refuses; staff are told
             sign = {"channel": channel, "warning": f"MULTI pattern refused ({refused}); shown from its lines"}
