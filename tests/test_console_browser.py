@@ -141,6 +141,9 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     await approver.fill("#e-headline-fr", "Fuite de gaz rue Guillaume Tell")
     await approver.fill("#e-instruction-fr", "Éloignez-vous du quartier de la gare")
     await approver.check("input[name=zones][value=dijon-gare]")
+    # Before it is sent, the zone's sign as it will show the alert.
+    await until(approver, "document.querySelector('#e-previews figure[data-sign=gare] img')?.naturalWidth > 0")
+    assert "tient sur les 1 panneau(x)" in await approver.inner_text("#e-fit")
     await approver.click("#issue")  # not confirmed yet: nothing is sent
     await until(approver, "document.getElementById('emergency-status').innerText.includes('confirmation')")
     await approver.check("#e-confirm")

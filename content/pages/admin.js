@@ -118,6 +118,30 @@
     if (sign.code === "not_sent") return "ce type d'écran ne reçoit pas les diffusions";
     return "le panneau refuse ce texte (" + sign.reason + ")";
   }
+  // Each targeted sign as it would light a text (its picture), or why it cannot and what it keeps showing;
+  // returns the signs that cannot.
+  function showFaces(box, fit, signs, title) {
+    const unfit = signs.filter(function (s) { return !s.fits; });
+    box.replaceChildren.apply(box, signs.map(function (sign) {
+      const figure = el("figure", undefined, sign.fits ? "fits" : "unfit");
+      figure.dataset.sign = sign.panel;
+      if (sign.fits) {
+        const img = el("img"); img.src = sign.png; img.alt = sign.name + " : " + title; figure.appendChild(img);
+      } else {
+        figure.appendChild(el("p", "Ne peut pas l'afficher : " + unfitWords(sign) + ". Il gardera ce qu'il affiche :", "error"));
+        const img = el("img"); img.src = "/api/v1/panels/" + encodeURIComponent(sign.panel) + "/preview.png"; img.alt = sign.name + " : contenu actuel";
+        figure.appendChild(img);
+      }
+      figure.appendChild(el("figcaption", sign.name));
+      return figure;
+    }));
+    fit.textContent = unfit.length === 0
+      ? "Le message tient sur les " + signs.length + " panneau(x) visé(s)."
+      : unfit.length + " panneau(x) sur " + signs.length + " ne peuvent pas l'afficher et garderont leur contenu : "
+        + unfit.map(function (s) { return s.name; }).join(", ") + ". Raccourcissez le texte, ou envoyez quand même.";
+    fit.className = unfit.length ? "warning-box" : "";
+    return unfit;
+  }
   // ---- template editor --------------------------------------------------------------------------------------
   function editor() {
     const template = form.dataset.template;
@@ -404,26 +428,7 @@
       }
       const response = await api("POST", "/api/v1/admin/broadcasts/preview", wanted);
       if (!response.ok) { fit.textContent = await problem(response); return; }
-      const signs = (await response.json()).signs;
-      unfit = signs.filter(function (s) { return !s.fits; });
-      box.replaceChildren.apply(box, signs.map(function (sign) {
-        const figure = el("figure", undefined, sign.fits ? "fits" : "unfit");
-        figure.dataset.sign = sign.panel;
-        if (sign.fits) {
-          const img = el("img"); img.src = sign.png; img.alt = sign.name + " : " + wanted.title; figure.appendChild(img);
-        } else {
-          figure.appendChild(el("p", "Ne peut pas l'afficher : " + unfitWords(sign) + ". Il gardera ce qu'il affiche :", "error"));
-          const img = el("img"); img.src = "/api/v1/panels/" + encodeURIComponent(sign.panel) + "/preview.png"; img.alt = sign.name + " : contenu actuel";
-          figure.appendChild(img);
-        }
-        figure.appendChild(el("figcaption", sign.name));
-        return figure;
-      }));
-      fit.textContent = unfit.length === 0
-        ? "Le message tient sur les " + signs.length + " panneau(x) visé(s)."
-        : unfit.length + " panneau(x) sur " + signs.length + " ne peuvent pas l'afficher et garderont leur contenu : "
-          + unfit.map(function (s) { return s.name; }).join(", ") + ". Raccourcissez le texte, ou diffusez quand même.";
-      fit.className = unfit.length ? "warning-box" : "";
+      unfit = showFaces(box, fit, (await response.json()).signs, wanted.title);
     }
     form.addEventListener("input", later);
     form.addEventListener("change", later);
@@ -490,12 +495,31 @@
       languages.forEach(function (lang) { const v = $("e-" + field + "-" + lang).value.trim(); if (v) out[lang] = v; });
       return out;
     }
+    function alert() {
+      const hours = Number($("e-hours").value || 6);
+      return { headline: texts("headline"), description: texts("description"), instruction: texts("instruction"),
+        severity: $("e-severity").value, zones: checked("zones"),
+        ends_at: new Date(Date.now() + hours * 3600 * 1000).toISOString() };
+    }
+    // Before anything is sent: every sign of the chosen zones as it will show the alert.
+    let timer = null;
+    async function preview() {
+      const wanted = alert();
+      if (!wanted.headline[languages[0]] || !wanted.zones.length) {
+        $("e-previews").replaceChildren();
+        $("e-fit").textContent = "Écrivez le titre et choisissez les zones : chaque panneau visé apparaîtra ici tel qu'il affichera l'alerte.";
+        return;
+      }
+      const response = await api("POST", "/api/v1/admin/emergency/preview", wanted);
+      if (!response.ok) { $("e-fit").textContent = await problem(response); return; }
+      showFaces($("e-previews"), $("e-fit"), (await response.json()).signs, wanted.headline[languages[0]]);
+    }
+    form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(preview, 250); });
+    form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(preview, 250); });
+    preview();
     $("issue").addEventListener("click", async function () {
       if (!$("e-confirm").checked) { status.textContent = "Cochez la confirmation avant d'émettre l'alerte."; return; }
-      const hours = Number($("e-hours").value || 6);
-      const response = await api("POST", "/api/v1/admin/emergency", { headline: texts("headline"),
-        description: texts("description"), instruction: texts("instruction"), severity: $("e-severity").value,
-        zones: checked("zones"), ends_at: new Date(Date.now() + hours * 3600 * 1000).toISOString() });
+      const response = await api("POST", "/api/v1/admin/emergency", alert());
       if (!response.ok) { status.textContent = await problem(response); return; }
       const answer = await response.json();
       status.textContent = "Alerte émise.";

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from signage.model import Alert, Lane, Message, Targets
+from signage.pipeline.alert_book import AlertBook
 from signage.safe_text import clean
 from signage.staff_decisions import BROADCASTS, EMERGENCIES
 from signage.timeutil import format_instant, parse_instant
@@ -219,6 +220,21 @@ async def emergency(request: web.Request) -> web.Response:
     await engine_command(request, "alert", now, alert=alert.to_json())
     await request.app[STORE].append_audit(staff.username, "emergency.issue", alert.id, alert.to_json())
     return web.json_response({"id": alert.id, "cap": f"/api/v1/open/alerts/{alert.id}.xml"}, status=201)
+
+
+@routes.post("/api/v1/admin/emergency/preview")
+async def preview_emergency(request: web.Request) -> web.Response:
+    """Each sign of the chosen zones as it would show the alert, or why its face cannot hold it. Nothing is sent."""
+    staff = await staff_for_api(request, "approver")
+    await browser_csrf(request)
+    body = await read_json(request, MAX_BODY)
+    config = request.app[CONFIG].current
+    try:
+        alert = _alert(body, config, staff.username, datetime.now(UTC))
+    except ValueError as exc:
+        raise _bad("bad_emergency", exc) from exc
+    message = AlertBook.message(alert, alert.zones)
+    return web.json_response({"signs": await asyncio.to_thread(faces, config, message)})
 
 
 @routes.delete("/api/v1/admin/emergency/{alert_id}")

@@ -231,6 +231,15 @@ def openapi_document() -> dict[str, Any]:
                     "targets": OBJECT, "priority": {"type": "integer"}, "severity": {"type": "string"}}}}}},
             "responses": {"200": _json({"type": "object", "required": ["signs"]}), "400": _error("Bad broadcast"),
                           "401": _error("Sign in"), "403": _error("Editors only"), "413": _error("Too large")}}},
+        "/api/v1/admin/emergency/preview": {"post": {
+            "summary": "Each sign of the chosen zones as it would show an emergency alert, or why it cannot; nothing "
+                       "is sent (approver)", "tags": ["console"],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["headline", "zones"], "properties": {
+                    "headline": OBJECT, "description": OBJECT, "instruction": OBJECT,
+                    "zones": {"type": "array", "items": {"type": "string"}}, "severity": {"type": "string"}}}}}},
+            "responses": {"200": _json({"type": "object", "required": ["signs"]}), "400": _error("Bad emergency"),
+                          "401": _error("Sign in"), "403": _error("Approvers only"), "413": _error("Too large")}}},
         "/api/v1/admin/broadcasts/{message_id}": {"delete": {
             "summary": "Stop a broadcast everywhere now (editor)", "tags": ["console"],
             "parameters": [{"name": "message_id", "in": "path", "required": True, "schema": {"type": "string"}}],
