@@ -62,7 +62,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("SIGNAGE_VAPID_PRIVATE_KEY", _new_vapid_private_key())
     settings = Settings.from_env(demo_config_path(), port=args.port, host=args.host, simulate=True,
                                  simulation_speed=args.speed)
-    base = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.port}"
+    # One name for every address, the one browsers keep the console's Secure cookies on.
+    local = settings.host in ("127.0.0.1", "0.0.0.0", "::", "localhost")
+    base = f"http://{'localhost' if local else settings.host}:{settings.port}"
     config = load_config(settings.config_path)
     lines = [f"Signage demo for {config.city} on {base}/ (stop with Ctrl+C)",
              f"  app:     {base}/  (the citizens' phone app)",
@@ -78,8 +80,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"  live:    {base}/ws  (subscribe to parking/darcy, air/dijon-metropole, panel/gare…)",
               f"  metrics: {base}/metrics"]
     password = _demo_staff(settings)
-    console = base.replace("127.0.0.1", "localhost")  # browsers keep Secure cookies on localhost
-    lines += [f"  console: {console}/admin  accounts {', '.join(DEMO_STAFF)}, password of this run: {password}"]
+    lines += [f"  console: {base}/admin  accounts {', '.join(DEMO_STAFF)}, password of this run: {password}",
+              "  Every minute, a line says what the city did."]
     return _serve(settings, "\n".join(lines))
 
 
@@ -351,7 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the Dijon demo in one process, with simulated feeds")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--speed", type=float, default=60.0, help="city minutes per real second (default 60)")
+    demo.add_argument("--speed", type=float, default=60.0,
+                      help="how fast the simulated city's clock runs: city minutes per real second; the default, "
+                           "60, makes a city hour pass in a real minute and a whole day in 24 minutes")
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="run a configuration")

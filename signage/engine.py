@@ -329,6 +329,8 @@ class Engine:
         await self._bus.publish(topic, data, self._fence())
         self._on_bus[topic] = digest
         self._metrics.publications.inc()
+        if topic.startswith("panel/"):
+            self._metrics.panel_changes.inc()
 
     async def _push(self, decision: dict[str, Any]) -> None:
         """Queue the decision's job under its key (message, content, topic), then publish it for operators: the

@@ -25,6 +25,8 @@ class Metrics:
             ["feed"], registry=self.registry)
         self.publications = Counter(
             "signage_bus_publications", "Updates published on the bus by this process", registry=self.registry)
+        self.panel_changes = Counter(
+            "signage_panel_changes", "Panel contents that changed, published by the engine", registry=self.registry)
         self.ws_connections = Gauge(
             "signage_websocket_connections", "Open WebSocket connections", registry=self.registry)
         self.ws_dropped = Counter(

@@ -57,7 +57,7 @@ async def test_the_demo_starts_prints_its_urls_and_the_city_lives(tmp_path: Path
         assert time.monotonic() - started < 15
         assert process.stdout is not None
         banner = process.stdout.readline().decode()
-        assert f"http://127.0.0.1:{port}/" in banner
+        assert f"http://localhost:{port}/" in banner  # one host name throughout
         while not (line := process.stdout.readline().decode()).startswith("  console:"):
             assert line, "the demo prints its console address and accounts"
         password = line.rsplit(": ", 1)[1].strip()

@@ -9,9 +9,11 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import WSCloseCode, web
@@ -28,6 +30,7 @@ from signage.bus import Fenced, HistoryLost, open_bus
 from signage.config import Config, load_config
 from signage.demo.simulator import Simulator
 from signage.demo.street_panels import StreetPanels
+from signage.demo.summary import every_minute
 from signage.engine import Engine
 from signage.feed_auth import receives_deliveries
 from signage.feed_runners import fetched_by_the_engine, runner_for
@@ -337,7 +340,11 @@ async def _simulator(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG].current
     kiosks = frozenset(p.id for p in config.panels.values() if config.profiles[p.profile].kind is ProfileKind.KIOSK)
     panels = StreetPanels(app[HTTP], base, app[DEMO_PANEL_TOKENS], kiosks)
-    async with _background("simulator", simulator.run), _background("street panels", panels.run):
+    zone = ZoneInfo(config.timezone)
+    summary = partial(every_minute, app[METRICS], lambda line: print(line, flush=True),
+                      lambda: datetime.now(zone))
+    async with (_background("simulator", simulator.run), _background("street panels", panels.run),
+                _background("demo summary", summary)):
         yield
 
 
