@@ -41,6 +41,10 @@ class Settings:
     preview_workers: int = 2  # processes that render what staff type (previews, version checks)
     preview_deadline_s: float = 3.0  # a preview still running after this is killed with its worker
     config_poll_s: float = 2.0  # how often the configuration file is checked for changes (0: never)
+    # The console's base map: a tile URL template ({z}/{x}/{y}) and its attribution. None: no third party is
+    # asked for anything, and the map shows the panels at their coordinates on a plain background.
+    map_tiles: str | None = None
+    map_attribution: str = ""
     # Web Push. The private key is a secret: kept out of repr so that no log line can show it.
     vapid_private_key: str | None = field(default=None, repr=False)
     vapid_subject: str = "mailto:signage@localhost"
@@ -70,6 +74,8 @@ class Settings:
             engine_lease_s=float(env.get("SIGNAGE_ENGINE_LEASE_S") or 6.0),
             ws_max_per_address=int(env.get("SIGNAGE_WS_MAX_PER_ADDRESS") or 200),
             push_max_subscriptions=int(env.get("SIGNAGE_PUSH_MAX_SUBSCRIPTIONS") or 500_000),
+            map_tiles=env.get("SIGNAGE_MAP_TILES") or None,
+            map_attribution=env.get("SIGNAGE_MAP_ATTRIBUTION", ""),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -9,9 +9,42 @@
     return iso ? new Date(iso).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", hourCycle: "h23",
       timeZone: document.documentElement.dataset.timezone }) : "—";
   }
+  // The map of panels (Leaflet, served by the engine): a pin per panel with its name beside it, on the tiles
+  // configured for the city, or at its coordinates on a plain background; ``onPin(panel, element)`` for clicks.
+  function panelMap(node, onPin) {
+    const panels = JSON.parse(node.dataset.panels || "[]");
+    const note = $("map-note");
+    if (!window.L || !panels.length) { if (note) note.textContent = "Carte indisponible : la liste des panneaux reste utilisable."; return {}; }
+    const map = L.map(node, { scrollWheelZoom: false, attributionControl: Boolean(node.dataset.tiles) });
+    if (node.dataset.tiles) {
+      L.tileLayer(node.dataset.tiles, { attribution: node.dataset.attribution, maxZoom: 19 }).addTo(map);
+    } else if (note) {
+      note.textContent = "Pas de fond de carte configuré (SIGNAGE_MAP_TILES) : les panneaux sont placés à leurs coordonnées.";
+    }
+    map.fitBounds(L.latLngBounds(panels.map(function (p) { return [p.lat, p.lon]; })).pad(0.15));  // a view first
+    const pins = {};
+    panels.forEach(function (panel) {
+      const icon = L.divIcon({ className: "pin-icon", iconSize: [18, 18] });
+      const marker = L.marker([panel.lat, panel.lon], { icon: icon, keyboard: true, title: panel.name, alt: panel.name });
+      marker.addTo(map);
+      // A name goes to the left when a close neighbour's pin is on its right, so that names never cover each other.
+      const crowded = panels.some(function (o) {
+        return o !== panel && Math.abs(o.lat - panel.lat) < 0.004 && o.lon > panel.lon && o.lon - panel.lon < 0.02; });
+      marker.bindTooltip(panel.name, { permanent: true, direction: crowded ? "left" : "right",
+        offset: [crowded ? -10 : 10, 0], className: "pin-label" });
+      const pin = marker.getElement();
+      pin.dataset.panel = panel.id;
+      pin.setAttribute("aria-label", panel.name);
+      if ("online" in panel) pin.classList.add(panel.online ? "online" : "offline");
+      if (onPin) marker.on("click", function () { onPin(panel, pin); });
+      pins[panel.id] = pin;
+    });
+    return pins;
+  }
   // ---- control room: thumbnails and lanes follow the panels live, over the same /ws the kiosks use ---------
   const live = document.querySelector("#panels[data-live]");
   if (live) {
+    const pins = panelMap($("panel-map"), function (panel) { location.href = "/admin/panels/" + encodeURIComponent(panel.id); });
     const rows = {};
     live.querySelectorAll("tr[data-panel]").forEach(function (row) { rows["panel/" + row.dataset.panel] = row; });
     const topics = Object.keys(rows);
@@ -54,7 +87,7 @@
         cell.appendChild(s.online ? document.createTextNode("en ligne") : el("strong", "hors ligne"));
         if (s.drift) { cell.appendChild(document.createTextNode(" · ")); cell.appendChild(el("strong", "décalage")); }
         row.querySelector(".receipt").textContent = cityTime(s.last_receipt && s.last_receipt.at);
-        const pin = document.querySelector(".map .pin[data-panel='" + panel.id + "']");
+        const pin = pins[panel.id];
         if (pin) { pin.classList.toggle("online", s.online); pin.classList.toggle("offline", !s.online); }
       });
       document.getElementById("online-count").textContent = online + " panneau(x) en ligne sur " + Object.keys(rows).length;
@@ -392,15 +425,17 @@
       names[box.value] = box.parentElement.dataset.name || box.parentElement.textContent.trim();
     });
     form.querySelectorAll("input[name=panels]").forEach(function (box) { boxes[box.value] = box; });
-    document.querySelectorAll("#panel-map .pin").forEach(function (pin) {
-      const box = boxes[pin.dataset.panel];
-      function show() { pin.setAttribute("aria-checked", box.checked ? "true" : "false"); }
-      function toggle() { box.checked = !box.checked; show(); later(); }
-      pin.addEventListener("click", toggle);
-      pin.addEventListener("keydown", function (event) {
-        if (event.key === " " || event.key === "Enter") { event.preventDefault(); toggle(); }
-      });
+    // A pin chosen on the map is the panel chosen in the list, and the other way round.
+    const pins = panelMap($("panel-map"), function (panel) {
+      const box = boxes[panel.id];
+      box.checked = !box.checked;
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    Object.keys(pins).forEach(function (id) {
+      const box = boxes[id], pin = pins[id];
+      function show() { pin.classList.toggle("chosen", box.checked); pin.setAttribute("aria-pressed", box.checked ? "true" : "false"); }
       box.addEventListener("change", show);
+      show();
     });
     function when(text) { return text ? cityTime(text) : ""; }
     function body() {

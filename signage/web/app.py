@@ -85,6 +85,7 @@ from signage.web.keys import (
 )
 from signage.web.live_config import LiveConfig
 from signage.web.login_throttle import LoginThrottle
+from signage.web.map_files import routes as map_file_routes
 from signage.web.open_alerts import routes as open_alert_routes
 from signage.web.open_data import routes as open_data_routes
 from signage.web.openapi import routes as openapi_routes
@@ -406,6 +407,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.add_routes(sse_routes)
         app.router.add_get("/ws", websocket_handler)
         app.router.add_get("/static/{name}", _static)
+        app.add_routes(map_file_routes)
         app.on_shutdown.append(_close_sockets)
     if settings.runs_engine:
         app.cleanup_ctx.append(_engine)

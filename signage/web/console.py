@@ -18,7 +18,7 @@ from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
 from signage.web.console_words import LANES, ROLES, local_time
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
-from signage.web.panel_map import panel_points
+from signage.web.panel_map import map_attributes
 from signage.web.panels import current_content
 from signage.web.preview_pool import PreviewBusy, PreviewFailed, PreviewTimeout
 from signage.web.staff_auth import (
@@ -196,12 +196,13 @@ async def control_room(request: web.Request) -> web.Response:
         content = await current_content(request, panel.id)
         shows = " | ".join(" / ".join([p["title"], *p["lines"]]) for p in content["pages"])
         panels.append({"id": panel.id, "name": panel.name, "place": panel.place, "lane": content["lane"],
+                       "kiosk": config.profiles[panel.profile].kind.value == "kiosk",
                        "shows": shows, "status": await request.app[PANEL_STATUS].status(panel.id)})
     feeds_update = await request.app[HUB].latest(FEEDS_TOPIC)
     feeds = feeds_update.data["feeds"] if feeds_update else []
     return page(request, "admin/control_room.html.j2", title="Salle de contrôle", staff=staff, csrf=csrf,
-                panels=panels, feeds=feeds, points=panel_points(config.panels.values()),
-                statuses={p["id"]: p["status"] for p in panels},
+                panels=panels, feeds=feeds, map=map_attributes(config.panels.values(), request.app[SETTINGS],
+                                                                 {p["id"]: p["status"] for p in panels}),
                 feed_states={"silent": "sans nouvelles", "error": "en erreur"})
 
 

@@ -16,8 +16,8 @@ from signage.templates import CHANNEL_FIELDS, normalize_variant
 from signage.web.console import page, signed_in
 from signage.web.console_words import audit_sentence, city_clock, in_words
 from signage.web.errors import json_error
-from signage.web.keys import CONFIG, STAFF, STORE
-from signage.web.panel_map import panel_points
+from signage.web.keys import CONFIG, SETTINGS, STAFF, STORE
+from signage.web.panel_map import map_attributes
 from signage.web.panels import current_content, explanation
 from signage.web.staff_auth import ROLES
 from signage.web.template_admin import versions_of
@@ -96,7 +96,8 @@ async def broadcast_page(request: web.Request) -> web.Response:
     return page(request, "admin/broadcast.html.j2", title="Diffusion", staff=staff, csrf=csrf,
                 zones=list(config.zones.values()), tags=tags, topics=config.topics,
                 zone_names={zone.id: zone.name for zone in config.zones.values()},
-                points=panel_points(config.panels.values()))
+                panels=list(config.panels.values()),
+                map=map_attributes(config.panels.values(), request.app[SETTINGS]))
 
 
 @routes.get("/admin/emergency")

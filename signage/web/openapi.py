@@ -67,6 +67,11 @@ def openapi_document() -> dict[str, Any]:
             "tags": ["panels"],
             "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": _media("image/svg+xml"), "404": _error("No such pictogram")}}},
+        "/static/leaflet/{name}": {"get": {
+            "summary": "Leaflet (the console's map library), served from the engine's own installation",
+            "tags": ["console"],
+            "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _media("text/javascript"), "404": _error("No such file")}}},
         "/favicon.ico": _get("The site's icon", {"301": {"description": "To /static/icon.svg"}}),
         "/sw.js": _get("The app's service worker", {"200": _media("text/javascript")}, tags=("app",)),
         "/manifest.webmanifest": _get("The app's manifest (installable)", {"200": {"description": "OK", "content": {

@@ -1,24 +1,36 @@
-"""The console's map of panels: north up, inside the box, and no panel's name written over another's."""
+"""The console's map: every panel at its coordinates with its name and state, and the base map only when one is
+configured."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 from signage.config import load_config
-from signage.web.panel_map import LABEL_HEIGHT, LABEL_WIDTH, panel_points
+from signage.settings import Settings
+from signage.web.panel_map import map_attributes
+from signage.web.security_headers import page_policy
 from tests.signage.test_template_channels import DEMO
 
 
-def test_panels_keep_their_places_and_their_names_stay_readable() -> None:
+def test_every_panel_is_placed_with_its_name_and_state() -> None:
     panels = load_config(DEMO).panels
-    points = {p.panel.id: p for p in panel_points(panels.values(), 640, 400)}
+    plain = Settings(config_path=Path(DEMO))
+    attributes = map_attributes(panels.values(), plain, {"darcy": {"online": True}})
+    points = {p["id"]: p for p in json.loads(attributes["panels"])}
     assert set(points) == set(panels)
-    assert all(0 <= p.x <= 640 and 0 <= p.y <= 400 for p in points.values())
-    assert points["toison-dor"].y < points["darcy"].y  # Toison d'Or is north of the centre
-    assert points["campus"].x > points["gare"].x  # the campus is east of the station
-    labels = [(p.x, p.y + p.label_dy) for p in points.values()]
-    for i, (x, y) in enumerate(labels):
-        for j, (other_x, other_y) in enumerate(labels):
-            assert i == j or abs(other_x - x) >= LABEL_WIDTH or abs(other_y - y) >= LABEL_HEIGHT
-        for dot in points.values():
-            assert (dot.x, dot.y + dot.label_dy) == (x, y) or not (0 <= dot.x - x < LABEL_WIDTH
-                                                                    and abs(dot.y - y) < LABEL_HEIGHT)
-    assert panel_points([]) == []
+    assert points["darcy"]["name"] == "Place Darcy" and points["darcy"]["online"] is True
+    assert points["toison-dor"]["lat"] > points["darcy"]["lat"]  # Toison d'Or is north of the centre
+    assert "online" not in points["chu"]
+    assert attributes["tiles"] == ""  # no base map unless one is configured: nobody else is asked anything
+
+
+def test_a_configured_tile_server_is_the_one_other_origin_pages_may_load_images_from() -> None:
+    tiles = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
+    settings = replace(Settings(config_path=Path(DEMO)), map_tiles=tiles, map_attribution="© OpenStreetMap")
+    attributes = map_attributes([], settings)
+    assert (attributes["tiles"], attributes["attribution"]) == (tiles, "© OpenStreetMap")
+    policy = page_policy(tiles)
+    assert "img-src 'self' data: https://*.tile.openstreetmap.org;" in policy
+    assert "connect-src 'self';" in policy and "tile.openstreetmap.org" not in page_policy()
