@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -119,19 +120,25 @@ async def broadcast(request: web.Request) -> web.Response:
                               "expires_at": format_instant(message.expires_at or now)}, status=201)
 
 
-@routes.post("/api/v1/admin/broadcasts/preview")
-async def preview_broadcast(request: web.Request) -> web.Response:
-    """Each sign the broadcast would reach, as it would light it, or why its face cannot hold it (it would keep
-    what it shows). Nothing is sent."""
-    staff = await staff_for_api(request, "editor")
+async def _faces(request: web.Request, role: str, code: str,
+                 compose: Callable[[Any, Any, str, datetime], Message]) -> web.Response:
+    """Each sign the message ``compose`` makes of the body would reach, as it would light it, or why its face
+    cannot hold it (it would keep what it shows). Nothing is sent."""
+    staff = await staff_for_api(request, role)
     await browser_csrf(request)
     body = await read_json(request, MAX_BODY)
     config = request.app[CONFIG].current
     try:
-        message = _message(body, config, staff.username, datetime.now(UTC))
+        message = compose(body, config, staff.username, datetime.now(UTC))
     except ValueError as exc:
-        raise _bad("bad_broadcast", exc) from exc
+        raise _bad(code, exc) from exc
     return web.json_response({"signs": await asyncio.to_thread(faces, config, message)})
+
+
+@routes.post("/api/v1/admin/broadcasts/preview")
+async def preview_broadcast(request: web.Request) -> web.Response:
+    """Each sign the broadcast would reach, as it would light it, or why it cannot."""
+    return await _faces(request, "editor", "bad_broadcast", _message)
 
 
 @routes.get("/api/v1/admin/broadcasts")
@@ -224,17 +231,13 @@ async def emergency(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/admin/emergency/preview")
 async def preview_emergency(request: web.Request) -> web.Response:
-    """Each sign of the chosen zones as it would show the alert, or why its face cannot hold it. Nothing is sent."""
-    staff = await staff_for_api(request, "approver")
-    await browser_csrf(request)
-    body = await read_json(request, MAX_BODY)
-    config = request.app[CONFIG].current
-    try:
-        alert = _alert(body, config, staff.username, datetime.now(UTC))
-    except ValueError as exc:
-        raise _bad("bad_emergency", exc) from exc
-    message = AlertBook.message(alert, alert.zones)
-    return web.json_response({"signs": await asyncio.to_thread(faces, config, message)})
+    """Each sign of the chosen zones as it would show the alert, or why it cannot."""
+
+    def shown(body: Any, config: Any, author: str, now: datetime) -> Message:
+        alert = _alert(body, config, author, now)
+        return AlertBook.message(alert, alert.zones)
+
+    return await _faces(request, "approver", "bad_emergency", shown)
 
 
 @routes.delete("/api/v1/admin/emergency/{alert_id}")
