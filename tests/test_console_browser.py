@@ -74,6 +74,12 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
                         ".includes('le mot « Anticonstitutionnellement » fait 25 caractères')")
     await line2.locator(".piece-text input").first.fill(" ")
     await until(editor, "document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Dauphine COMPLET')")
+    # The pictogram is chosen by what it shows.
+    assert await editor.eval_on_selector("#pictogram-choice", "s => s.selectedOptions[0].textContent") == "P de parking"
+    await editor.select_option("#pictogram-choice", "")
+    await until(editor, "!document.querySelector('[data-sign=full-96x32-amber] img')?.alt.startsWith('[g')")
+    await editor.select_option("#pictogram-choice", "parking")
+    await until(editor, "document.querySelector('[data-sign=full-96x32-amber] img')?.alt.startsWith('[g')")
     # What the composer wrote stays editable as template text, under "Avancé".
     await editor.click("fieldset[data-lang=fr] details.advanced summary")
     assert await editor.input_value("#line1") == (

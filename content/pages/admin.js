@@ -322,6 +322,11 @@
       draw();
       return row;
     }
+    // The pictogram chosen by what it shows; its name (or expression) stays editable under "Avancé".
+    $("pictogram-choice").addEventListener("change", function () {
+      $("pictogram").value = $("pictogram-choice").value;
+      $("pictogram").dispatchEvent(new Event("input", { bubbles: true }));
+    });
     form.querySelectorAll("fieldset[data-lang]").forEach(function (fieldset) {
       const box = fieldset.querySelector(".composer");
       const language = fieldset.dataset.lang;
