@@ -6,7 +6,10 @@
   often send them on one URL, one message each); an empty full dataset says nothing is disrupted. An alert
   that names a line several times (one informed entity per stop) counts once for that line. Texts without a
   language tag are taken as French (French feeds rarely tag them).
-- Trip updates: ``trips/<trip>`` with the line, the delay and the stops' delays.
+- Trip updates: ``trips/<trip>`` with the line, the delay and the stops' delays; and where a stop's update
+  gives an absolute time (``departure.time``, else ``arrival.time``), ``departures/<stop>`` with the coming
+  departures there, soonest first, in the shape SIRI StopMonitoring gives (the line is the route id, the
+  destination the trip's headsign when the producer sends one: the static GTFS is not read here).
 - Vehicle positions: ``vehicles/<vehicle>`` with position, bearing, line and trip; the speed is left out, as
   French producers are known to publish it in the wrong unit.
 """
@@ -22,6 +25,7 @@ from google.transit import gtfs_realtime_pb2
 
 from signage.feeds.base import FeedError, FeedResult, short_id
 from signage.model import FeedConfig, Observation
+from signage.timeutil import format_instant
 
 __all__ = ["decode_gtfs_rt"]
 
@@ -59,7 +63,11 @@ def _parse_text(message: Any, body: bytes) -> bool:
     return True
 
 
+MAX_DEPARTURES = 12
+
+
 def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, result: FeedResult) -> None:
+    departures_at: dict[str, list[dict[str, Any]]] = {}
     for entity in message.entity:
         if entity.is_deleted:
             continue
@@ -80,6 +88,13 @@ def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, r
             result.observations.append(Observation(f"trips/{short_id(trip)}", {
                 "trip": trip, "line": _s(update.trip.route_id) or None, "delay_s": delay, "stops": stops,
             }, when, feed.id))
+            headsign = _s(update.trip_properties.trip_headsign) if update.HasField("trip_properties") else ""
+            for stop_update in update.stop_time_update:
+                at = _absolute_time(stop_update)
+                if stop_update.stop_id and at is not None and stop_update.schedule_relationship != 1:
+                    departures_at.setdefault(_s(stop_update.stop_id), []).append({
+                        "line": _s(update.trip.route_id) or None, "destination": headsign or None,
+                        "aimed": None, "expected": at, "actual": None, "at_stop": False, "status": None})
         if entity.HasField("vehicle"):
             vehicle = entity.vehicle
             ident = _s(vehicle.vehicle.id or entity.id)
@@ -90,6 +105,19 @@ def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, r
                 "lat": round(vehicle.position.latitude, 6), "lon": round(vehicle.position.longitude, 6),
                 "bearing": vehicle.position.bearing if vehicle.position.HasField("bearing") else None,
             }, when, feed.id))
+    for stop, departures in departures_at.items():
+        departures.sort(key=lambda d: str(d["expected"]))
+        result.observations.append(Observation(f"departures/{short_id(stop)}", {
+            "stop": stop, "name": None, "departures": departures[:MAX_DEPARTURES], "notices": []},
+            observed_at, feed.id))
+
+
+def _absolute_time(update: Any) -> str | None:
+    """When the vehicle leaves the stop (else arrives), when the update gives the time itself, not a delay."""
+    for event in ("departure", "arrival"):
+        if update.HasField(event) and getattr(update, event).time:
+            return format_instant(datetime.fromtimestamp(getattr(update, event).time, UTC))
+    return None
 
 
 def decode_gtfs_rt(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResult:

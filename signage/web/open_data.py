@@ -31,7 +31,7 @@ DATASETS = {
     "air": "Air quality: the indice ATMO per zone, with label and colour",
     "traffic": "Traffic flow observations",
     "transit": "Tram and bus lines: disruptions",
-    "departures": "Next departures at each stop (SIRI StopMonitoring)",
+    "departures": "Next departures at each stop (SIRI StopMonitoring, GTFS-Realtime trip updates with times)",
     "waste": "Waste collection rounds per street",
 }
 MAX_HISTORY_HOURS = 48

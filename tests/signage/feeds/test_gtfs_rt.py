@@ -97,3 +97,34 @@ def test_an_alert_naming_one_line_at_two_stops_counts_once() -> None:
     line = next(o for o in decode_delivery(feed, message.SerializeToString(), NOW).observations
                 if o.key == "transit/45")
     assert [d["id"] for d in line.value["disruptions"]] == [works.id]
+
+
+def test_trip_updates_with_times_give_the_next_departures_at_each_stop() -> None:
+    """No public sample gives absolute times (the specification's example gives delays only), so the message is
+    built here with the official bindings, as a producer's would be."""
+    from google.transit import gtfs_realtime_pb2
+
+    message = gtfs_realtime_pb2.FeedMessage()
+    message.header.gtfs_realtime_version = "2.0"
+    message.header.timestamp = int(NOW.timestamp())
+    for trip, route, headsign, minutes in (("t1-0810", "T1", "Quetigny Centre", 9), ("t2-0804", "T2", "", 4),
+                                           ("t1-0820", "T1", "Quetigny Centre", 19)):
+        entity = message.entity.add(id=trip)
+        entity.trip_update.trip.trip_id = trip
+        entity.trip_update.trip.route_id = route
+        if headsign:
+            entity.trip_update.trip_properties.trip_headsign = headsign
+        update = entity.trip_update.stop_time_update.add(stop_id="DARCY", stop_sequence=5)
+        update.departure.time = int((NOW + timedelta(minutes=minutes)).timestamp())
+        entity.trip_update.stop_time_update.add(stop_id="GARE", stop_sequence=6).arrival.delay = 30  # a delay only
+        skipped = entity.trip_update.stop_time_update.add(stop_id="CHU", stop_sequence=7)
+        skipped.schedule_relationship = 1  # SKIPPED: no departure there
+        skipped.departure.time = int((NOW + timedelta(minutes=minutes + 5)).timestamp())
+    feed = FeedConfig("gtfs-rt", "gtfs-rt", timedelta(minutes=5), {})
+    observations = {o.key: o.value for o in decode_delivery(feed, message.SerializeToString(), NOW).observations}
+    darcy = observations["departures/darcy"]
+    assert [(d["line"], d["destination"], d["expected"]) for d in darcy["departures"]] == [
+        ("T2", None, "2026-11-25T08:04:00.000Z"), ("T1", "Quetigny Centre", "2026-11-25T08:09:00.000Z"),
+        ("T1", "Quetigny Centre", "2026-11-25T08:19:00.000Z")]
+    assert "departures/gare" not in observations and "departures/chu" not in observations
+    assert not [key for key in observations if key.startswith("transit/")]  # nothing said of disruptions
