@@ -84,14 +84,15 @@ async def test_the_phone_app_is_live_installable_and_subscribes_to_push(push_set
     offered = await page.eval_on_selector_all("#topic-choices input", "boxes => boxes.map(b => b.value)")
     assert "parking/darcy" in offered and "parking/dauphine" not in offered and "air/dijon-metropole" in offered
 
-    # Push opt-in: my zone's alerts, then an alert reaches the phone, decrypted to the right text.
-    await page.select_option("#zone", "cote-d-or")
-    await page.check("input[value='alerts/cote-d-or']")
+    # Push opt-in: my zone's alerts, then an alert for the county my town lies in reaches the phone, decrypted to
+    # the right text.
+    await page.select_option("#zone", "dijon-centre")
+    await page.check("input[value='alerts/dijon-centre']")
     await page.uncheck("#quiet-on")
     await page.click("#subscribe")
     await until(page, "document.getElementById('notify-status').textContent === 'Notifications activées.'")
     store = client.app[SUBSCRIPTIONS]
-    assert await store.ids_for("alerts/cote-d-or") != []
+    assert await store.ids_for("alerts/dijon-centre") != [] and await store.ids_for("alerts/cote-d-or") != []
     now = datetime.now(UTC)
     response = await client.post("/feeds/cap", data=cap_alert("APP1", now, now + timedelta(hours=2),
                                                             headline_fr="Crue de l'Ouche"),

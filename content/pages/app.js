@@ -445,6 +445,17 @@
     });
   }
 
+  // The topics this phone asks to be told about. "My zone's alerts" is my zone and every zone it lies in: an
+  // alert is published on the zones it was issued for, and a county-wide warning concerns my town too.
+  function pushTopics() {
+    const zone = store.get("zone", "");
+    const topics = [];
+    store.get("topics", []).forEach(function (topic) {
+      const more = topic === "alerts/" + zone ? chainOf(zone).map(function (z) { return "alerts/" + z; }) : [topic];
+      more.forEach(function (t) { if (topics.indexOf(t) < 0) topics.push(t); });
+    });
+    return topics;
+  }
   function within(promise, ms) {
     return Promise.race([promise, new Promise(function (_, reject) {
       setTimeout(function () { reject(Object.assign(new Error("slow"), { slow: true })); }, ms); })]);
@@ -473,7 +484,7 @@
       const subscription = await within(registration.pushManager.subscribe(
         { userVisibleOnly: true, applicationServerKey: b64ToBytes(key.public_key) }), 15000);
       const body = Object.assign(subscription.toJSON(), {
-        topics: store.get("topics", []), language: lang,
+        topics: pushTopics(), language: lang,
         quiet_hours: $("quiet-on").checked ? $("quiet-from").value + "-" + $("quiet-to").value : null });
       const response = await fetch("/api/v1/push/subscriptions", { method: "POST",
         headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
