@@ -188,7 +188,7 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
     assert why.startswith("Pourquoi :") and "l'emporte" in why and "wins" not in why
     assert "voie règle" in why
     values = await approver.inner_text("#values")
-    assert "Darcy" in values and "free : 64" in values and "à jour" in values
+    assert "Darcy" in values and "places libres : 64" in values and "à jour" in values
     await assert_accessible(approver)
     await approver.screenshot(path=str(screenshots / "console-panel-why.png"), full_page=True)
     # The control room follows the city live: a broadcast changes Darcy's picture and lane without a reload, and

@@ -15,7 +15,7 @@ from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
-from signage.web.console_words import LANES, ROLES, local_time
+from signage.web.console_words import FIELDS, LANES, ROLES, local_time
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
 from signage.web.panel_map import map_attributes
@@ -62,6 +62,7 @@ def _pages() -> Environment:
     # The engine's vocabulary in the console's words: lanes and roles by name, instants on the city's clock.
     environment.filters["lane"] = lambda lane: LANES.get(lane, lane)
     environment.filters["role"] = lambda role: ROLES.get(role, role)
+    environment.filters["field"] = lambda field: FIELDS.get(field, field)
     environment.filters["local_time"] = local_time
     return environment
 

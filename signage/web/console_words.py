@@ -15,12 +15,17 @@ from zoneinfo import ZoneInfo
 
 from signage.timeutil import parse_instant
 
-__all__ = ["LANES", "ROLES", "audit_sentence", "city_clock", "in_words", "local_time"]
+__all__ = ["FIELDS", "LANES", "ROLES", "audit_sentence", "city_clock", "in_words", "local_time"]
 
 LANES = {"alert": "alerte", "operator": "diffusion", "rule": "règle", "schedule": "programmation",
          "default": "par défaut"}
 ROLES = {"viewer": "lecteur", "editor": "rédaction", "approver": "relecture", "admin": "administration"}
 _CHANNELS = {"panels": "panneaux", "kiosks": "bornes"}
+# The fields live values carry, as staff read them; a field not here is shown by its own name.
+FIELDS = {"free": "places libres", "capacity": "capacité", "status": "état", "index": "indice", "label": "libellé",
+          "colour": "couleur", "line": "ligne", "disrupted": "perturbée", "header": "titre", "street": "rue",
+          "next_collection": "prochaine collecte", "level_db": "niveau (dB)", "place": "lieu", "stale": "périmée",
+          "departures": "départs", "delay_s": "retard (s)"}
 _UNITS = {"characters": "caractères", "pixels": "pixels"}
 _INSTANT = r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)"
 
