@@ -66,6 +66,8 @@ async def test_edit_review_publish_broadcast_and_stop_in_the_browser(client, bro
         "document.querySelector('[data-sign=char-3x20] img')?.alt.includes('Darcy : 120 places')")
     assert before != await editor.get_attribute("[data-sign=char-3x20] img", "alt")
     assert await line1.locator(".meter").inner_text() == "18 / 20 caractères"  # fits the text signs
+    await until(editor, "Array.from(document.querySelectorAll('#previews img'))"
+                        ".every(i => i.complete && i.naturalWidth > 0)")  # loaded under the page's own policy
     # Too long for the text signs: the line's meter and the sign's preview say so, in words.
     line2 = editor.locator(".compose-line[data-for=line2]")
     await line2.locator(".piece-text input").first.fill(" Anticonstitutionnellement ")

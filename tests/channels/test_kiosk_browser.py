@@ -94,7 +94,7 @@ TEXT_STYLES = """() => [...document.querySelectorAll('header span, h1, .line, .s
               background: getComputedStyle(e).backgroundColor}))"""
 
 
-async def test_kiosks_are_accessible_in_french_and_english(client, browser) -> None:  # type: ignore[no-untyped-def]
+async def test_kiosks_are_accessible_in_french_and_english(client, browser, screenshots) -> None:  # type: ignore[no-untyped-def]
     """WCAG 2.1 AA contrast, the page's language, severity in words, readable sizes, nothing moving or flashing."""
     now = datetime.now(UTC)
     assert (await client.post("/feeds/cap", data=cap_alert("A11Y", now, now + timedelta(hours=1)),
@@ -118,4 +118,5 @@ async def test_kiosks_are_accessible_in_french_and_english(client, browser) -> N
         assert await page.evaluate("document.getAnimations().length") == 0  # nothing flashes or moves
         assert await page.evaluate("getComputedStyle(document.querySelector('.page')).transitionDuration") == "0s"
         await assert_accessible(page)
+        await page.screenshot(path=str(screenshots / f"kiosk-{language}.png"))
         await page.close()
