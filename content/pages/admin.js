@@ -30,7 +30,8 @@
       // A name goes to the left when a close neighbour's pin is on its right, so that names never cover each other.
       const crowded = panels.some(function (o) {
         return o !== panel && Math.abs(o.lat - panel.lat) < 0.004 && o.lon > panel.lon && o.lon - panel.lon < 0.02; });
-      marker.bindTooltip(panel.name, { permanent: true, direction: crowded ? "left" : "right",
+      // A node, not a string: Leaflet would parse a string as HTML.
+      marker.bindTooltip(el("span", panel.name), { permanent: true, direction: crowded ? "left" : "right",
         offset: [crowded ? -10 : 10, 0], className: "pin-label" });
       const pin = marker.getElement();
       pin.dataset.panel = panel.id;
