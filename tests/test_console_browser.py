@@ -232,6 +232,18 @@ async def test_a_broadcast_shows_every_sign_before_it_is_sent_and_says_which_kee
     context, editor = await signed_in(browser, base, "ecrivain")
     await editor.goto(base + "/admin/broadcast")
     assert "choisissez où diffuser" in await editor.inner_text("#b-fit")
+    # The keyboard follows the page's reading order, and a pin on the map is chosen with Enter.
+    await editor.focus("#b-title")
+    reached = []
+    for _ in range(8):
+        await editor.keyboard.press("Tab")
+        reached.append(await editor.evaluate("document.activeElement.id || document.activeElement.name"))
+    assert reached[:6] == ["b-line1", "b-line2", "b-line3", "b-priority", "b-severity", "b-start"]
+    await editor.focus("#panel-map .pin-icon[data-panel=gare]")
+    await editor.keyboard.press("Enter")
+    assert await editor.is_checked("input[name=panels][value=gare]")
+    await editor.keyboard.press("Enter")
+    assert not await editor.is_checked("input[name=panels][value=gare]")
     await editor.fill("#b-title", "Anticonstitutionnellement")
     await editor.check("input[name=zones][value=dijon-centre]")  # Darcy (20 characters) and République
     await editor.check("input[name=panels][value=toison-dor]")

@@ -37,7 +37,12 @@
       pin.dataset.panel = panel.id;
       pin.setAttribute("aria-label", panel.name);
       if ("online" in panel) pin.classList.add(panel.online ? "online" : "offline");
-      if (onPin) marker.on("click", function () { onPin(panel, pin); });
+      if (onPin) {
+        marker.on("click", function () { onPin(panel, pin); });
+        pin.addEventListener("keydown", function (event) {  // Leaflet gives a focused pin no key of its own
+          if (event.key === "Enter" || event.key === " ") { event.preventDefault(); onPin(panel, pin); }
+        });
+      }
       pins[panel.id] = pin;
     });
     return pins;
