@@ -82,6 +82,9 @@ async def test_phones_get_the_alert_in_their_language_encrypted_for_them(push_se
     assert headers["urgency"] == "high"  # an alert
     assert 5 * 3600 < int(headers["ttl"]) <= 6 * 3600  # until the alert expires: hours, never 0
     assert len(headers["topic"]) == 32
+    # The worker counts each outcome once the service's answer is back.
+    await eventually(lambda: metric(client, 'signage_push_messages_total{outcome="sent"}'), what="pushes counted")
+    await eventually(lambda: batches_done(client, 1), what="the batch done")
     metrics = await (await client.get("/metrics")).text()
     assert 'signage_push_messages_total{outcome="sent"} 2.0' in metrics
     assert base not in metrics and "anne" not in metrics  # nothing personal in metrics
@@ -97,8 +100,12 @@ async def test_a_push_service_answering_503_then_429_then_201_is_retried(push_se
     statuses = [r.status for r in state.received if r.name == "carla"]
     assert statuses == [503, 429, 201]  # a 5xx is retried with backoff, a 429 after its Retry-After
     assert asyncio.get_running_loop().time() - started >= 1.0  # Retry-After honoured
-    metrics = await (await client.get("/metrics")).text()
-    assert "signage_push_attempts_total 3.0" in metrics and 'signage_push_messages_total{outcome="sent"} 1.0' in metrics
+
+    async def counted_sent() -> bool:  # the worker counts the outcome once the service's answer is back
+        return await metric(client, 'signage_push_messages_total{outcome="sent"}') == 1.0
+
+    await eventually(counted_sent, what="the sent push counted")
+    assert await metric(client, "signage_push_attempts_total") == 3.0
 
 
 async def test_the_vapid_header_is_signed_once_per_push_service(push_setup) -> None:  # type: ignore[no-untyped-def]
