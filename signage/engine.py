@@ -42,6 +42,7 @@ from signage.protocol import (
     Fence,
     Refusals,
     explanation_document,
+    panel_topic,
     read_ingest,
 )
 from signage.safe_json import dumps
@@ -329,7 +330,7 @@ class Engine:
         await self._bus.publish(topic, data, self._fence())
         self._on_bus[topic] = digest
         self._metrics.publications.inc()
-        if topic.startswith("panel/"):
+        if topic.startswith(panel_topic("")):
             self._metrics.panel_changes.inc()
 
     async def _push(self, decision: dict[str, Any]) -> None:

@@ -11,10 +11,11 @@ from signage.model import Alert, Observation
 from signage.safe_json import JsonProblem, loads
 from signage.safe_text import clean, clean_value
 
-__all__ = ["MAX_INTEGER", "FeedError", "FeedResult", "checked", "dotted", "finite_number", "json_body",
-           "short_id"]
+__all__ = ["MAX_DEPARTURES", "MAX_INTEGER", "FeedError", "FeedResult", "checked", "dotted", "finite_number",
+           "json_body", "short_id"]
 
 MAX_INTEGER = 2**53  # beyond this a browser's JSON.parse silently changes the number
+MAX_DEPARTURES = 12  # kept per stop, whichever feed (SIRI, GTFS-Realtime) says them
 
 
 class FeedError(ValueError):

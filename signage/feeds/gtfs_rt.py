@@ -23,7 +23,7 @@ from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2
 
-from signage.feeds.base import FeedError, FeedResult, short_id
+from signage.feeds.base import MAX_DEPARTURES, FeedError, FeedResult, short_id
 from signage.model import FeedConfig, Observation
 from signage.timeutil import format_instant
 
@@ -61,9 +61,6 @@ def _parse_text(message: Any, body: bytes) -> bool:
     except text_format.ParseError:
         return False
     return True
-
-
-MAX_DEPARTURES = 12
 
 
 def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, result: FeedResult) -> None:

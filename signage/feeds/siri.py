@@ -18,14 +18,13 @@ from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from signage.feeds.base import FeedError, FeedResult, json_body, short_id
+from signage.feeds.base import MAX_DEPARTURES, FeedError, FeedResult, json_body, short_id
 from signage.feeds.xmltree import local, parse_xml
 from signage.model import FeedConfig, Observation
 from signage.timeutil import parse_instant
 
 __all__ = ["decode_siri"]
 
-MAX_DEPARTURES = 12
 Node = Any
 
 
@@ -110,6 +109,11 @@ def decode_siri(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedRes
     return result
 
 
+def _stop(stop: str) -> dict[str, Any]:
+    """A stop's document, before its departures and notices are added."""
+    return {"stop": stop, "name": None, "departures": [], "notices": []}
+
+
 def _stop_monitoring(feed: FeedConfig, part: Node, default: datetime, result: FeedResult) -> None:
     at = _instant(_str(part, "ResponseTimestamp")) or default
     stops: dict[str, dict[str, Any]] = {}
@@ -129,13 +133,13 @@ def _stop_monitoring(feed: FeedConfig, part: Node, default: datetime, result: Fe
             "at_stop": _str(call, "VehicleAtStop") == "true",
             "status": _str(call, "DepartureStatus") or _str(journey, "ProgressStatus"),
         }
-        value = stops.setdefault(stop, {"stop": stop, "name": None, "departures": [], "notices": []})
+        value = stops.setdefault(stop, _stop(stop))
         value["departures"].append(entry)
         value["name"] = value["name"] or _str(call, "StopPointName")  # the stop as riders read it
     for notice in _items(part, "StopLineNotice"):
         stop = _str(notice, "MonitoringRef") or _str(part, "MonitoringRef")
         if stop is not None:
-            stops.setdefault(stop, {"stop": stop, "name": None, "departures": [], "notices": []})["notices"].append(
+            stops.setdefault(stop, _stop(stop))["notices"].append(
                 {"line": _str(notice, "LineRef"), "note": _str(notice, "LineNote")})
     for stop, value in stops.items():
         value["departures"] = value["departures"][:MAX_DEPARTURES]

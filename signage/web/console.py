@@ -14,6 +14,7 @@ from aiohttp import web
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from signage.model import ProfileKind
 from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
 from signage.web.console_words import FIELDS, LANES, ROLES, local_time
 from signage.web.errors import json_error, read_json
@@ -33,7 +34,8 @@ from signage.web.staff_auth import (
 )
 from signage.web.template_preview import PreviewSetting, render_preview
 
-__all__ = ["browser_csrf", "engine_command", "in_preview_worker", "page", "routes", "signed_in", "staff_for_api"]
+__all__ = ["browser_csrf", "engine_command", "in_preview_worker", "page", "page_environment", "routes", "signed_in",
+           "staff_for_api"]
 
 routes = web.RouteTableDef()
 T = TypeVar("T")
@@ -56,7 +58,8 @@ def _own_name(code: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _pages() -> Environment:
+def page_environment() -> Environment:
+    """The server's HTML pages (content/pages), autoescaped, with the console's filters."""
     environment = Environment(loader=FileSystemLoader(str(resources.files("content").joinpath("pages"))),
                               autoescape=select_autoescape(default=True))
     # The engine's vocabulary in the console's words: lanes and roles by name, instants on the city's clock.
@@ -70,8 +73,8 @@ def _pages() -> Environment:
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     """A console page; every page knows the city, its languages (its own first) and its time zone."""
     config = request.app[CONFIG].current
-    html = _pages().get_template(template).render(city=config.city, languages=language_choices(config.languages),
-                                                  timezone=config.timezone, **context)
+    html = page_environment().get_template(template).render(
+        city=config.city, languages=language_choices(config.languages), timezone=config.timezone, **context)
     # The Content-Security-Policy and framing headers are every page's (``security_headers``).
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
@@ -197,7 +200,7 @@ async def control_room(request: web.Request) -> web.Response:
         content = await current_content(request, panel.id)
         shows = " | ".join(" / ".join([p["title"], *p["lines"]]) for p in content["pages"])
         panels.append({"id": panel.id, "name": panel.name, "place": panel.place, "lane": content["lane"],
-                       "kiosk": config.profiles[panel.profile].kind.value == "kiosk",
+                       "kiosk": config.profiles[panel.profile].kind is ProfileKind.KIOSK,
                        "shows": shows, "status": await request.app[PANEL_STATUS].status(panel.id)})
     feeds_update = await request.app[HUB].latest(FEEDS_TOPIC)
     feeds = feeds_update.data["feeds"] if feeds_update else []

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from signage.model import ProfileKind
 from signage.staff_decisions import BROADCASTS
 from signage.staff_decisions import TEMPLATE_VERSIONS as VERSIONS
 from signage.template_versions import TemplateVersion, spec_changes
@@ -81,7 +82,7 @@ async def template_page(request: web.Request) -> web.Response:
     # text, as its example shows; and the width of the narrowest text sign, for the fit meter.
     values = {name: "count" if value is None or (isinstance(value, int | float) and not isinstance(value, bool))
               else "text" for name, value in spec.example.items() if isinstance(value, str | int | float | None)}
-    room = min((p.chars_per_line for p in config.profiles.values() if p.kind.value == "character"), default=0)
+    room = min((p.chars_per_line for p in config.profiles.values() if p.kind is ProfileKind.CHARACTER), default=0)
     return page(request, "admin/templates.html.j2", title="Modèles", staff=staff, csrf=csrf,
                 template_id=template_id, variants=variants, values=json.dumps(values), room=room,
                 pictogram=source.get("pictogram", ""), state_names=STATE_NAMES,

@@ -3,13 +3,11 @@ machines) and a page about this city's engine, in the city's first language; ``/
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from signage.web.console import page_environment
 from signage.web.keys import CONFIG
 from signage.web.open_data import DATASETS
 
@@ -63,17 +61,11 @@ def words(language: str) -> dict[str, Any]:
     return WORDS.get(language.split("-")[0], WORDS["en"])
 
 
-@lru_cache(maxsize=1)
-def _pages() -> Environment:
-    return Environment(loader=FileSystemLoader(str(resources.files("content").joinpath("pages"))),
-                       autoescape=select_autoescape(default=True))
-
-
 def _page(request: web.Request, template: str, **context: Any) -> web.Response:
     config = request.app[CONFIG].current
     language = config.languages[0]
     said = words(language)
-    html = _pages().get_template(template).render(
+    html = page_environment().get_template(template).render(
         city=config.city, language=language if language.split("-")[0] in WORDS else "en", w=said,
         intro=said["intro"].format(city=config.city), about_intro=said["about_intro"].format(city=config.city),
         **context)

@@ -8,6 +8,7 @@ that one origin may serve images too, nothing else (``page_policy``).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -17,12 +18,14 @@ from signage.web.keys import SETTINGS
 __all__ = ["PAGE_POLICY", "page_policy", "security_headers"]
 
 
+@lru_cache(maxsize=4)
 def page_policy(tiles: str | None = None) -> str:
-    """The policy of every HTML page; with ``tiles`` (a tile URL template), its origin may serve images."""
+    """The policy of every HTML page; with ``tiles`` (a tile URL template), its origin may serve images (a
+    ``{s}`` subdomain becomes ``*``)."""
     origin = ""
     if tiles:
-        parts = urlsplit(tiles.replace("{s}", "a"))
-        origin = f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1) if '{s}' in tiles else parts.netloc}"
+        parts = urlsplit(tiles)
+        origin = f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
     return (f"default-src 'self'; img-src 'self' data:{origin}; connect-src 'self'; object-src 'none'; "
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
@@ -35,6 +38,6 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.content_type == "text/html":
         tiles = request.app[SETTINGS].map_tiles if SETTINGS in request.app else None
-        headers.setdefault("Content-Security-Policy", page_policy(tiles) if tiles else PAGE_POLICY)
+        headers.setdefault("Content-Security-Policy", page_policy(tiles))
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
