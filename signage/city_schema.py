@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from signage.city_fields import (
     Duration,
@@ -68,6 +68,48 @@ class ZoneSchema(_Schema):
     parent: str | None = None
 
 
+class NtcipSchema(_Schema):
+    """A real NTCIP 1203 sign behind the panel: the engine writes its message over SNMP and watches its health."""
+
+    address: str = Field(description="host:port of the sign's SNMP agent (port 161 when left out)")
+    version: Literal["2c", "3"] = "2c"
+    community_env: Variable | None = None
+    user: str | None = None
+    auth_key_env: Variable | None = None
+    priv_key_env: Variable | None = None
+    auth_protocol: Literal["SHA-224", "SHA-256", "SHA-384", "SHA-512"] = "SHA-256"
+    priv_protocol: Literal["AES-128", "AES-192", "AES-256"] = "AES-128"
+    slot: int = Field(default=1, ge=1, le=65534)
+    duration: Duration = timedelta(minutes=10)
+    community: None = Field(default=None, description="never here: name the variable that holds it (community_env)")
+
+    @field_validator("community", mode="before")
+    @classmethod
+    def _no_community(cls, value: Any) -> None:
+        raise ValueError("a secret never goes in the configuration file: name its variable with community_env")
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        host, _, port = value.rpartition(":") if ":" in value else (value, "", "161")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, the port 1-65535")
+        return value
+
+    @model_validator(mode="after")
+    def _v3_keys(self) -> NtcipSchema:
+        if self.version == "3" and not (self.user and self.auth_key_env and self.priv_key_env):
+            raise ValueError("SNMPv3 needs user, auth_key_env and priv_key_env (authPriv)")
+        return self
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=1) <= value <= timedelta(minutes=65534):
+            raise ValueError("must be between 1 minute and 65534 minutes (a sign counts whole minutes)")
+        return value
+
+
 class PanelSchema(_Schema):
     id: Identifier
     name: Text
@@ -80,6 +122,7 @@ class PanelSchema(_Schema):
     language: str | None = None  # the city's first language unless said
     default_template: Text = "default"
     stream: str | None = None
+    ntcip: NtcipSchema | None = None
 
 
 class PushSchema(_Schema):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
 import logging
@@ -345,6 +346,27 @@ def cmd_multi(args: argparse.Namespace) -> int:
     return 0 if report["valid"] else 1
 
 
+def cmd_ntcip(args: argparse.Namespace) -> int:
+    from channels.ntcip_probe import probe, probe_lines
+    from channels.ntcip_signs import credentials
+    from channels.snmp_link import DeviceError
+    from signage.model import NtcipTarget
+
+    host, _, port_text = args.address.rpartition(":") if ":" in args.address else (args.address, "", "161")
+    if not host or not port_text.isdigit():
+        print("signage ntcip probe: the address must be HOST:PORT", file=sys.stderr)
+        return 2
+    target = NtcipTarget(host, int(port_text), args.snmp_version, args.community_env, args.user,
+                         args.auth_key_env, args.priv_key_env, args.auth_protocol, args.priv_protocol)
+    try:
+        report = asyncio.run(probe(host, int(port_text), credentials(target, os.environ), args.timeout))
+    except (ValueError, DeviceError) as exc:
+        print(f"signage ntcip probe: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, ensure_ascii=False) if args.json else "\n".join(probe_lines(report)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signage", description="Real-time signage and citizen notification.")
     parser.add_argument("--log-level", default="info")
@@ -422,6 +444,20 @@ def build_parser() -> argparse.ArgumentParser:
     multi.add_argument("multi", help="the MULTI string")
     multi.add_argument("--config", default="demo", help="configuration for custom profiles (default: demo)")
     multi.set_defaults(func=cmd_multi)
+
+    ntcip = sub.add_parser("ntcip", help="installers: read an NTCIP 1203 sign's capabilities, status and message")
+    ntcip.add_argument("action", choices=["probe"])
+    ntcip.add_argument("address", help="HOST:PORT of the sign's SNMP agent")
+    ntcip.add_argument("--snmp-version", choices=["2c", "3"], default="2c")
+    ntcip.add_argument("--community-env", help="variable holding the SNMPv2c community (default: public)")
+    ntcip.add_argument("--user", help="SNMPv3 user (authPriv)")
+    ntcip.add_argument("--auth-key-env", help="variable holding the SNMPv3 authentication key")
+    ntcip.add_argument("--priv-key-env", help="variable holding the SNMPv3 privacy key")
+    ntcip.add_argument("--auth-protocol", choices=["SHA-224", "SHA-256", "SHA-384", "SHA-512"], default="SHA-256")
+    ntcip.add_argument("--priv-protocol", choices=["AES-128", "AES-192", "AES-256"], default="AES-128")
+    ntcip.add_argument("--timeout", type=float, default=2.0, help="seconds per attempt (three attempts)")
+    ntcip.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ntcip.set_defaults(func=cmd_ntcip)
     return parser
 
 

@@ -54,6 +54,12 @@ class Metrics:
         self.push_jobs = Counter(
             "signage_push_jobs", "Push jobs done by this worker, by kind (decision, batch)", ["kind"],
             registry=self.registry)
+        self.sign_state = Gauge(
+            "signage_sign_state", "NTCIP signs by state (ok, error, unreachable): 1 for the state a sign is in",
+            ["panel", "state"], registry=self.registry)
+        self.sign_messages = Counter(
+            "signage_sign_messages", "Messages put on NTCIP signs, by result (sent, renewed, refused, failed)",
+            ["result"], registry=self.registry)
         self.push_subscriptions = Gauge(
             "signage_push_subscriptions", "Push subscriptions held (a count, never who)", registry=self.registry)
 

@@ -54,6 +54,11 @@ class Settings:
     push_reclaim_s: float = 30.0  # a job unacknowledged this long is taken over by another worker
     engine_lease_s: float = 6.0  # a leading engine silent this long is replaced by a standby
     push_max_subscriptions: int = 500_000  # push subscriptions held in all
+    # NTCIP signs: how often each is asked for its status, and how long one SNMP attempt may take (then retried
+    # twice with a growing pause before the sign is called unreachable).
+    sign_poll_s: float = 5.0
+    sign_timeout_s: float = 2.0
+    sign_retries: int = 2
     push_subscribe_burst: int = 20  # subscriptions (new or renewed) one address may make at once…
     push_subscribe_per_hour: float = 20.0  # …and per hour after that
 
@@ -76,6 +81,9 @@ class Settings:
             push_max_subscriptions=int(env.get("SIGNAGE_PUSH_MAX_SUBSCRIPTIONS") or 500_000),
             map_tiles=env.get("SIGNAGE_MAP_TILES") or None,
             map_attribution=env.get("SIGNAGE_MAP_ATTRIBUTION", ""),
+            sign_poll_s=float(env.get("SIGNAGE_SIGN_POLL_S") or 5.0),
+            sign_timeout_s=float(env.get("SIGNAGE_SIGN_TIMEOUT_S") or 2.0),
+            sign_retries=int(env.get("SIGNAGE_SIGN_RETRIES") or 2),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

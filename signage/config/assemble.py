@@ -16,6 +16,7 @@ from renderers.fonts import font_names
 from signage.city_schema import (
     CitySchema,
     FeedSchema,
+    NtcipSchema,
     PanelSchema,
     ProfileSchema,
     PushSchema,
@@ -32,6 +33,7 @@ from signage.feed_auth import credentials_problem
 from signage.model import (
     FeedConfig,
     Lane,
+    NtcipTarget,
     Panel,
     Profile,
     ProfileKind,
@@ -129,10 +131,23 @@ def _panels(parts: Parts, profiles: dict[str, Profile], zones: dict[str, Zone], 
             if stream is not None and profile is not None and profile.kind is not ProfileKind.FULL:
                 errors.add((*path, "stream"), "only full-matrix panels take streamed frames")
                 stream = None
+        ntcip = None
+        if item.ntcip is not None:
+            ntcip = _ntcip_target(item.ntcip)
+            profile = profiles.get(item.profile)
+            if profile is not None and profile.kind is ProfileKind.KIOSK:
+                errors.add((*path, "ntcip"), "a kiosk is a web page, not an NTCIP sign")
+                ntcip = None
         panels[item.id] = Panel(item.id, item.name, item.place, item.lat, item.lon, item.zone, item.profile,
                                 tuple(item.tags), item.language or parts.city.languages[0], item.default_template,
-                                stream)
+                                stream, ntcip)
     return panels
+
+
+def _ntcip_target(item: NtcipSchema) -> NtcipTarget:
+    host, _, port = item.address.rpartition(":") if ":" in item.address else (item.address, "", "161")
+    return NtcipTarget(host, int(port), item.version, item.community_env, item.user, item.auth_key_env,
+                       item.priv_key_env, item.auth_protocol, item.priv_protocol, item.slot, item.duration)
 
 
 def _feeds(parts: Parts, data: Any, errors: Errors) -> dict[str, FeedConfig]:

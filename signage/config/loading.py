@@ -115,5 +115,5 @@ def _salvaged(section: str, item: Any) -> BaseModel | None:
         return PanelSchema.model_construct(id=item["id"], name="?", place="", lat=0.0, lon=0.0, zone=item["zone"],
                                            profile=item["profile"], tags=[], language=None,
                                            default_template=str(item.get("default_template", "default")),
-                                           stream=None)
+                                           stream=None, ntcip=None)
     return None

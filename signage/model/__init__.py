@@ -8,6 +8,7 @@ from signage.model.setup import (
     JSON,
     FeedConfig,
     Lane,
+    NtcipTarget,
     Panel,
     Profile,
     ProfileKind,
@@ -19,5 +20,5 @@ from signage.model.setup import (
     Zone,
 )
 
-__all__ = ["JSON", "Alert", "FeedConfig", "Lane", "Message", "Observation", "Panel", "Profile", "ProfileKind",
-           "PushPolicy", "RuleConfig", "StreamTarget", "Targets", "TopicConfig", "Zone"]
+__all__ = ["JSON", "Alert", "FeedConfig", "Lane", "Message", "NtcipTarget", "Observation", "Panel", "Profile",
+           "ProfileKind", "PushPolicy", "RuleConfig", "StreamTarget", "Targets", "TopicConfig", "Zone"]

@@ -11,8 +11,8 @@ from typing import Any
 
 from signage.schedule import Schedule, TimeWindow
 
-__all__ = ["JSON", "FeedConfig", "Lane", "Panel", "Profile", "ProfileKind", "PushPolicy", "RuleConfig",
-           "StreamTarget", "Targets", "TopicConfig", "Zone"]
+__all__ = ["JSON", "FeedConfig", "Lane", "NtcipTarget", "Panel", "Profile", "ProfileKind", "PushPolicy",
+           "RuleConfig", "StreamTarget", "Targets", "TopicConfig", "Zone"]
 
 JSON = Any
 DEFAULT_QUIET_HOURS = TimeWindow(time(22, 0), time(7, 0))
@@ -71,6 +71,24 @@ class Panel:
     language: str = "en"  # a configured panel speaks its city's first language unless told
     default_template: str = "default"
     stream: StreamTarget | None = None  # a pixel wall fed frames over DDP or E1.31
+    ntcip: NtcipTarget | None = None  # a real NTCIP 1203 sign driven over SNMP
+
+
+@dataclass(frozen=True, slots=True)
+class NtcipTarget:
+    """A real sign the engine drives over SNMP. Secrets are named by their environment variables, never held."""
+
+    host: str
+    port: int = 161
+    version: str = "2c"  # or "3"
+    community_env: str | None = None  # SNMPv2c; "public" when not named
+    user: str | None = None  # SNMPv3, authPriv
+    auth_key_env: str | None = None
+    priv_key_env: str | None = None
+    auth_protocol: str = "SHA-256"
+    priv_protocol: str = "AES-128"
+    slot: int = 1  # changeable messages ``slot`` and ``slot + 1`` are used in turn
+    duration: timedelta = timedelta(minutes=10)  # the sign's own message returns if no engine renews it
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from aiohttp import WSCloseCode, web
 
 from channels.address_slots import AddressSlots
 from channels.hub import Hub
+from channels.ntcip_signs import NtcipSigns
 from channels.panel_status import PanelStatus
 from channels.pixel_stream import PixelStreamer
 from channels.push_sender import PushSender
@@ -77,6 +78,7 @@ from signage.web.keys import (
     RENDERS,
     RUNNERS,
     SETTINGS,
+    SIGNS,
     SOCKETS,
     STAFF,
     STORE,
@@ -256,6 +258,17 @@ async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _ntcip_signs(app: web.Application) -> AsyncIterator[None]:
+    """NTCIP signs are driven by the leading engine only, so that two engines never write one sign's table."""
+    settings = app[SETTINGS]
+    app[SIGNS] = NtcipSigns(lambda: app[CONFIG].current, app[BUS], app[STORE], app[METRICS],
+                            poll_s=settings.sign_poll_s, timeout_s=settings.sign_timeout_s,
+                            retries=settings.sign_retries)
+    app[CONFIG].on_change(app[SIGNS].reconfigure)
+    async with _background("ntcip-signs", lambda: app[LEADERSHIP].while_leading(app[SIGNS].run)):
+        yield
+
+
 async def _expire_subscriptions(app: web.Application) -> None:
     """Hourly: forget the phones that have not renewed their subscription in 60 days."""
     while True:
@@ -414,6 +427,7 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.cleanup_ctx.append(_dead_letter_retention)
         app.cleanup_ctx.append(_feed_runners)
         app.cleanup_ctx.append(_pixel_streams)
+        app.cleanup_ctx.append(_ntcip_signs)
     if settings.runs_push:
         app.cleanup_ctx.append(_push_workers)
     if settings.simulate:

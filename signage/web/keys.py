@@ -9,6 +9,7 @@ from aiohttp import web
 
 from channels.address_slots import AddressSlots
 from channels.hub import Hub
+from channels.ntcip_signs import NtcipSigns
 from channels.panel_status import PanelStatus
 from channels.pixel_stream import PixelStreamer
 from channels.push_subscriptions import SubscriptionStore
@@ -45,6 +46,7 @@ __all__ = [
     "RENDERS",
     "RUNNERS",
     "SETTINGS",
+    "SIGNS",
     "SOCKETS",
     "STORE",
     "STREAMER",
@@ -64,6 +66,7 @@ INTAKE = web.AppKey("intake", Intake)
 RUNNERS = web.AppKey("runners", dict[str, Poller | MqttRunner])  # by feed id, as the configuration has them
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
 STREAMER = web.AppKey("streamer", PixelStreamer)
+SIGNS = web.AppKey("signs", NtcipSigns)
 RENDERS = web.AppKey("renders", RenderCache[bytes])
 JOBS = web.AppKey("jobs", WorkQueue)
 SUBSCRIPTIONS = web.AppKey("subscriptions", SubscriptionStore)

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from channels.ntcip_signs import DEVICE_STATUS
 from renderers.kiosk import render_kiosk_page, render_static_page
 from renderers.pictogram_svg import pictogram_svg
 from renderers.pictograms import pictogram_by_name
@@ -35,6 +36,7 @@ from signage.web.keys import (
     RENDERS,
     SETTINGS,
     SOCKETS,
+    STORE,
 )
 
 __all__ = ["current_content", "explanation", "routes"]
@@ -186,16 +188,28 @@ def panel_facts(config: Config, panel: Panel) -> dict[str, Any]:
 @routes.get("/api/v1/panels")
 async def list_panels(request: web.Request) -> web.Response:
     config = request.app[CONFIG].current
+    devices = await request.app[STORE].get_many(
+        DEVICE_STATUS, [panel.id for panel in config.panels.values() if panel.ntcip is not None])
     panels = []
     for panel in config.panels.values():
         content = await current_content(request, panel.id)
-        panels.append({
+        entry = {
             **panel_facts(config, panel), "tags": list(panel.tags), "profile": panel.profile,
             "content": {"etag": content["etag"], "lane": content["lane"], "updated_at": content.get("updated_at"),
                         "url": f"/api/v1/panels/{panel.id}/content"},
             "status": await request.app[PANEL_STATUS].status(panel.id),
-        })
+        }
+        if panel.ntcip is not None:
+            entry["device"] = public_device(devices.get(panel.id))
+        panels.append(entry)
     return web.json_response({"panels": panels})
+
+
+def public_device(doc: dict[str, Any] | None) -> dict[str, Any]:
+    """A sign's health as anyone may read it: not its network address nor its make-up (those are for staff)."""
+    if doc is None:
+        return {"state": "pending", "error": None, "shows_crc": None}
+    return {k: v for k, v in doc.items() if k not in ("address", "capabilities", "panel")}
 
 
 async def _preview(request: web.Request, content: dict[str, Any]) -> bytes:

@@ -232,3 +232,25 @@ def test_an_unknown_template_names_the_closest_and_the_known_ones(tmp_path: Path
     (error,) = caught.value.errors
     assert error.field == "rules[0].then.template"
     assert error.message.startswith("unknown template 'defualt'; did you mean 'default'? (known: air-quality, alert")
+
+
+def test_an_ntcip_sign_is_read_and_its_secrets_stay_in_the_environment(tmp_path: Path) -> None:
+    good = MINIMAL.replace("profile: char-3x20}", "profile: char-3x20, ntcip: {address: '10.1.2.3:1161', version: '3',"
+                           " user: signage, auth_key_env: SIGN_AUTH, priv_key_env: SIGN_PRIV, slot: 5, duration: 2m}}")
+    target = load_config(write(tmp_path, good)).panels["p1"].ntcip
+    assert target is not None and (target.host, target.port, target.version, target.slot) == ("10.1.2.3", 1161, "3", 5)
+    assert target.duration.total_seconds() == 120 and target.auth_key_env == "SIGN_AUTH"
+    bad = MINIMAL.replace(
+        "profile: char-3x20}",
+        "profile: char-3x20, ntcip: {address: '10.1.2.3', community: s3cret}}\n"
+        "  - {id: p2, name: Two, lat: 47.0, lon: 5.0, zone: centre, profile: char-3x20,"
+        " ntcip: {address: 'x:99999'}}\n"
+        "  - {id: p3, name: Three, lat: 47.0, lon: 5.0, zone: centre, profile: char-3x20,"
+        " ntcip: {address: 'x:161', version: '3', user: signage}}")
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(write(tmp_path, bad))
+    messages = [f"{e.field}: {e.message}" for e in caught.value.errors]
+    assert any("panels[0].ntcip.community" in m and "community_env" in m for m in messages), messages
+    assert any(m.startswith("panels[1].ntcip.address: ") and "host:port" in m for m in messages), messages
+    assert any("needs user, auth_key_env and priv_key_env" in m for m in messages), messages
+    assert "s3cret" not in str(caught.value)
