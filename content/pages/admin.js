@@ -78,6 +78,32 @@
       };
       ws.onclose = function () { state.textContent = "hors ligne : reconnexion…"; setTimeout(function () { follow(chunk); }, 2000); };
     }
+    // A real sign's health: its state and faults here; the details, in words, on its "Pourquoi ?" page.
+    const DEVICE_STATES = { ok: "ok", error: "en erreur", unreachable: "injoignable", pending: "pas encore interrogé" };
+    const FAULT_NAMES = { communications: "communications", power: "alimentation", "attached device": "équipement raccordé",
+      lamp: "lampes", pixel: "pixels", photocell: "photocellule", message: "message", controller: "contrôleur",
+      "temperature warning": "température élevée", "climate control": "climatisation",
+      "critical temperature": "température critique", "drum rotor": "rotor", "door open": "porte ouverte",
+      "humidity warning": "humidité" };
+    function showDevice(row, device) {
+      const cell = row.querySelector(".device");
+      if (!cell || cell.dataset.state === device.state && cell.dataset.faults === device.faults.join(",")) return;
+      cell.dataset.state = device.state;
+      cell.dataset.faults = device.faults.join(",");
+      cell.replaceChildren(document.createTextNode("panneau physique : "));
+      const word = DEVICE_STATES[device.state] || device.state;
+      cell.appendChild(device.state === "ok" ? document.createTextNode(word) : el("strong", word));
+      if (device.faults.length) {
+        cell.appendChild(document.createTextNode(" · défauts : "));
+        cell.appendChild(el("strong", device.faults.map(function (f) { return FAULT_NAMES[f] || f; }).join(", ")));
+      }
+      if (device.state !== "ok") {
+        const link = el("a", "voir pourquoi");
+        link.href = "/admin/panels/" + encodeURIComponent(row.dataset.panel) + "#device";
+        cell.appendChild(document.createElement("br"));
+        cell.appendChild(link);
+      }
+    }
     // Online, offline and drift come from the panels' polls and receipts: read again every 10 s.
     async function statuses() {
       const response = await fetch("/api/v1/panels", { credentials: "same-origin" });
@@ -87,12 +113,18 @@
         const row = rows["panel/" + panel.id];
         if (!row) return;
         const s = panel.status;
+        // A real sign does not poll: it is online when it answers the engine.
+        if (panel.device) s.online = panel.device.state === "ok" || panel.device.state === "error";
         if (s.online) online += 1;
         const cell = row.querySelector(".status");
+        const device = cell.querySelector(".device");  // a real sign's line stays, updated by showDevice
         cell.replaceChildren();
-        cell.appendChild(s.online ? document.createTextNode("en ligne") : el("strong", "hors ligne"));
+        const words = panel.device ? ["répond", "ne répond pas"] : ["en ligne", "hors ligne"];
+        cell.appendChild(s.online ? document.createTextNode(words[0]) : el("strong", words[1]));
         if (s.drift) { cell.appendChild(document.createTextNode(" · ")); cell.appendChild(el("strong", "décalage")); }
+        if (device) { cell.appendChild(document.createElement("br")); cell.appendChild(device); }
         row.querySelector(".receipt").textContent = cityTime(s.last_receipt && s.last_receipt.at);
+        if (panel.device) showDevice(row, panel.device);
         const pin = pins[panel.id];
         if (pin) { pin.classList.toggle("online", s.online); pin.classList.toggle("offline", !s.online); }
       });

@@ -14,13 +14,14 @@ from aiohttp import web
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from channels.ntcip_signs import DEVICE_STATUS
 from signage.model import ProfileKind
 from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
-from signage.web.console_words import FIELDS, LANES, ROLES, local_time
+from signage.web.console_words import FAULTS, FIELDS, LANES, ROLES, in_words, local_time
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
 from signage.web.panel_map import map_attributes
-from signage.web.panels import current_content
+from signage.web.panels import current_content, public_device
 from signage.web.preview_pool import PreviewBusy, PreviewFailed, PreviewTimeout
 from signage.web.staff_auth import (
     LOGIN_COOKIE,
@@ -66,6 +67,7 @@ def page_environment() -> Environment:
     environment.filters["lane"] = lambda lane: LANES.get(lane, lane)
     environment.filters["role"] = lambda role: ROLES.get(role, role)
     environment.filters["field"] = lambda field: FIELDS.get(field, field)
+    environment.filters["fault"] = lambda fault: FAULTS.get(fault, fault)
     environment.filters["local_time"] = local_time
     return environment
 
@@ -195,19 +197,25 @@ async def logout(request: web.Request) -> web.Response:
 async def control_room(request: web.Request) -> web.Response:
     staff, csrf = await signed_in(request, "viewer")
     config = request.app[CONFIG].current
+    devices = await request.app[STORE].get_many(
+        DEVICE_STATUS, [panel.id for panel in config.panels.values() if panel.ntcip is not None])
     panels = []
     for panel in config.panels.values():
         content = await current_content(request, panel.id)
         shows = " | ".join(" / ".join([p["title"], *p["lines"]]) for p in content["pages"])
+        status = await request.app[PANEL_STATUS].status(panel.id)
+        device = public_device(devices.get(panel.id)) if panel.ntcip is not None else None
+        if device is not None:  # a real sign does not poll: it is online when it answers the engine
+            status = {**status, "online": device["state"] in ("ok", "error")}
         panels.append({"id": panel.id, "name": panel.name, "place": panel.place, "lane": content["lane"],
                        "kiosk": config.profiles[panel.profile].kind is ProfileKind.KIOSK,
-                       "shows": shows, "status": await request.app[PANEL_STATUS].status(panel.id)})
+                       "shows": shows, "status": status, "ntcip": device is not None, "device": device})
     feeds_update = await request.app[HUB].latest(FEEDS_TOPIC)
     feeds = feeds_update.data["feeds"] if feeds_update else []
     return page(request, "admin/control_room.html.j2", title="Salle de contrôle", staff=staff, csrf=csrf,
                 panels=panels, feeds=feeds, map=map_attributes(config.panels.values(), request.app[SETTINGS],
                                                                  {p["id"]: p["status"] for p in panels}),
-                feed_states={"silent": "sans nouvelles", "error": "en erreur"})
+                feed_states={"silent": "sans nouvelles", "error": "en erreur"}, said=lambda t: in_words(str(t), {}))
 
 
 @routes.get("/api/v1/admin/whoami")

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from channels.ntcip_signs import DEVICE_STATUS
 from signage.model import ProfileKind
 from signage.staff_decisions import BROADCASTS
 from signage.staff_decisions import TEMPLATE_VERSIONS as VERSIONS
@@ -147,9 +148,10 @@ async def panel_page(request: web.Request) -> web.Response:
         raise json_error(web.HTTPNotFound, "unknown_panel", f"no panel {panel_id[:100]!r}")
     explained = await explanation(request, panel_id)
     names = await names_staff_know(request, explained)
+    device = await request.app[STORE].get(DEVICE_STATUS, panel_id) if panel.ntcip is not None else None
     return page(request, "admin/panel.html.j2", title=panel.name, staff=staff, csrf=csrf, panel=panel,
                 content=await current_content(request, panel_id), explanation=explained, names=names,
-                said=lambda text: in_words(str(text), names))
+                said=lambda text: in_words(str(text), names), device=device)
 
 
 @routes.get("/admin/audit")

@@ -15,10 +15,16 @@ from zoneinfo import ZoneInfo
 
 from signage.timeutil import parse_instant
 
-__all__ = ["FIELDS", "LANES", "ROLES", "audit_sentence", "city_clock", "in_words", "local_time"]
+__all__ = ["FAULTS", "FIELDS", "LANES", "ROLES", "audit_sentence", "city_clock", "in_words", "local_time"]
 
 LANES = {"alert": "alerte", "operator": "diffusion", "rule": "règle", "schedule": "programmation",
          "default": "par défaut"}
+# A real sign's faults (``shortErrorStatus``), as the control room says them.
+FAULTS = {"communications": "communications", "power": "alimentation", "attached device": "équipement raccordé",
+          "lamp": "lampes", "pixel": "pixels", "photocell": "photocellule", "message": "message",
+          "controller": "contrôleur", "temperature warning": "température élevée",
+          "climate control": "climatisation", "critical temperature": "température critique",
+          "drum rotor": "rotor", "door open": "porte ouverte", "humidity warning": "humidité"}
 ROLES = {"viewer": "lecteur", "editor": "rédaction", "approver": "relecture", "admin": "administration"}
 _CHANNELS = {"panels": "panneaux", "kiosks": "bornes"}
 # The fields live values carry, as staff read them; a field not here is shown by its own name.
@@ -78,6 +84,19 @@ _PHRASES: list[tuple[str, str | Callable[..., str]]] = [
     (r"^fires at " + _INSTANT + " if it holds$", lambda m, n: f"se déclenche à {n['@'](m.group(1))} si elle tient"),
     (r"^(when|clear_when) could not be evaluated: (.+)$",
      lambda m, n: f"la condition n'a pas pu être évaluée ({m.group(2)})"),
+    # What a real sign's driver reports (``channels.ntcip_signs``).
+    (r"^the sign is in local control: .*$", "le panneau est en commande locale : le moteur n'y touche pas avant "
+                                            "son retour en commande centrale"),
+    (r"^(\S+) did not answer \((\d+) attempts of (\S+) s\)$",
+     lambda m, n: f"{m.group(1)} ne répond pas ({m.group(2)} essais de {m.group(3)} s)"),
+    (r"^(?:\S+: )?the sign refused the message \((\w+)(?:: (\w+) at character (\d+))?\)$",
+     lambda m, n: f"le panneau a refusé le message ({m.group(1)}"
+                  + (f" : {m.group(2)} au caractère {m.group(3)})" if m.group(2) else ")")),
+    (r"^not sent: (.+)$", lambda m, n: "non envoyé : " + in_words(m.group(1), n)),
+    (r"^the message is (\d+) bytes; the sign takes at most (\d+)$",
+     lambda m, n: f"le message fait {m.group(1)} octets ; le panneau en prend au plus {m.group(2)}"),
+    (r"^the sign does not match the profile: (.+)$",
+     lambda m, n: "le panneau ne correspond pas à son profil : " + in_words(m.group(1), n)),
     (r"^(\w+) message '(.+)' \(priority (\d+)\) wins$",
      lambda m, n: f"« {n.get(m.group(2), m.group(2))} » ({LANES.get(m.group(1), m.group(1))}, priorité "
                   f"{m.group(3)}) l'emporte"),

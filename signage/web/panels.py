@@ -384,8 +384,12 @@ async def pictogram(request: web.Request) -> web.Response:
 @routes.get("/api/v1/panels/{panel_id}/explain")
 async def panel_explain(request: web.Request) -> web.Response:
     """Why the panel shows what it shows: winner, competition, rules with reasons, values with age and source."""
-    document = await explanation(request, _panel_or_404(request))
+    panel_id = _panel_or_404(request)
+    document = await explanation(request, panel_id)
     if document is None:
         raise json_error(web.HTTPServiceUnavailable, "engine_not_ready",
                          "the engine has not explained this panel yet; retry in a second")
+    if request.app[CONFIG].current.panels[panel_id].ntcip is not None:
+        # What the street sees depends on the sign too: a refused or unreachable sign is part of the answer.
+        document["device"] = public_device(await request.app[STORE].get(DEVICE_STATUS, panel_id))
     return web.json_response(document)

@@ -255,3 +255,42 @@ async def test_an_installer_probes_a_sign_from_the_command_line(tmp_path: Path) 
         assert code == 1 and "NOT_SET_ANYWHERE is not set" in err
     finally:
         agent.stop()
+
+
+async def test_the_control_room_shows_each_signs_health(aiohttp_client, tmp_path: Path, browser, screenshots) -> None:  # type: ignore[no-untyped-def]
+    from signage.web.keys import STAFF
+    from tests.helpers import assert_accessible, until
+
+    healthy = SimulatedSign()
+    local = SimulatedSign(control_mode=ControlMode.LOCAL, short_error=1 << 13)
+    async with street(aiohttp_client, tmp_path, {"darcy-sign": healthy, "other-sign": local}) as city:
+        await eventually(city.shows_the_panel)
+        await eventually(lambda: _state(city, "error", "other-sign"))
+        await city.client.app[STAFF].add("operatrice", "viewer", "correct horse battery")
+        base = str(city.client.make_url("")).rstrip("/").replace("127.0.0.1", "localhost")
+        context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+        page = await context.new_page()
+        await page.goto(base + "/admin/login")
+        await page.fill("#username", "operatrice")
+        await page.fill("#password", "correct horse battery")
+        await page.click("button[type=submit]")
+        await page.wait_for_url(base + "/admin")
+        ok = await page.inner_text("tr[data-panel=darcy-sign] .device")
+        assert ok == "panneau physique : ok"
+        refused = await page.inner_text("tr[data-panel=other-sign] .device")
+        assert "panneau physique : en erreur · défauts : porte ouverte" in refused
+        assert "commande locale" in refused
+        assert "1 panneau(x) physique(s) en défaut" in await page.inner_text(".summary")
+        await assert_accessible(page)
+        await page.screenshot(path=str(screenshots / "control-room-signs.png"), full_page=True)
+        # The sign becomes unreachable: the row says so without a reload.
+        healthy.answering = False
+        await until(page, "document.querySelector('tr[data-panel=darcy-sign] .device').innerText"
+                          ".includes('injoignable')")
+        assert "ne répond pas" in await page.inner_text("tr[data-panel=darcy-sign] .status")
+        await page.goto(base + "/admin/panels/other-sign")
+        facts = await page.inner_text("#device")
+        assert "locale" in facts and "porte ouverte" in facts and "120×24 pixels" in facts
+        assert "127.0.0.1:" in facts  # staff see where the sign is; the public API does not say
+        await assert_accessible(page)
+        await context.close()
