@@ -71,10 +71,14 @@ class SnmpCredentials:
 
 class SnmpEngines:
     """The process's SNMP engines: one for every SNMPv2c device, one per SNMPv3 credential (pysnmp keeps one
-    key set per user name in an engine, so two devices with the same user and other keys need two engines)."""
+    key set per user name in an engine, so two devices with the same user and other keys need two engines).
 
-    def __init__(self) -> None:
+    Requests in flight are bounded for the whole process: answers to an unbounded burst arrive faster than one
+    event loop reads them, overflow the socket's buffer and come back only as timeouts."""
+
+    def __init__(self, max_in_flight: int = 64) -> None:
         self._engines: dict[tuple[str, ...], SnmpEngine] = {}
+        self.in_flight = asyncio.Semaphore(max_in_flight)
 
     def engine_for(self, credentials: SnmpCredentials) -> SnmpEngine:
         key = ("2c",) if credentials.version == "2c" else (
@@ -144,8 +148,9 @@ class SnmpLink:
             engine = self._engines.engine_for(self._credentials)
             auth = self._credentials.auth_data()
             for attempt in range(self._retries + 1):
-                indication, status, index, answer = await command(engine, auth, self._target, ContextData(),
-                                                                  *var_binds, lookupMib=False)
+                async with self._engines.in_flight:
+                    indication, status, index, answer = await command(engine, auth, self._target, ContextData(),
+                                                                      *var_binds, lookupMib=False)
                 if not indication:
                     break
                 if not isinstance(indication, errind.RequestTimedOut):

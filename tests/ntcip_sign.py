@@ -7,12 +7,14 @@ activation error, ``dmsMsgTableSource``, the end of a message's duration, contro
 One agent can host many signs, one per SNMPv2c community; with SNMPv3 it hosts one sign for one user.
 
     python -m tests.ntcip_sign --port 16100     # a sign for ``signage ntcip probe 127.0.0.1:16100``
+    python -m tests.ntcip_sign --port 0 --signs 100   # 100 signs, communities sign-1…sign-100
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import socket
 import time
 from collections import Counter
@@ -397,15 +399,21 @@ class _Gate(_Instrumentation):
             raise smi_error.PySnmpError("the sign is not answering")
 
 
-async def _serve(port: int) -> None:
+async def _serve(port: int, signs: int) -> None:
+    """One sign answering to 'public', or ``signs`` signs answering to 'sign-1'… (benchmarks run several)."""
     agent = SignAgent()
-    agent.add("public", SimulatedSign())
+    communities = ["public"] if signs == 1 else [f"sign-{n}" for n in range(1, signs + 1)]
+    for community in communities:
+        agent.add(community, SimulatedSign())
     agent.start(port=port)
-    print(f"simulated NTCIP 1203 sign on udp://127.0.0.1:{agent.port} (community 'public')", flush=True)
+    print(json.dumps({"port": agent.port, "communities": communities[:3] + (["…"] if signs > 3 else [])}),
+          flush=True)
     await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=16100)
-    asyncio.run(_serve(parser.parse_args().port))
+    parser.add_argument("--port", type=int, default=16100, help="UDP port on 127.0.0.1 (0: any free one)")
+    parser.add_argument("--signs", type=int, default=1, help="signs hosted, one SNMPv2c community each")
+    arguments = parser.parse_args()
+    asyncio.run(_serve(arguments.port, arguments.signs))
