@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
@@ -120,7 +121,7 @@ class _Sign:
             await self.record("error", str(exc))
             return
         try:
-            error = await self._drive(sign, self.caps, health)
+            error, health = await self._drive(sign, self.caps, health)
         except SignRefusal as exc:
             self.refused = self.wanted
             self._owner.metrics.sign_messages.labels(result="refused").inc()
@@ -136,20 +137,23 @@ class _Sign:
             error = str(exc)
         await self.record("error" if error else "ok", error, health)
 
-    async def _drive(self, sign: NtcipSign, caps: SignCapabilities, health: SignHealth) -> str | None:
-        """Bring the sign to the panel's message; what stands in the way, in words."""
+    async def _drive(self, sign: NtcipSign, caps: SignCapabilities,
+                     health: SignHealth) -> tuple[str | None, SignHealth]:
+        """Bring the sign to the panel's message: what stands in the way, in words, and the sign's health with
+        what it shows now."""
         if self.mismatch:
-            return "the sign does not match the profile: " + "; ".join(self.mismatch)
+            return "the sign does not match the profile: " + "; ".join(self.mismatch), health
         if health.local:
-            return "the sign is in local control: the engine leaves it alone until it is back in central control"
+            return ("the sign is in local control: the engine leaves it alone until it is back in central "
+                    "control"), health
         multi = self.wanted
         if multi is None:
-            return None
+            return None, health
         if multi == self.refused:
-            return self.state.get("error")
+            return self.state.get("error"), health
         problems = multi_problems(multi, caps)
         if problems:
-            return "not sent: " + "; ".join(problems)
+            return "not sent: " + "; ".join(problems), health
         rows = sign.rows()
         duration = max(1, round(self.target.duration.total_seconds() / 60))
         if health.shows in (sign.expected(multi, number) for number in rows):
@@ -157,13 +161,13 @@ class _Sign:
                 await sign.activate(health.shows, duration)
                 self.renewed_at = time.monotonic()
                 self._owner.metrics.sign_messages.labels(result="renewed").inc()
-            return None
+            return None, health
         showing_first = health.shows.memory_type == MemoryType.CHANGEABLE and health.shows.number == rows[0]
-        await sign.send(multi, rows[1] if showing_first else rows[0], duration)
+        shows = await sign.send(multi, rows[1] if showing_first else rows[0], duration)
         self.renewed_at = time.monotonic()
         self._owner.metrics.sign_messages.labels(result="sent").inc()
-        log.info("sign %s shows its panel's message (CRC %#06x)", self.panel.id, message_crc(multi))
-        return None
+        log.info("sign %s shows its panel's message (CRC %#06x)", self.panel.id, shows.crc)
+        return None, dataclasses.replace(health, shows=shows, source="central")
 
     async def record(self, state: str, error: str | None, health: SignHealth | None = None) -> None:
         shows: MessageId | None = health.shows if health else None

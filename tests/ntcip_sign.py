@@ -100,6 +100,7 @@ class SimulatedSign:
     syntax_position: int = 0
     answering: bool = True
     minute_s: float = 60.0  # tests shorten a sign's minute to see a duration end
+    quirks: dict[Oid, Value | None] = field(default_factory=dict)  # what a faulty firmware answers instead
     writes: list[tuple[Oid, Value]] = field(default_factory=list)
     reads: Counter[Oid] = field(default_factory=Counter)
 
@@ -126,6 +127,8 @@ class SimulatedSign:
 
     def read(self, oid: Oid) -> Value | None:
         self.reads[oid] += 1
+        if oid in self.quirks:
+            return self.quirks[oid]
         fixed: dict[Oid, Value] = {
             scalar("dmsSignType"): self.sign_type, scalar("dmsSignHeight"): 600, scalar("dmsSignWidth"): 2400,
             scalar("vmsCharacterHeightPixels"): self.char_height_px,

@@ -93,8 +93,8 @@ async def street(aiohttp_client: Any, tmp_path: Path, signs: dict[str, Simulated
 async def test_the_sign_shows_what_the_panel_says_and_follows_a_rule(aiohttp_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     async with street(aiohttp_client, tmp_path, {"darcy-sign": SimulatedSign()}) as city:
         await eventually(city.shows_the_panel, what="the panel's MULTI on the sign")
-        device = await eventually(lambda: _state(city, "ok"))
-        assert device["shows_crc"] == device["expected_crc"] == message_crc(await city.multi())
+        device = await eventually(lambda: _synced(city))
+        assert device["state"] == "ok" and device["shows_crc"] == message_crc(await city.multi())
         assert device["control"] == "central" and device["faults"] == []
         assert device["temperatures"]["ambient"] == [7, 12] and 0 < device["brightness_pct"] <= 100
         assert "address" not in device  # where a sign is on the network is for staff only
@@ -122,6 +122,13 @@ async def test_the_sign_shows_what_the_panel_says_and_follows_a_rule(aiohttp_cli
         settled = city.table_writes()
         await eventually(lambda: _polled(sign, 5))
         assert city.table_writes() == settled
+        # Half the duration later the activation is renewed (one SET), the message table left alone.
+        from signage.web.keys import SIGNS
+
+        activations = sum(oid == scalar("dmsActivateMessage") for oid, _ in sign.writes)
+        city.client.app[SIGNS].signs["darcy-sign"].renewed_at = -1e9  # as if the last renewal were long ago
+        await eventually(lambda: sum(oid == scalar("dmsActivateMessage") for oid, _ in sign.writes) > activations)
+        assert city.table_writes() == settled and await city.shows_the_panel()
 
 
 async def test_a_multi_syntax_error_the_sign_returns_is_reported(aiohttp_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -206,6 +213,39 @@ async def test_snmpv3_with_sha2_and_aes(aiohttp_client, tmp_path: Path, monkeypa
         other = await eventually(lambda: _state(city, "error", "other-sign"))
         assert "refused the request" in other["error"] and "not-the-key" not in other["error"]
         assert city.table_writes("other-sign") == 0
+
+
+async def test_bad_answers_from_a_sign_are_device_errors_naming_the_object(  # type: ignore[no-untyped-def]
+        aiohttp_client, tmp_path: Path) -> None:
+    wrong_type = SimulatedSign(quirks={scalar("dmsControlMode"): b"central"})
+    missing = SimulatedSign(quirks={scalar("dmsMaxMultiStringLength"): None})
+    async with street(aiohttp_client, tmp_path, {"darcy-sign": wrong_type, "other-sign": missing}) as city:
+        device = await eventually(lambda: _state(city, "error"))
+        assert device["error"] == "dmsControlMode.0: the sign answered a string where a number is expected"
+        other = await eventually(lambda: _state(city, "error", "other-sign"))
+        assert other["error"] == "dmsMaxMultiStringLength.0: the sign does not have this object"
+        # A firmware that computes another CRC than the standard's: caught before activation.
+        wrong_type.quirks.clear()
+        wrong_crc = column("dmsMessageCRC", 3, 1)
+        wrong_type.quirks[wrong_crc] = 0x1234
+        device = await eventually(lambda: _error_about(city, "dmsMessageCRC"))
+        expected = message_crc(await city.multi())
+        assert device["error"] == f"dmsMessageCRC.3.1: the sign computed CRC 0x1234, the engine {expected:#06x}"
+        assert wrong_type.shown_multi() is None  # never activated
+        wrong_type.quirks.clear()
+        await eventually(city.shows_the_panel, what="the message once the sign answers properly")
+        assert (await city.client.get("/healthz")).status == 200  # nothing crashed
+
+
+async def _error_about(city: Street, name: str) -> dict[str, Any] | None:
+    device = await city.device()
+    return device if name in str(device["error"]) else None
+
+
+async def _synced(city: Street) -> dict[str, Any] | None:
+    """The device as reported once it says the sign shows what the engine expects."""
+    device = await city.device()
+    return device if device["shows_crc"] is not None and device["shows_crc"] == device["expected_crc"] else None
 
 
 async def _state(city: Street, state: str, panel: str = "darcy-sign") -> dict[str, Any] | None:
