@@ -108,15 +108,10 @@ class NtcipSign:
                              "vmsCharacterHeightPixels", "dmsColorScheme", "numFonts", "defaultFont",
                              "dmsSupportedMultiTags", "dmsMaxNumberPages", "dmsMaxMultiStringLength",
                              "dmsMaxChangeableMsg")
-        count = _number(v, "numFonts")
-        fonts: list[int] = []
-        if count:
-            rows = range(1, min(count, 255) + 1)
-            answer = await self.link.get(*(column(n, row) for row in rows for n in ("fontNumber", "fontStatus")))
-            for row in rows:
-                number, status = answer.get(column("fontNumber", row)), answer.get(column("fontStatus", row))
-                if isinstance(number, int) and status in (None, 4, 5, 6):  # readyForUse, inUse, permanent
-                    fonts.append(number)
+        fonts = await self._ready_rows(_number(v, "numFonts"), "fontNumber", "fontStatus")
+        graphic_rows = (await self.link.get(scalar("dmsGraphicMaxEntries"))).get(scalar("dmsGraphicMaxEntries"))
+        graphics = await self._ready_rows(graphic_rows if isinstance(graphic_rows, int) else 0,
+                                          "dmsGraphicNumber", "dmsGraphicStatus")
         tags = v["dmsSupportedMultiTags"]
         if not isinstance(tags, bytes):
             raise DeviceError("the sign answered a number where a bitmap is expected", "dmsSupportedMultiTags.0")
@@ -126,11 +121,26 @@ class NtcipSign:
             char_height_px=_number(v, "vmsCharacterHeightPixels"), color_scheme=_number(v, "dmsColorScheme"),
             fonts=tuple(fonts), default_font=_number(v, "defaultFont"), supported_tags=supported_tag_names(tags),
             max_pages=_number(v, "dmsMaxNumberPages"), max_multi_length=_number(v, "dmsMaxMultiStringLength"),
-            max_changeable=_number(v, "dmsMaxChangeableMsg"))
+            max_changeable=_number(v, "dmsMaxChangeableMsg"), graphics=graphics)
         if caps.max_changeable < self.slot + 1:
             raise DeviceError(f"the sign has {caps.max_changeable} changeable messages; the engine uses "
                               f"{self.slot} and {self.slot + 1}", "dmsMaxChangeableMsg.0")
         return caps
+
+    async def _ready_rows(self, rows: int, number_column: str, status_column: str) -> tuple[int, ...]:
+        """The numbers of a font or graphic table's rows that are ready for use, read 16 rows a request so that
+        an answer stays within a sign's PDU size."""
+        numbers: list[int] = []
+        indices = list(range(1, min(rows, 255) + 1))
+        for start in range(0, len(indices), 16):
+            chunk = indices[start:start + 16]
+            answer = await self.link.get(*(column(name, row) for row in chunk
+                                           for name in (number_column, status_column)))
+            for row in chunk:
+                number, status = answer.get(column(number_column, row)), answer.get(column(status_column, row))
+                if isinstance(number, int) and number > 0 and status in (None, 4, 5, 6):  # ready, in use, permanent
+                    numbers.append(number)
+        return tuple(numbers)
 
     async def health(self) -> SignHealth:
         v = await self._read("dmsControlMode", "shortErrorStatus", "dmsMsgTableSource", "dmsMsgSourceMode")
@@ -203,11 +213,16 @@ class NtcipSign:
 
     async def _activation_refused(self) -> None:
         v = await self._read("dmsActivateMsgError", "dmsMultiSyntaxError", "dmsMultiSyntaxErrorPosition")
-        raise self._refusal(_enum_word(ActivateError, _number(v, "dmsActivateMsgError")), v,
-                            "dmsActivateMsgError.0")
+        reason = _enum_word(ActivateError, _number(v, "dmsActivateMsgError"))
+        # Which activation failed: signs keep the last one's message id, so a late answer is not mistaken.
+        code = (await self.link.get(scalar("dmsActivateErrorMsgCode"))).get(scalar("dmsActivateErrorMsgCode"))
+        if isinstance(code, bytes) and len(code) == 5:
+            failed = MessageId.decode(code)
+            reason += f", message {failed.memory_type}.{failed.number} CRC {failed.crc:#06x}"
+        raise self._refusal(reason, v, "dmsActivateMsgError.0")
 
     def _refusal(self, reason: str, v: dict[str, int | bytes], at: str) -> SignRefusal:
-        if reason != standard_name(ActivateError.SYNTAX_MULTI):
+        if not reason.startswith(standard_name(ActivateError.SYNTAX_MULTI)):
             return SignRefusal(reason, object_name=at)
         return SignRefusal(reason, _enum_word(ErrorKind, _number(v, "dmsMultiSyntaxError")),
                            _number(v, "dmsMultiSyntaxErrorPosition"), object_name="dmsMultiSyntaxError.0")

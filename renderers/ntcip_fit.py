@@ -37,6 +37,7 @@ class SignCapabilities:
     max_pages: int
     max_multi_length: int
     max_changeable: int
+    graphics: tuple[int, ...] = ()  # graphic numbers the sign holds, ready for use (``[g n]``)
 
     @property
     def kind(self) -> ProfileKind | None:
@@ -64,7 +65,7 @@ class SignCapabilities:
                 "color_scheme": scheme, "fonts": list(self.fonts), "default_font": self.default_font,
                 "tags": sorted(t for t in self.supported_tags if not t.startswith("/") and t not in ("flt", "flo")),
                 "max_pages": self.max_pages, "max_multi_length": self.max_multi_length,
-                "changeable_messages": self.max_changeable}
+                "changeable_messages": self.max_changeable, "graphics": list(self.graphics)}
 
 
 def profile_mismatches(caps: SignCapabilities, profile: Profile) -> list[str]:
@@ -111,4 +112,7 @@ def multi_problems(multi: str, caps: SignCapabilities) -> list[str]:
     fonts = sorted({int(t.args[0]) for t in tags if t.name == "fo" and t.args and t.args[0]} - set(caps.fonts))
     if fonts:
         problems.append("the sign has no font " + ", ".join(map(str, fonts)))
+    graphics = sorted({int(t.args[0]) for t in tags if t.name == "g" and t.args} - set(caps.graphics))
+    if graphics:
+        problems.append("the sign has no graphic " + ", ".join(map(str, graphics)))
     return problems

@@ -31,7 +31,7 @@ _SCALARS: dict[str, Oid] = {
     "dmsMsgTableSource": (6, 5), "dmsMsgSourceMode": (6, 7), "dmsEndDurationMessage": (6, 15),
     "dmsActivateMsgError": (6, 17), "dmsMultiSyntaxError": (6, 18), "dmsMultiSyntaxErrorPosition": (6, 19),
     "dmsMultiOtherErrorDescription": (6, 20), "dmsActivateErrorMsgCode": (6, 24),
-    "dmsIllumLightOutputStatus": (7, 9),
+    "dmsIllumLightOutputStatus": (7, 9), "dmsGraphicMaxEntries": (10, 1),
     "dmsStatDoorOpen": (9, 6), "shortErrorStatus": (9, 7, 1),
     "tempMinCtrlCabinet": (9, 9, 1), "tempMaxCtrlCabinet": (9, 9, 2),
     "tempMinAmbient": (9, 9, 3), "tempMaxAmbient": (9, 9, 4),
@@ -42,8 +42,10 @@ _MESSAGE_COLUMNS: dict[str, int] = {
     "dmsMessageMultiString": 3, "dmsMessageOwner": 4, "dmsMessageCRC": 5, "dmsMessageBeacon": 6,
     "dmsMessagePixelService": 7, "dmsMessageRunTimePriority": 8, "dmsMessageStatus": 9,
 }
+_GRAPHIC_COLUMNS: dict[str, int] = {"dmsGraphicNumber": 2, "dmsGraphicStatus": 10}
 _FONT_ENTRY: Oid = (*DMS, 3, 2, 1)
 _MESSAGE_ENTRY: Oid = (*DMS, 5, 8, 1)
+_GRAPHIC_ENTRY: Oid = (*DMS, 10, 6, 1)
 
 
 def scalar(name: str) -> Oid:
@@ -51,9 +53,12 @@ def scalar(name: str) -> Oid:
 
 
 def column(name: str, *index: int) -> Oid:
-    """A table cell: a message-table column with ``(memory type, number)``, a font-table column with its row."""
+    """A table cell: a message-table column with ``(memory type, number)``, a font- or graphic-table column with
+    its row."""
     if name in _MESSAGE_COLUMNS:
         return (*_MESSAGE_ENTRY, _MESSAGE_COLUMNS[name], *index)
+    if name in _GRAPHIC_COLUMNS:
+        return (*_GRAPHIC_ENTRY, _GRAPHIC_COLUMNS[name], *index)
     return (*_FONT_ENTRY, _FONT_COLUMNS[name], *index)
 
 
@@ -61,6 +66,7 @@ def _names() -> dict[Oid, str]:
     names = {(*DMS, *path): name for name, path in _SCALARS.items()}
     names.update({(*_MESSAGE_ENTRY, number): name for name, number in _MESSAGE_COLUMNS.items()})
     names.update({(*_FONT_ENTRY, number): name for name, number in _FONT_COLUMNS.items()})
+    names.update({(*_GRAPHIC_ENTRY, number): name for name, number in _GRAPHIC_COLUMNS.items()})
     return names
 
 

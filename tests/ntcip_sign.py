@@ -100,6 +100,10 @@ class SimulatedSign:
     syntax_position: int = 0
     answering: bool = True
     minute_s: float = 60.0  # tests shorten a sign's minute to see a duration end
+    graphics: tuple[int, ...] = ()
+    graphic_slots: int = 8
+    refuse_activation: ActivateError | None = None  # e.g. a local message of higher priority holds the sign
+    last_activation: MessageId = field(default_factory=lambda: MessageId(MemoryType.BLANK, 1, 0))
     quirks: dict[Oid, Value | None] = field(default_factory=dict)  # what a faulty firmware answers instead
     writes: list[tuple[Oid, Value]] = field(default_factory=list)
     reads: Counter[Oid] = field(default_factory=Counter)
@@ -143,7 +147,8 @@ class SimulatedSign:
             scalar("dmsValidateMessageError"): int(self.validate_error),
             scalar("dmsMultiSyntaxError"): int(self.syntax_error),
             scalar("dmsMultiSyntaxErrorPosition"): self.syntax_position,
-            scalar("dmsActivateErrorMsgCode"): self.source.encode(),
+            scalar("dmsActivateErrorMsgCode"): self.last_activation.encode(),
+            scalar("dmsGraphicMaxEntries"): self.graphic_slots,
             scalar("shortErrorStatus"): self.short_error, scalar("dmsIllumLightOutputStatus"): self.light_output,
             scalar("dmsStatDoorOpen"): 0,
             scalar("dmsMessageTimeRemaining"): 0 if self.shown_until is None else
@@ -155,6 +160,10 @@ class SimulatedSign:
         for index, number in enumerate(self.fonts, start=1):
             fixed[column("fontNumber", index)] = number
             fixed[column("fontStatus", index)] = 4  # readyForUse
+        for index in range(1, self.graphic_slots + 1):
+            number = self.graphics[index - 1] if index <= len(self.graphics) else 0
+            fixed[column("dmsGraphicNumber", index)] = number
+            fixed[column("dmsGraphicStatus", index)] = 4 if number else 1  # readyForUse, notUsed
         if oid in fixed:
             return fixed[oid]
         return self._read_cell(oid)
@@ -254,6 +263,8 @@ class SimulatedSign:
                     return ErrorKind.UNSUPPORTED_TAG, token.position
                 if token.name == "fo" and token.args and token.args[0] and int(token.args[0]) not in self.fonts:
                     return ErrorKind.FONT_NOT_DEFINED, token.position
+                if token.name == "g" and int(token.args[0]) not in self.graphics:
+                    return ErrorKind.GRAPHIC_NOT_DEFINED, token.position
                 pages += token.name == "np"
                 if pages > self.max_pages:
                     return ErrorKind.TOO_MANY_PAGES, token.position
@@ -268,8 +279,11 @@ class SimulatedSign:
             activation = MessageActivation.decode(code)
         except ValueError:
             self._activation_failed(ActivateError.OTHER)
+        self.last_activation = MessageId(activation.memory_type, activation.number, activation.crc)
         if self.control_mode == ControlMode.LOCAL:
             self._activation_failed(ActivateError.LOCAL_MODE)
+        if self.refuse_activation is not None:
+            self._activation_failed(self.refuse_activation)
         if activation.memory_type == MemoryType.BLANK:
             self.source, self.source_mode = MessageId(MemoryType.BLANK, activation.number, 0), SourceMode.CENTRAL
             self.shown_until = None

@@ -14,6 +14,7 @@ import yaml
 
 from renderers.crc import message_crc
 from renderers.ntcip_mib import (
+    ActivateError,
     ControlMode,
     MemoryType,
     MessageActivation,
@@ -143,6 +144,19 @@ async def test_a_multi_syntax_error_the_sign_returns_is_reported(aiohttp_client,
         tried = city.table_writes()
         await eventually(lambda: _polled(ascii_only, 5))
         assert city.table_writes() == tried  # the refused message is not hammered at the sign
+
+
+async def test_an_activation_the_sign_refuses_is_reported_with_its_reason(aiohttp_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    busy = SimulatedSign(refuse_activation=ActivateError.PRIORITY)
+    async with street(aiohttp_client, tmp_path, {"darcy-sign": busy}) as city:
+        device = await eventually(lambda: _state(city, "error"))
+        crc = message_crc(await city.multi())
+        assert device["error"] == (f"dmsActivateMsgError.0: the sign refused the message (priority, message 3.1 "
+                                   f"CRC {crc:#06x})")
+        assert busy.shown_multi() is None
+        busy.refuse_activation = None  # the other message ends; the next change gets through
+        await post_central_parking(city.client, darcy=21)
+        await eventually(city.shows_the_panel)
 
 
 async def test_what_the_sign_cannot_show_is_never_sent(aiohttp_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -58,3 +58,5 @@ def test_a_multi_the_sign_cannot_take_is_refused_before_it_is_sent() -> None:
         "the sign has no font 2"]
     assert multi_problems("x" * 31, caps) == ["the message is 31 bytes; the sign takes at most 30"]
     assert multi_problems("Ω", caps) == ["character 'Ω' at 0 is not in the sign's character set"]
+    assert multi_problems("[g3,1,1]PARKING", _caps(supported_tags=frozenset({"g"}), graphics=(1, 2))) == [
+        "the sign has no graphic 3"]
