@@ -22,13 +22,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.ntcip_sign import NtcipSign, SignHealth, SignRefusal
+from channels.panel_devices import PanelDevices
 from channels.snmp_link import DeviceError, DeviceUnreachable, SnmpCredentials, SnmpEngines, SnmpLink
 from renderers.crc import message_crc
 from renderers.ntcip_fit import SignCapabilities, multi_problems, profile_mismatches
 from renderers.ntcip_mib import MemoryType, MessageId, object_name
 from signage.bus import Bus
 from signage.config import Config
-from signage.keyed_tasks import KeyedTasks
 from signage.metrics import Metrics
 from signage.model import NtcipTarget, Panel, Profile
 from signage.store import Store
@@ -199,15 +199,13 @@ class _Sign:
             await self._owner.store.put(DEVICE_STATUS, self.panel.id, doc)
 
 
-class NtcipSigns:
-    """Every panel with an ``ntcip`` block, driven from the bus's panel topics. A configuration edit starts, stops
-    or re-aims exactly the signs it touches."""
+class NtcipSigns(PanelDevices[_Sign]):
+    """Every panel with an ``ntcip`` block, driven from its panel's MULTI."""
 
     def __init__(self, config: Callable[[], Config], bus: Bus, store: Store, metrics: Metrics,
                  poll_s: float = 5.0, timeout_s: float = 2.0, retries: int = 2,
                  environ: Mapping[str, str] = os.environ) -> None:
-        self._config = config
-        self._bus = bus
+        super().__init__("ntcip signs", config, bus)
         self.store = store
         self.metrics = metrics
         self.poll_s = poll_s
@@ -215,46 +213,32 @@ class NtcipSigns:
         self.retries = retries
         self.environ = environ
         self.engines = SnmpEngines()
-        self.signs: dict[str, _Sign] = {}
         self.written: dict[str, float] = {}
-        self._tasks: KeyedTasks[tuple[Panel, Profile]] | None = None
+
+    @property
+    def signs(self) -> dict[str, _Sign]:
+        return self.devices
 
     async def run(self) -> None:
-        self._tasks = KeyedTasks("ntcip signs", self._start)
         try:
-            await self.reconfigure(self._config())
-            async for update in self._bus.live():
-                sign = self.signs.get(update.topic.removeprefix("panel/"))
-                if sign is not None and update.topic.startswith("panel/"):
-                    self._offer(sign, update.data)
+            await super().run()
         finally:
-            tasks, self._tasks = self._tasks, None
-            await tasks.close()
-            self.signs.clear()
             self.engines.close()
 
-    async def reconfigure(self, config: Config) -> None:
-        if self._tasks is None:
-            return
-        wanted = {panel.id: (panel, config.profiles[panel.profile]) for panel in config.panels.values()
-                  if panel.ntcip is not None}
-        done = await self._tasks.reconcile(wanted)
-        for panel_id in done.stopped:
-            self.signs.pop(panel_id, None)
-            await self.store.delete(DEVICE_STATUS, panel_id)
-        for panel_id in (*done.started, *done.restarted):
-            latest = await self._bus.latest(f"panel/{panel_id}")
-            if latest is not None:
-                self._offer(self.signs[panel_id], latest.data)
+    def selects(self, panel: Panel) -> bool:
+        return panel.ntcip is not None
 
-    def _start(self, panel_id: str, spec: tuple[Panel, Profile]) -> Coroutine[Any, Any, None]:
-        panel, profile = spec
+    def build(self, panel: Panel, profile: Profile) -> _Sign:
         assert panel.ntcip is not None
-        sign = self.signs[panel_id] = _Sign(panel, profile, panel.ntcip, self)
-        return sign.run()
+        return _Sign(panel, profile, panel.ntcip, self)
 
-    @staticmethod
-    def _offer(sign: _Sign, content: Any) -> None:
+    def runs(self, device: _Sign) -> Coroutine[Any, Any, None]:
+        return device.run()
+
+    async def forget(self, panel_id: str) -> None:
+        await self.store.delete(DEVICE_STATUS, panel_id)
+
+    async def offer(self, device: _Sign, content: Any) -> None:
         multi = content.get("multi") if isinstance(content, dict) else None
         if isinstance(multi, str):
-            sign.want(multi)
+            device.want(multi)

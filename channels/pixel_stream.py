@@ -15,12 +15,12 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from channels.panel_devices import PanelDevices
 from renderers.ddp import ddp_packets
 from renderers.e131 import e131_packets
 from renderers.pixel_frames import Frame, page_frames
 from signage.bus import Bus
 from signage.config import Config
-from signage.keyed_tasks import KeyedTasks
 from signage.model import Panel, Profile, StreamTarget
 
 __all__ = ["PixelStreamer"]
@@ -61,52 +61,34 @@ class _Wall:
                     break
 
 
-class PixelStreamer:
-    """Feeds every panel with a ``stream`` target from the bus's panel topics. A configuration edit starts,
-    stops or re-aims exactly the walls it touches (``reconfigure``)."""
+class PixelStreamer(PanelDevices[_Wall]):
+    """Feeds every panel with a ``stream`` target from the bus's panel topics."""
 
     def __init__(self, config: Callable[[], Config], bus: Bus) -> None:
-        self._config = config
-        self._bus = bus
-        self.walls: dict[str, _Wall] = {}
-        self._tasks: KeyedTasks[tuple[Panel, Profile]] | None = None
+        super().__init__("pixel walls", config, bus)
         self._socket: socket.socket | None = None
+
+    @property
+    def walls(self) -> dict[str, _Wall]:
+        return self.devices
 
     async def run(self) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._socket.setblocking(False)
-        self._tasks = KeyedTasks("pixel walls", self._start_wall)
         try:
-            await self.reconfigure(self._config())
-            async for update in self._bus.live():
-                streamed = self.walls.get(update.topic.removeprefix("panel/"))
-                if streamed is not None and update.topic.startswith("panel/"):
-                    await self._show(streamed, update.data)
+            await super().run()
         finally:
-            tasks, self._tasks = self._tasks, None
-            await tasks.close()
-            self.walls.clear()
             self._socket.close()
 
-    async def reconfigure(self, config: Config) -> None:
-        """Walls in step with ``config``: a new one starts with what its panel shows now."""
-        if self._tasks is None:
-            return  # not streaming yet: ``run`` reads the configuration when it starts
-        wanted = {panel.id: (panel, config.profiles[panel.profile]) for panel in config.panels.values()
-                  if panel.stream is not None}
-        done = await self._tasks.reconcile(wanted)
-        for panel_id in done.stopped:
-            self.walls.pop(panel_id, None)
-        for panel_id in (*done.started, *done.restarted):
-            latest = await self._bus.latest(f"panel/{panel_id}")
-            if latest is not None:
-                await self._show(self.walls[panel_id], latest.data)
+    def selects(self, panel: Panel) -> bool:
+        return panel.stream is not None
 
-    def _start_wall(self, panel_id: str, spec: tuple[Panel, Profile]) -> Coroutine[Any, Any, None]:
-        panel = spec[0]
+    def build(self, panel: Panel, profile: Profile) -> _Wall:
         assert panel.stream is not None
-        wall = self.walls[panel_id] = _Wall(panel, panel.stream, self._send)
-        return wall.run()
+        return _Wall(panel, panel.stream, self._send)
+
+    def runs(self, device: _Wall) -> Coroutine[Any, Any, None]:
+        return device.run()
 
     def _send(self, packet: bytes, address: tuple[str, int]) -> None:
         if self._socket is None:
@@ -116,7 +98,7 @@ class PixelStreamer:
         except OSError as exc:  # an unreachable wall must not stop the others
             log.warning("pixel stream to %s:%s failed: %s", address[0], address[1], exc)
 
-    async def _show(self, wall: _Wall, content: Any) -> None:
+    async def offer(self, wall: _Wall, content: Any) -> None:
         multi = content.get("multi") if isinstance(content, dict) else None
         if not isinstance(multi, str):
             return
