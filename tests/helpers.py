@@ -106,4 +106,5 @@ async def assert_accessible(page: Any) -> None:
         raise AssertionError(f"{AXE} is missing: bash scripts/test installs axe-core")
     if not await page.evaluate("typeof axe !== 'undefined'"):
         await page.evaluate(AXE.read_text(encoding="utf-8"))
-    assert await page.evaluate(SERIOUS) == [], page.url
+    violations = await page.evaluate(SERIOUS)
+    assert violations == [], (page.url, violations)

@@ -3,10 +3,17 @@
 // server is shown with textContent, never as HTML.
 (function () {
   "use strict";
-  const LANE_NAMES = { alert: "alerte", operator: "diffusion", rule: "règle", schedule: "programmation", default: "par défaut" };
+  // The console's words in the staff member's language: French is the source, the page carries the translations.
+  const WORDS = JSON.parse((document.getElementById("console-words") || {}).textContent || "{}");
+  function t(text, values) {
+    const said = WORDS[text] || text;
+    return values ? said.replace(/\{(\w+)\}/g, function (whole, name) { return name in values ? values[name] : whole; }) : said;
+  }
+  const LANG = document.documentElement.lang || "fr";
+  const LANE_NAMES = { alert: t("alerte"), operator: t("diffusion"), rule: t("règle"), schedule: t("programmation"), default: t("par défaut") };
   // Instants on the city's clock, 24-hour: staff never read UTC.
   function cityTime(iso) {
-    return iso ? new Date(iso).toLocaleString("fr-FR", { dateStyle: "short", timeStyle: "short", hourCycle: "h23",
+    return iso ? new Date(iso).toLocaleString(LANG === "fr" ? "fr-FR" : "en-GB", { dateStyle: "short", timeStyle: "short", hourCycle: "h23",
       timeZone: document.documentElement.dataset.timezone }) : "—";
   }
   // The map of panels (Leaflet, served by the engine): a pin per panel with its name beside it, on the tiles
@@ -14,12 +21,12 @@
   function panelMap(node, onPin) {
     const panels = JSON.parse(node.dataset.panels || "[]");
     const note = $("map-note");
-    if (!window.L || !panels.length) { if (note) note.textContent = "Carte indisponible : la liste des panneaux reste utilisable."; return {}; }
+    if (!window.L || !panels.length) { if (note) note.textContent = t("Carte indisponible : la liste des panneaux reste utilisable."); return {}; }
     const map = L.map(node, { scrollWheelZoom: false, attributionControl: Boolean(node.dataset.tiles) });
     if (node.dataset.tiles) {
       L.tileLayer(node.dataset.tiles, { attribution: node.dataset.attribution, maxZoom: 19 }).addTo(map);
     } else if (note) {
-      note.textContent = "Pas de fond de carte configuré (SIGNAGE_MAP_TILES) : les panneaux sont placés à leurs coordonnées.";
+      note.textContent = t("Pas de fond de carte configuré (SIGNAGE_MAP_TILES) : les panneaux sont placés à leurs coordonnées.");
     }
     map.fitBounds(L.latLngBounds(panels.map(function (p) { return [p.lat, p.lon]; })).pad(0.15));  // a view first
     const pins = {};
@@ -60,7 +67,7 @@
     for (let i = 0; i < topics.length; i += MAX_TOPICS) follow(topics.slice(i, i + MAX_TOPICS));
     function follow(chunk) {
       const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
-      ws.onopen = function () { ws.send(JSON.stringify({ type: "subscribe", topics: chunk })); state.textContent = "en direct"; };
+      ws.onopen = function () { ws.send(JSON.stringify({ type: "subscribe", topics: chunk })); state.textContent = t("en direct"); };
       ws.onmessage = function (event) {
         const frame = JSON.parse(event.data);
         const row = rows[frame.topic];
@@ -76,29 +83,29 @@
           img.alt = content.pages.map(function (p) { return [p.title].concat(p.lines).join(" / "); }).join(" | ");
         }
       };
-      ws.onclose = function () { state.textContent = "hors ligne : reconnexion…"; setTimeout(function () { follow(chunk); }, 2000); };
+      ws.onclose = function () { state.textContent = t("hors ligne : reconnexion…"); setTimeout(function () { follow(chunk); }, 2000); };
     }
     // A real sign's health: its state and faults here; the details, in words, on its "Pourquoi ?" page.
-    const DEVICE_STATES = { ok: "ok", error: "en erreur", unreachable: "injoignable", pending: "pas encore interrogé" };
-    const FAULT_NAMES = { communications: "communications", power: "alimentation", "attached device": "équipement raccordé",
-      lamp: "lampes", pixel: "pixels", photocell: "photocellule", message: "message", controller: "contrôleur",
-      "temperature warning": "température élevée", "climate control": "climatisation",
-      "critical temperature": "température critique", "drum rotor": "rotor", "door open": "porte ouverte",
-      "humidity warning": "humidité" };
+    const DEVICE_STATES = { ok: t("ok"), error: t("en erreur"), unreachable: t("injoignable"), pending: t("pas encore interrogé") };
+    const FAULT_NAMES = { communications: t("communications"), power: t("alimentation"), "attached device": t("équipement raccordé"),
+      lamp: t("lampes"), pixel: t("pixels"), photocell: t("photocellule"), message: t("message"), controller: t("contrôleur"),
+      "temperature warning": t("température élevée"), "climate control": t("climatisation"),
+      "critical temperature": t("température critique"), "drum rotor": t("rotor"), "door open": t("porte ouverte"),
+      "humidity warning": t("humidité") };
     function showDevice(row, device) {
       const cell = row.querySelector(".device");
       if (!cell || cell.dataset.state === device.state && cell.dataset.faults === device.faults.join(",")) return;
       cell.dataset.state = device.state;
       cell.dataset.faults = device.faults.join(",");
-      cell.replaceChildren(document.createTextNode("panneau physique : "));
+      cell.replaceChildren(document.createTextNode(t("panneau physique :") + " "));
       const word = DEVICE_STATES[device.state] || device.state;
       cell.appendChild(device.state === "ok" ? document.createTextNode(word) : el("strong", word));
       if (device.faults.length) {
-        cell.appendChild(document.createTextNode(" · défauts : "));
+        cell.appendChild(document.createTextNode(" · " + t("défauts :") + " "));
         cell.appendChild(el("strong", device.faults.map(function (f) { return FAULT_NAMES[f] || f; }).join(", ")));
       }
       if (device.state !== "ok") {
-        const link = el("a", "voir pourquoi");
+        const link = el("a", t("voir pourquoi"));
         link.href = "/admin/panels/" + encodeURIComponent(row.dataset.panel) + "#device";
         cell.appendChild(document.createElement("br"));
         cell.appendChild(link);
@@ -119,16 +126,16 @@
         const cell = row.querySelector(".status");
         const device = cell.querySelector(".device");  // a real sign's line stays, updated by showDevice
         cell.replaceChildren();
-        const words = panel.device ? ["répond", "ne répond pas"] : ["en ligne", "hors ligne"];
+        const words = panel.device ? [t("répond"), t("ne répond pas")] : [t("en ligne"), t("hors ligne")];
         cell.appendChild(s.online ? document.createTextNode(words[0]) : el("strong", words[1]));
-        if (s.drift) { cell.appendChild(document.createTextNode(" · ")); cell.appendChild(el("strong", "décalage")); }
+        if (s.drift) { cell.appendChild(document.createTextNode(" · ")); cell.appendChild(el("strong", t("décalage"))); }
         if (device) { cell.appendChild(document.createElement("br")); cell.appendChild(device); }
         row.querySelector(".receipt").textContent = cityTime(s.last_receipt && s.last_receipt.at);
         if (panel.device) showDevice(row, panel.device);
         const pin = pins[panel.id];
         if (pin) { pin.classList.toggle("online", s.online); pin.classList.toggle("offline", !s.online); }
       });
-      document.getElementById("online-count").textContent = online + " panneau(x) en ligne sur " + Object.keys(rows).length;
+      document.getElementById("online-count").textContent = t("{n} panneau(x) en ligne sur {total}", { n: online, total: Object.keys(rows).length });
     }
     setInterval(statuses, 10000);
   }
@@ -143,20 +150,20 @@
   }
   // What went wrong, in the console's words: the API's messages are for scripts.
   const FIELD_WORDS = {
-    title: "Écrivez un titre (120 caractères au plus).", lines: "Au plus 4 lignes de 120 caractères.",
-    targets: "Choisissez au moins une zone, une étiquette, un panneau ou un sujet connus.",
-    priority: "La priorité va de 1 à 100.", severity: "Choisissez une gravité de la liste.",
-    starts_at: "Le début n'est pas une date valide.",
-    ends_at: "La fin doit être une date valide, après le début et dans les 31 jours.",
-    headline: "Écrivez le titre de l'alerte en français (200 caractères au plus).",
-    description: "La description est trop longue (2 000 caractères au plus).",
-    instruction: "La consigne est trop longue (1 000 caractères au plus).",
-    zones: "Choisissez au moins une zone.", body: "La demande est mal formée.",
+    title: t("Écrivez un titre (120 caractères au plus)."), lines: t("Au plus 4 lignes de 120 caractères."),
+    targets: t("Choisissez au moins une zone, une étiquette, un panneau ou un sujet connus."),
+    priority: t("La priorité va de 1 à 100."), severity: t("Choisissez une gravité de la liste."),
+    starts_at: t("Le début n'est pas une date valide."),
+    ends_at: t("La fin doit être une date valide, après le début et dans les 31 jours."),
+    headline: t("Écrivez le titre de l'alerte en français (200 caractères au plus)."),
+    description: t("La description est trop longue (2 000 caractères au plus)."),
+    instruction: t("La consigne est trop longue (1 000 caractères au plus)."),
+    zones: t("Choisissez au moins une zone."), body: t("La demande est mal formée."),
   };
   const STATUS_WORDS = {
-    401: "Votre session a expiré : reconnectez-vous.", 403: "Votre rôle ne permet pas cette action.",
-    413: "Le texte est trop long.", 429: "Trop de demandes à la fois : réessayez dans un instant.",
-    503: "Le serveur est momentanément occupé : réessayez dans un instant.",
+    401: t("Votre session a expiré : reconnectez-vous."), 403: t("Votre rôle ne permet pas cette action."),
+    413: t("Le texte est trop long."), 429: t("Trop de demandes à la fois : réessayez dans un instant."),
+    503: t("Le serveur est momentanément occupé : réessayez dans un instant."),
   };
   async function problem(response) {
     let error = {};
@@ -164,9 +171,9 @@
     if (STATUS_WORDS[response.status]) return STATUS_WORDS[response.status];
     if (error.field && FIELD_WORDS[error.field]) {
       const unknown = /unknown (.+)$/.exec(error.message || "");
-      return FIELD_WORDS[error.field] + (unknown ? " (inconnu : " + unknown[1] + ")" : "");
+      return FIELD_WORDS[error.field] + (unknown ? " (" + t("inconnu : {what}", { what: unknown[1] }) + ")" : "");
     }
-    return error.message || "Erreur " + response.status;
+    return error.message || t("Erreur {status}", { status: response.status });
   }
   function el(tag, text, className) {
     const n = document.createElement(tag);
@@ -182,12 +189,13 @@
   // Why a sign cannot hold a text, in the console's words (the server gives a code and its details).
   function unfitWords(sign) {
     if (sign.code === "word_too_wide") {
-      return "le mot « " + sign.word + " » fait " + sign.width + (sign.unit === "characters" ? " caractères" : " pixels")
-        + " ; une ligne de ce panneau en tient " + sign.room;
+      return t(sign.unit === "characters" ? t("le mot « {word} » fait {width} caractères ; une ligne de ce panneau en tient {room}")
+        : t("le mot « {word} » fait {width} pixels ; une ligne de ce panneau en tient {room}"),
+        { word: sign.word, width: sign.width, room: sign.room });
     }
-    if (sign.code === "too_many_pages") return "il faudrait " + sign.needed + " pages ; ce panneau en affiche au plus " + sign.most;
-    if (sign.code === "not_sent") return "ce type d'écran ne reçoit pas les diffusions";
-    return "le panneau refuse ce texte (" + sign.reason + ")";
+    if (sign.code === "too_many_pages") return t("il faudrait {needed} pages ; ce panneau en affiche au plus {most}", { needed: sign.needed, most: sign.most });
+    if (sign.code === "not_sent") return t("ce type d'écran ne reçoit pas les diffusions");
+    return t("le panneau refuse ce texte ({reason})", { reason: sign.reason });
   }
   // Each targeted sign as it would light a text (its picture), or why it cannot and what it keeps showing;
   // returns the signs that cannot.
@@ -199,17 +207,17 @@
       if (sign.fits) {
         const img = el("img"); img.src = sign.png; img.alt = sign.name + " : " + title; figure.appendChild(img);
       } else {
-        figure.appendChild(el("p", "Ne peut pas l'afficher : " + unfitWords(sign) + ". Il gardera ce qu'il affiche :", "error"));
-        const img = el("img"); img.src = "/api/v1/panels/" + encodeURIComponent(sign.panel) + "/preview.png"; img.alt = sign.name + " : contenu actuel";
+        figure.appendChild(el("p", t("Ne peut pas l'afficher : {why}. Il gardera ce qu'il affiche :", { why: unfitWords(sign) }), "error"));
+        const img = el("img"); img.src = "/api/v1/panels/" + encodeURIComponent(sign.panel) + "/preview.png"; img.alt = t("{name} : contenu actuel", { name: sign.name });
         figure.appendChild(img);
       }
       figure.appendChild(el("figcaption", sign.name));
       return figure;
     }));
     fit.textContent = unfit.length === 0
-      ? "Le message tient sur les " + signs.length + " panneau(x) visé(s)."
-      : unfit.length + " panneau(x) sur " + signs.length + " ne peuvent pas l'afficher et garderont leur contenu : "
-        + unfit.map(function (s) { return s.name; }).join(", ") + ". Raccourcissez le texte, ou envoyez quand même.";
+      ? t("Le message tient sur les {n} panneau(x) visé(s).", { n: signs.length })
+      : t("{unfit} panneau(x) sur {n} ne peuvent pas l'afficher et garderont leur contenu : {names}. Raccourcissez le texte, ou envoyez quand même.",
+        { unfit: unfit.length, n: signs.length, names: unfit.map(function (s) { return s.name; }).join(", ") });
     fit.className = unfit.length ? "warning-box" : "";
     return unfit;
   }
@@ -240,10 +248,10 @@
     const VALUES = JSON.parse(form.dataset.values || "{}");
     const ROOM = Number(form.dataset.room || 0);
     // Values by what they are: a_free is "places libres (1er parking)".
-    const NAMES = { name: "nom", free: "places libres", capacity: "capacité", index: "indice", label: "libellé",
-      street: "rue", line: "ligne", place: "lieu", panel: "panneau", city: "ville", headline: "titre", event: "événement",
-      next: "prochaine collecte", level: "niveau", title: "titre" };
-    const ORDINALS = { a: "1er", b: "2e", c: "3e", d: "4e" };
+    const NAMES = { name: t("nom"), free: t("places libres"), capacity: t("capacité"), index: t("indice"), label: t("libellé"),
+      street: t("rue"), line: t("ligne"), place: t("lieu"), panel: t("panneau"), city: t("ville"), headline: t("titre"),
+      event: t("événement"), next: t("prochaine collecte"), level: t("niveau"), title: t("titre") };
+    const ORDINALS = { a: t("1er"), b: t("2e"), c: t("3e"), d: t("4e") };
     function valueName(key) {
       const m = /^([a-d])_(\w+)$/.exec(key);
       const base = m ? m[2] : key;
@@ -295,52 +303,52 @@
         const out = row.querySelector(".meter");
         if (!out || !pieces) return;
         const length = shown(pieces, example()).length;
-        out.textContent = ROOM ? length + " / " + ROOM + " caractères" : length + " caractères";
+        out.textContent = ROOM ? t("{n} / {room} caractères", { n: length, room: ROOM }) : t("{n} caractères", { n: length });
         out.classList.toggle("over", ROOM > 0 && length > ROOM);
-        out.title = ROOM && length > ROOM ? "Trop long pour les panneaux texte : la ligne sera coupée ou abrégée" : "";
+        out.title = ROOM && length > ROOM ? t("Trop long pour les panneaux texte : la ligne sera coupée ou abrégée") : "";
       }
       function draw() {
         row.replaceChildren(el("span", label, "compose-label"));
         if (pieces === null) {
-          row.appendChild(el("span", "Cette ligne utilise des fonctions avancées : modifiez-la sous « Avancé ».", "hint"));
+          row.appendChild(el("span", t("Cette ligne utilise des fonctions avancées : modifiez-la sous « Avancé »."), "hint"));
           return;
         }
         pieces.forEach(function (piece, i) {
           const chip = el("span", undefined, "piece piece-" + piece.kind);
           if (piece.kind === "text") {
             const text = el("input"); text.value = piece.text; text.size = Math.max(4, piece.text.length + 1);
-            text.setAttribute("aria-label", label + " : texte");
+            text.setAttribute("aria-label", t("{label} : texte", { label: label }));
             text.addEventListener("input", function () { piece.text = text.value; text.size = Math.max(4, text.value.length + 1); commit(); });
             chip.appendChild(text);
           } else {
             const select = el("select");
-            select.setAttribute("aria-label", label + " : valeur");
+            select.setAttribute("aria-label", t("{label} : valeur", { label: label }));
             Object.keys(VALUES).forEach(function (key) {
               const o = el("option", valueName(key)); o.value = key; o.selected = key === piece.key; select.appendChild(o);
             });
             select.addEventListener("change", function () { piece.key = select.value; commit(); });
             chip.appendChild(select);
             if (piece.kind === "count") {
-              [["unit", "après le nombre"], ["unavailable", "si indisponible"], ["full", "si 0"]].forEach(function (f) {
+              [["unit", t("après le nombre")], ["unavailable", t("si indisponible")], ["full", t("si 0")]].forEach(function (f) {
                 const field = el("label", f[1] + " ", "choice-small");
                 const box = el("input"); box.value = piece[f[0]]; box.size = 8; box.dataset.field = f[0];
-                box.setAttribute("aria-label", label + " : " + f[1]);
+                box.setAttribute("aria-label", t("{name} : {value}", { name: label, value: f[1] }));
                 box.addEventListener("input", function () { piece[f[0]] = box.value; commit(); });
                 field.appendChild(box); chip.appendChild(field);
               });
             }
           }
           const remove = el("button", "×", "remove"); remove.type = "button";
-          remove.setAttribute("aria-label", label + " : retirer ce morceau");
+          remove.setAttribute("aria-label", t("{label} : retirer ce morceau", { label: label }));
           remove.addEventListener("click", function () { pieces.splice(i, 1); commit(); draw(); });
           chip.appendChild(remove);
           row.appendChild(chip);
         });
-        const addText = el("button", "+ texte", "add-text"); addText.type = "button";
-        addText.setAttribute("aria-label", label + " : ajouter du texte");
+        const addText = el("button", t("+ texte"), "add-text"); addText.type = "button";
+        addText.setAttribute("aria-label", t("{label} : ajouter du texte", { label: label }));
         addText.addEventListener("click", function () { pieces.push({ kind: "text", text: " " }); commit(); draw(); });
-        const addValue = el("button", "+ valeur en direct", "add-value"); addValue.type = "button";
-        addValue.setAttribute("aria-label", label + " : ajouter une valeur en direct");
+        const addValue = el("button", t("+ valeur en direct"), "add-value"); addValue.type = "button";
+        addValue.setAttribute("aria-label", t("{label} : ajouter une valeur en direct", { label: label }));
         addValue.disabled = !Object.keys(VALUES).length;
         addValue.addEventListener("click", function () {
           const key = Object.keys(VALUES).find(function (k) { return VALUES[k] === "count"; }) || Object.keys(VALUES)[0];
@@ -368,16 +376,16 @@
     form.querySelectorAll("fieldset[data-lang]").forEach(function (fieldset) {
       const box = fieldset.querySelector(".composer");
       const language = fieldset.dataset.lang;
-      box.appendChild(composeLine(fieldset.querySelector(".title"), "Titre", language));
+      box.appendChild(composeLine(fieldset.querySelector(".title"), t("Titre"), language));
       fieldset.querySelectorAll(".line").forEach(function (input, i) {
-        box.appendChild(composeLine(input, "Ligne " + (i + 1), language));
+        box.appendChild(composeLine(input, t("Ligne {n}", { n: i + 1 }), language));
       });
     });
     let timer = null;
     async function preview() {
       let params = {};
       try { params = JSON.parse($("params").value || "{}"); } catch (e) {
-        $("preview-error").textContent = "Valeurs d'exemple : JSON invalide (" + e.message + ")";
+        $("preview-error").textContent = t("Valeurs d'exemple : JSON invalide ({why})", { why: e.message });
         return;  // the last good preview stays while the JSON is being typed
       }
       const response = await api("POST", "/api/v1/admin/preview",
@@ -394,7 +402,7 @@
         if (sign.fits) {
           const img = el("img"); img.src = sign.png; img.alt = sign.multi; figure.appendChild(img);
         }
-        if (!sign.fits) figure.appendChild(el("p", "Ne tient pas sur ce panneau : " + unfitWords(sign) + ".", "error"));
+        if (!sign.fits) figure.appendChild(el("p", t("Ne tient pas sur ce panneau : {why}.", { why: unfitWords(sign) }), "error"));
         else if (sign.warning) figure.appendChild(el("p", sign.warning, "error"));
         figure.appendChild(el("figcaption", name + " (" + sign.channel + ")"));
         return figure;
@@ -405,7 +413,9 @@
       kiosk.querySelector("ul").replaceChildren.apply(kiosk.querySelector("ul"),
         answer.kiosk.lines.map(function (line) { return el("li", line); }));
       const phone = $("phone-preview");
-      phone.querySelector(".app").textContent = answer.phone.city + " · maintenant";
+      // The phone speaks the previewed language, as a citizen's phone would.
+      const NOW = { fr: "maintenant", en: "now", nl: "nu", de: "jetzt" };
+      phone.querySelector(".app").textContent = answer.phone.city + " · " + (NOW[$("preview-language").value] || "now");
       phone.querySelector(".n-title").textContent = answer.phone.title;
       phone.querySelector(".n-body").textContent = answer.phone.body;
       $("push-preview").textContent = answer.push;
@@ -420,7 +430,7 @@
       if (!draft.ok) { status.textContent = await problem(draft); return; }
       const version = await draft.json();
       const submitted = await api("POST", "/api/v1/admin/templates/" + template + "/versions/" + version.number + "/submit");
-      status.textContent = submitted.ok ? "Version " + version.number + " soumise pour relecture : un autre approbateur la publiera."
+      status.textContent = submitted.ok ? t("Version {n} soumise pour relecture : un autre approbateur la publiera.", { n: version.number })
         : await problem(submitted);
     });
     function action(selector, verb, done) {
@@ -442,22 +452,22 @@
       if (fresh) { $("versions").replaceWith(document.adoptNode(fresh)); bindActions(); }
     }
     function bindActions() {
-      action("button.approve", "approve", "publiée");
-      action("button.reject", "reject", "refusée");
-      action("button.rollback", "rollback", "republiée");
+      action("button.approve", "approve", t("publiée"));
+      action("button.reject", "reject", t("refusée"));
+      action("button.rollback", "rollback", t("republiée"));
     }
     bindActions();
     preview();
   }
 
   // ---- broadcast ----------------------------------------------------------------------------------------------
-  const LANES = { alert: "une alerte", operator: "une autre diffusion", rule: "une règle", schedule: "la programmation", default: "son message par défaut" };
+  const LANES = { alert: t("une alerte"), operator: t("une autre diffusion"), rule: t("une règle"), schedule: t("la programmation"), default: t("son message par défaut") };
   function stateWords(sign) {
-    if (sign.state === "shown") return "affiché";
-    if (sign.state === "unfit") return "garde " + (LANES[sign.keeps] || sign.keeps) + " : " + unfitWords(sign);
-    if (sign.state === "pre-empted") return "en attente : " + (LANES[sign.by] || sign.by) + " est prioritaire";
-    if (sign.state === "waiting") return "en attente";
-    return "en cours d'envoi";
+    if (sign.state === "shown") return t("affiché");
+    if (sign.state === "unfit") return t("garde {what} : {why}", { what: LANES[sign.keeps] || sign.keeps, why: unfitWords(sign) });
+    if (sign.state === "pre-empted") return t("en attente : {what} est prioritaire", { what: LANES[sign.by] || sign.by });
+    if (sign.state === "waiting") return t("en attente");
+    return t("en cours d'envoi");
   }
   function broadcast() {
     const status = $("broadcast-status");
@@ -484,7 +494,7 @@
     function body() {
       return { title: $("b-title").value,
         lines: [$("b-line1").value, $("b-line2").value, $("b-line3").value].filter(Boolean),
-        targets: { zones: checked("zones"), tags: checked("tags"), panels: checked("panels"), topics: $("b-topics").value.split(",").map(function (t) { return t.trim(); }).filter(Boolean) },
+        targets: { zones: checked("zones"), tags: checked("tags"), panels: checked("panels"), topics: $("b-topics").value.split(",").map(function (topic) { return topic.trim(); }).filter(Boolean) },
         priority: Number($("b-priority").value || 60),
         severity: $("b-severity").value || undefined,
         // Typed on the city's clocks: sent without an offset, the server reads them in its time zone.
@@ -498,10 +508,10 @@
       const box = $("b-previews");
       const fit = $("b-fit");
       const wanted = body();
-      const t = wanted.targets;
-      if (!wanted.title.trim() || !(t.zones.length || t.tags.length || t.panels.length)) {
+      const aimed = wanted.targets;
+      if (!wanted.title.trim() || !(aimed.zones.length || aimed.tags.length || aimed.panels.length)) {
         box.replaceChildren(); unfit = [];
-        fit.textContent = "Écrivez un titre et choisissez où diffuser : chaque panneau visé apparaîtra ici tel qu'il l'affichera.";
+        fit.textContent = t("Écrivez un titre et choisissez où diffuser : chaque panneau visé apparaîtra ici tel qu'il l'affichera.");
         return;
       }
       const response = await api("POST", "/api/v1/admin/broadcasts/preview", wanted);
@@ -517,10 +527,10 @@
       const rows = broadcasts.map(function (b) {
         const row = el("tr");
         row.dataset.broadcast = b.id;
-        const t = b.targets;
-        const targets = [].concat(t.zones || [], t.tags || [], t.panels || [], t.topics || [])
+        const aimed = b.targets;
+        const targets = [].concat(aimed.zones || [], aimed.tags || [], aimed.panels || [], aimed.topics || [])
           .map(function (id) { return names[id] || id; }).join(", ");
-        [b.params.title, targets, (b.scheduled ? "programmé : " : "") + when(b.activated_at), when(b.expires_at), b.by]
+        [b.params.title, targets, (b.scheduled ? t("programmé :") + " " : "") + when(b.activated_at), when(b.expires_at), b.by]
           .forEach(function (text) { row.appendChild(el("td", text)); });
         const signs = el("td"); signs.className = "signs";
         const list = el("ul");
@@ -531,10 +541,10 @@
         });
         signs.appendChild(list); row.appendChild(signs);
         const cell = el("td");
-        const stop = el("button", b.scheduled ? "Annuler" : "Arrêter maintenant", "stop"); stop.type = "button";
+        const stop = el("button", b.scheduled ? t("Annuler") : t("Arrêter maintenant"), "stop"); stop.type = "button";
         stop.addEventListener("click", async function () {
           const stopped = await api("DELETE", "/api/v1/admin/broadcasts/" + encodeURIComponent(b.id));
-          status.textContent = stopped.ok ? "Arrêté partout." : await problem(stopped);
+          status.textContent = stopped.ok ? t("Arrêté partout.") : await problem(stopped);
           refresh();
         });
         cell.appendChild(stop); row.appendChild(cell);
@@ -554,8 +564,8 @@
         if (!response.ok) { status.textContent = await problem(response); return; }
         const answer = await response.json();
         const later = new Date(answer.starts_at) > new Date();
-        status.textContent = (later ? "Programmé." : "Diffusé.") + (unfit.length
-          ? " " + unfit.length + " panneau(x) ne peuvent pas l'afficher et gardent leur contenu : " + unfit.map(function (s) { return s.name; }).join(", ") + "."
+        status.textContent = (later ? t("Programmé.") : t("Diffusé.")) + (unfit.length
+          ? " " + t("{n} panneau(x) ne peuvent pas l'afficher et gardent leur contenu : {names}.", { n: unfit.length, names: unfit.map(function (s) { return s.name; }).join(", ") })
           : "");
         refresh();
       } finally { send.disabled = false; }
@@ -585,7 +595,7 @@
       const wanted = alert();
       if (!wanted.headline[languages[0]] || !wanted.zones.length) {
         $("e-previews").replaceChildren();
-        $("e-fit").textContent = "Écrivez le titre et choisissez les zones : chaque panneau visé apparaîtra ici tel qu'il affichera l'alerte.";
+        $("e-fit").textContent = t("Écrivez le titre et choisissez les zones : chaque panneau visé apparaîtra ici tel qu'il affichera l'alerte.");
         return;
       }
       const response = await api("POST", "/api/v1/admin/emergency/preview", wanted);
@@ -596,18 +606,18 @@
     form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(preview, 250); });
     preview();
     $("issue").addEventListener("click", async function () {
-      if (!$("e-confirm").checked) { status.textContent = "Cochez la confirmation avant d'émettre l'alerte."; return; }
+      if (!$("e-confirm").checked) { status.textContent = t("Cochez la confirmation avant d'émettre l'alerte."); return; }
       const response = await api("POST", "/api/v1/admin/emergency", alert());
       if (!response.ok) { status.textContent = await problem(response); return; }
       const answer = await response.json();
-      status.textContent = "Alerte émise.";
+      status.textContent = t("Alerte émise.");
       const item = el("li", texts("headline")[languages[0]] + " — ");
       item.dataset.alert = answer.id;
-      const link = el("a", "document CAP"); link.href = answer.cap; item.appendChild(link);
-      const cancel = el("button", "Lever l'alerte", "stop"); cancel.type = "button";
+      const link = el("a", t("document CAP")); link.href = answer.cap; item.appendChild(link);
+      const cancel = el("button", t("Lever l'alerte"), "stop"); cancel.type = "button";
       cancel.addEventListener("click", async function () {
         const done = await api("DELETE", "/api/v1/admin/emergency/" + encodeURIComponent(answer.id));
-        status.textContent = done.ok ? "Alerte levée." : await problem(done);
+        status.textContent = done.ok ? t("Alerte levée.") : await problem(done);
         if (done.ok) item.remove();
       });
       item.appendChild(document.createTextNode(" ")); item.appendChild(cancel);
@@ -622,7 +632,7 @@
       const response = await api("POST", "/api/v1/admin/accounts", { username: $("a-username").value.trim(),
         role: $("a-role").value, password: $("a-password").value });
       $("a-password").value = "";
-      $("account-status").textContent = response.ok ? "Enregistré." : await problem(response);
+      $("account-status").textContent = response.ok ? t("Enregistré.") : await problem(response);
       if (response.ok) window.location.reload();
     });
   }

@@ -9,14 +9,16 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from babel import Locale, UnknownLocaleError
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from channels.ntcip_signs import DEVICE_STATUS
 from signage.model import ProfileKind
 from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
+from signage.web.console_language import COOKIE, catalog, console_language, offered, translator
 from signage.web.console_words import FAULTS, FIELDS, LANES, ROLES, in_words, local_time
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
@@ -41,6 +43,11 @@ __all__ = ["browser_csrf", "engine_command", "in_preview_worker", "page", "page_
 routes = web.RouteTableDef()
 T = TypeVar("T")
 MAX_FORM_BYTES = 8192
+# What the sign-in page says when it refuses (in French; the page says it in the staff member's language).
+LOGIN_ERRORS = {"expired": "Le formulaire a expiré : saisissez à nouveau le mot de passe.",
+                "throttled": "Trop d'essais : réessayez plus tard.",
+                "busy": "Trop de connexions en cours : réessayez dans un instant.",
+                "wrong": "Identifiant ou mot de passe incorrect."}
 BY_TOKEN = web.RequestKey("by_token", bool)  # whether ``staff_for_api`` authenticated the call by an API token
 
 
@@ -63,20 +70,35 @@ def page_environment() -> Environment:
     """The server's HTML pages (content/pages), autoescaped, with the console's filters."""
     environment = Environment(loader=FileSystemLoader(str(resources.files("content").joinpath("pages"))),
                               autoescape=select_autoescape(default=True))
-    # The engine's vocabulary in the console's words: lanes and roles by name, instants on the city's clock.
-    environment.filters["lane"] = lambda lane: LANES.get(lane, lane)
-    environment.filters["role"] = lambda role: ROLES.get(role, role)
-    environment.filters["field"] = lambda field: FIELDS.get(field, field)
-    environment.filters["fault"] = lambda fault: FAULTS.get(fault, fault)
+    # The engine's vocabulary in the console's words (in the page's language, from its ``_``): lanes and roles by
+    # name, instants on the city's clock.
+    for name, words in (("lane", LANES), ("role", ROLES), ("field", FIELDS), ("fault", FAULTS)):
+        environment.filters[name] = _worded(words)
     environment.filters["local_time"] = local_time
     return environment
 
 
+def _worded(words: dict[str, str]) -> Callable[..., str]:
+    @pass_context
+    def say(context: Any, key: str) -> str:
+        french = words.get(key, key)
+        translate = context.get("_")
+        return str(translate(french)) if translate is not None else french
+
+    return say
+
+
 def page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
-    """A console page; every page knows the city, its languages (its own first) and its time zone."""
+    """A console page; every page knows the city, its languages (its own first), its time zone, and the staff
+    member's language (``_`` translates, ``said`` words the engine's sentences, ``lang`` names it)."""
     config = request.app[CONFIG].current
+    lang = console_language(request, config.languages)
+    translate = translator(lang)
+    context.setdefault("said", lambda text: in_words(str(text), {}, lang))
     html = page_environment().get_template(template).render(
-        city=config.city, languages=language_choices(config.languages), timezone=config.timezone, **context)
+        city=config.city, languages=language_choices(config.languages), timezone=config.timezone, _=translate,
+        lang=lang, console_languages=language_choices(offered(config.languages)), words=catalog(lang),
+        title=translate(str(context.pop("title", ""))), **context)
     # The Content-Security-Policy and framing headers are every page's (``security_headers``).
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
@@ -150,24 +172,24 @@ async def login(request: web.Request) -> web.Response:
     username, password = form.get("username", "")[:64].strip().lower(), form.get("password", "")
     if not csrf_ok(form.get("csrf"), request.cookies.get(LOGIN_COOKIE, "\0")):
         # Not from the form this browser was given (or it expired): nobody can sign someone in from elsewhere.
-        return _login_page(request, 403, username, "Le formulaire a expiré : saisissez à nouveau le mot de passe.")
+        return _login_page(request, 403, username, LOGIN_ERRORS["expired"])
     address = request.remote or "?"
     limits, store = request.app[LOGIN_LIMITS], request.app[STORE]
     wait = limits.wait_s(username, address)
     if wait:
-        response = _login_page(request, 429, username, "Trop d'essais : réessayez plus tard.")
+        response = _login_page(request, 429, username, LOGIN_ERRORS["throttled"])
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     try:
         staff = await request.app[STAFF].authenticate(username, password)
     except HashingBusy:
-        response = _login_page(request, 503, username, "Trop de connexions en cours : réessayez dans un instant.")
+        response = _login_page(request, 503, username, LOGIN_ERRORS["busy"])
         response.headers["Retry-After"] = "2"
         return response
     if staff is None:
         limits.failed(username, address)
         await store.append_audit(username or "?", "staff.login.failed", username, {"address": address})
-        return _login_page(request, 401, username, "Identifiant ou mot de passe incorrect.")
+        return _login_page(request, 401, username, LOGIN_ERRORS["wrong"])
     limits.succeeded(username, address)
     token, _ = await request.app[STAFF].start_session(staff)
     await store.append_audit(staff.username, "staff.login", staff.username, {})
@@ -175,6 +197,20 @@ async def login(request: web.Request) -> web.Response:
     response.del_cookie(LOGIN_COOKIE, path="/admin/login")
     response.set_cookie(SESSION_COOKIE, token, secure=request.app[SETTINGS].cookie_secure, httponly=True,
                         samesite="Strict", path="/", max_age=int(SESSION_LIFETIME.total_seconds()))
+    raise response
+
+
+@routes.get("/admin/language/{code}")
+async def choose_language(request: web.Request) -> web.Response:
+    """A staff member's console language, kept a year; back to the page it was chosen on (this site's only)."""
+    code = request.match_info["code"]
+    if code not in offered(request.app[CONFIG].current.languages):
+        raise json_error(web.HTTPNotFound, "unknown_language", f"the console does not speak {code[:10]!r} here")
+    path = urlsplit(request.headers.get("Referer", "")).path  # only the path: never another site
+    response = web.HTTPSeeOther(path if path.startswith("/admin") and not path.startswith("/admin/language")
+                                else "/admin")
+    response.set_cookie(COOKIE, code, secure=request.app[SETTINGS].cookie_secure, httponly=True,
+                        samesite="Lax", path="/admin", max_age=365 * 24 * 3600)
     raise response
 
 
@@ -215,7 +251,7 @@ async def control_room(request: web.Request) -> web.Response:
     return page(request, "admin/control_room.html.j2", title="Salle de contrôle", staff=staff, csrf=csrf,
                 panels=panels, feeds=feeds, map=map_attributes(config.panels.values(), request.app[SETTINGS],
                                                                  {p["id"]: p["status"] for p in panels}),
-                feed_states={"silent": "sans nouvelles", "error": "en erreur"}, said=lambda t: in_words(str(t), {}))
+                feed_states={"silent": "sans nouvelles", "error": "en erreur"})
 
 
 @routes.get("/api/v1/admin/whoami")

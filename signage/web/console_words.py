@@ -104,9 +104,12 @@ _PHRASES: list[tuple[str, str | Callable[..., str]]] = [
 _COMPILED = [(re.compile(pattern), french) for pattern, french in _PHRASES]
 
 
-def in_words(text: str, names: Mapping[str, Any]) -> str:
+def in_words(text: str, names: Mapping[str, Any], language: str = "fr") -> str:
     """``text`` as the engine wrote it, in French: each ``; ``-separated part through the table. ``names`` maps
-    ids to what staff call them, and ``@`` to a function giving an instant on the city's clock."""
+    ids to what staff call them, and ``@`` to a function giving an instant on the city's clock. In English, the
+    engine's own words are the console's."""
+    if language != "fr":
+        return text
     whole = _phrase(text, names)
     if whole is not None:
         return whole
@@ -121,32 +124,38 @@ def _phrase(text: str, names: Mapping[str, Any]) -> str | None:
     return None
 
 
-def audit_sentence(entry: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    """An audit entry as a sentence: what the person did, to what, with the names staff know."""
+def audit_sentence(entry: Mapping[str, Any], names: Mapping[str, str],
+                   _: Callable[..., str] = lambda text, **values: text.format(**values)) -> str:
+    """An audit entry as a sentence: what the person did, to what, with the names staff know; ``_`` says it in
+    the console's language."""
     action, target = str(entry.get("action", "")), str(entry.get("target", ""))
     detail: Mapping[str, Any] = entry.get("detail") or {}
     params = detail.get("params") or {}
     targets = detail.get("targets") or {}
     where = ", ".join(names.get(t, t) for kind in ("zones", "tags", "panels", "topics") for t in targets.get(kind, ()))
-    template, _, number = target.partition(":")
-    version = f"la version {int(number)} du modèle « {names.get(template, template)} »" if number.isdigit() else target
+    template, _sep, number = target.partition(":")
+    version = _("la version {n} du modèle « {name} »", n=int(number), name=names.get(template, template)) \
+        if number.isdigit() else target
+    zones = ", ".join(names.get(z, z) for z in detail.get("zones", ()))
+    headline = (detail.get("headline") or {}).get("fr", target)
     said = {
-        "broadcast.start": f"a diffusé « {params.get('title', '')} »" + (f" sur {where}" if where else ""),
-        "broadcast.stop": "a arrêté une diffusion",
-        "emergency.issue": f"a émis l'alerte « {(detail.get('headline') or {}).get('fr', target)} »"
-                           + (f" pour {', '.join(names.get(z, z) for z in detail.get('zones', ()))}"
-                              if detail.get("zones") else ""),
-        "emergency.cancel": "a levé une alerte d'urgence",
-        "template.draft": f"a enregistré un brouillon : {version}",
-        "template.submit": f"a soumis {version} à relecture",
-        "template.approve": f"a approuvé et publié {version}",
-        "template.reject": f"a refusé {version}",
-        "template.rollback": f"a republié {version}",
-        "staff.login": "s'est connecté(e)",
-        "staff.logout": "s'est déconnecté(e)",
-        "staff.login.failed": f"connexion refusée (adresse {detail.get('address', '?')})",
-        "staff.account.set": f"a défini le compte « {target} » (rôle {ROLES.get(detail.get('role', ''), '?')})",
-        "staff.token.issue": f"a créé un jeton d'API pour « {target} »",
+        "broadcast.start": _("a diffusé « {title} »", title=params.get("title", ""))
+        + (_(" sur {where}", where=where) if where else ""),
+        "broadcast.stop": _("a arrêté une diffusion"),
+        "emergency.issue": _("a émis l'alerte « {headline} »", headline=headline)
+        + (_(" pour {zones}", zones=zones) if zones else ""),
+        "emergency.cancel": _("a levé une alerte d'urgence"),
+        "template.draft": _("a enregistré un brouillon : {version}", version=version),
+        "template.submit": _("a soumis {version} à relecture", version=version),
+        "template.approve": _("a approuvé et publié {version}", version=version),
+        "template.reject": _("a refusé {version}", version=version),
+        "template.rollback": _("a republié {version}", version=version),
+        "staff.login": _("s'est connecté(e)"),
+        "staff.logout": _("s'est déconnecté(e)"),
+        "staff.login.failed": _("connexion refusée (adresse {address})", address=detail.get("address", "?")),
+        "staff.account.set": _("a défini le compte « {account} » (rôle {role})", account=target,
+                               role=_(ROLES.get(detail.get("role", ""), "?"))),
+        "staff.token.issue": _("a créé un jeton d'API pour « {account} »", account=target),
     }
     return said.get(action, f"{action} {target}")
 
