@@ -175,6 +175,9 @@ class FeedSchema(_Schema):
     entities: dict[str, EntityMappingSchema] | None = None
     url: str | None = None
     broker: str | None = None
+    stop_names: dict[str, str] | None = Field(default=None, description="gtfs-rt: stop_id → the name riders read")
+    stops_file: str | None = Field(default=None, description="gtfs-rt: a static GTFS stops.txt naming the stops "
+                                                             "(relative to this file)")
     secret: None = Field(default=None, description="never here: name the variable that holds it (secret_env)")
 
     @field_validator("secret", mode="before")

@@ -4,6 +4,7 @@ then the engine's ``Config``. Pure."""
 
 from __future__ import annotations
 
+import csv
 import difflib
 import os
 from collections.abc import Iterable
@@ -103,6 +104,9 @@ def _unknown(what: str, name: str, known: Iterable[str]) -> str:
     return f"unknown {what} {name!r}{hint} (known: {listed})"
 
 
+MAX_STOPS_FILE_BYTES = 50_000_000  # a large network's stops.txt is a few MB
+
+
 def _zones(parts: Parts, errors: Errors) -> dict[str, Zone]:
     _unique([("zones", i, z) for i, z in parts.zones], errors)
     zones = {z.id: Zone(z.id, z.name, tuple(z.codes), z.parent) for _, z in parts.zones}
@@ -150,7 +154,24 @@ def _ntcip_target(item: NtcipSchema) -> NtcipTarget:
                        item.priv_key_env, item.auth_protocol, item.priv_protocol, item.slot, item.duration)
 
 
-def _feeds(parts: Parts, data: Any, errors: Errors) -> dict[str, FeedConfig]:
+def _stop_names(path: Path, field: tuple[str | int, ...], errors: Errors) -> dict[str, str]:
+    """``stop_id`` → ``stop_name`` from a static GTFS ``stops.txt`` (UTF-8 CSV, a BOM allowed)."""
+    try:
+        if path.stat().st_size > MAX_STOPS_FILE_BYTES:
+            errors.add(field, f"{path} is over {MAX_STOPS_FILE_BYTES // 1_000_000} MB")
+            return {}
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            rows = csv.DictReader(stream)
+            if not {"stop_id", "stop_name"} <= set(rows.fieldnames or ()):
+                errors.add(field, f"{path} has no stop_id and stop_name columns (a GTFS stops.txt has both)")
+                return {}
+            return {row["stop_id"]: row["stop_name"] for row in rows if row.get("stop_id") and row.get("stop_name")}
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        errors.add(field, f"cannot read {path}: {exc}")
+        return {}
+
+
+def _feeds(parts: Parts, data: Any, errors: Errors, base: Path) -> dict[str, FeedConfig]:
     _unique([("feeds", i, f) for i, f in parts.feeds], errors)
     feeds: dict[str, FeedConfig] = {}
     for index, item in parts.feeds:
@@ -160,6 +181,9 @@ def _feeds(parts: Parts, data: Any, errors: Errors) -> dict[str, FeedConfig]:
             if item.format != "cap":
                 errors.add(("feeds", index, "senders"), "only a cap feed has senders")
             options["senders"] = list(item.senders)
+        if isinstance(options.get("stops_file"), str):  # the static GTFS names the stops real-time feeds number
+            named = _stop_names(base / options.pop("stops_file"), ("feeds", index, "stops_file"), errors)
+            options["stop_names"] = {**named, **(options.get("stop_names") or {})}
         if item.secret_env:  # the secret itself comes from the environment when the configuration is loaded
             options["secret"] = os.environ.get(item.secret_env, "")
         limits = item.dead_letters
@@ -229,7 +253,7 @@ def assemble(file: str, base: Path, data: Any, parts: Parts, errors: Errors) -> 
     profiles = _profiles(parts, errors)
     zones = _zones(parts, errors)
     panels = _panels(parts, profiles, zones, errors)
-    feeds = _feeds(parts, data, errors)
+    feeds = _feeds(parts, data, errors, base)
     directories = [_templates_dir()] + ([base / city.templates_dir] if city.templates_dir else [])
     templates = load_templates(directories, errors.found, TextSettings(city.timezone, tuple(city.languages)))
     rules = _rules(parts, zones, panels, templates, feeds, errors)

@@ -9,7 +9,9 @@
 - Trip updates: ``trips/<trip>`` with the line, the delay and the stops' delays; and where a stop's update
   gives an absolute time (``departure.time``, else ``arrival.time``), ``departures/<stop>`` with the coming
   departures there, soonest first, in the shape SIRI StopMonitoring gives (the line is the route id, the
-  destination the trip's headsign when the producer sends one: the static GTFS is not read here).
+  destination the trip's headsign when the producer sends one). A stop's name comes from the feed's
+  ``stop_names`` option (``{stop_id: name}``, which ``stops_file`` fills from the static GTFS ``stops.txt``);
+  without it the stop has no name, never its id shown as one.
 - Vehicle positions: ``vehicles/<vehicle>`` with position, bearing, line and trip; the speed is left out, as
   French producers are known to publish it in the wrong unit.
 """
@@ -102,10 +104,13 @@ def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, r
                 "lat": round(vehicle.position.latitude, 6), "lon": round(vehicle.position.longitude, 6),
                 "bearing": vehicle.position.bearing if vehicle.position.HasField("bearing") else None,
             }, when, feed.id))
+    names = feed.options.get("stop_names")
+    names = names if isinstance(names, dict) else {}
     for stop, departures in departures_at.items():
         departures.sort(key=lambda d: str(d["expected"]))
+        name = names.get(stop)
         result.observations.append(Observation(f"departures/{short_id(stop)}", {
-            "stop": stop, "name": None, "departures": departures[:MAX_DEPARTURES], "notices": []},
+            "stop": stop, "name": name if isinstance(name, str) and name else None, "departures": departures[:MAX_DEPARTURES], "notices": []},
             observed_at, feed.id))
 
 

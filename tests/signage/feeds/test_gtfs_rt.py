@@ -128,3 +128,31 @@ def test_trip_updates_with_times_give_the_next_departures_at_each_stop() -> None
         ("T1", "Quetigny Centre", "2026-11-25T08:19:00.000Z")]
     assert "departures/gare" not in observations and "departures/chu" not in observations
     assert not [key for key in observations if key.startswith("transit/")]  # nothing said of disruptions
+
+
+def test_departures_carry_the_stop_names_of_the_static_gtfs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from google.transit import gtfs_realtime_pb2
+
+    from signage.config import ConfigInvalid, demo_config_path, load_config
+
+    message = gtfs_realtime_pb2.FeedMessage()
+    message.header.gtfs_realtime_version = "2.0"
+    message.header.timestamp = int(NOW.timestamp())
+    entity = message.entity.add(id="t1-0810")
+    entity.trip_update.trip.trip_id, entity.trip_update.trip.route_id = "t1-0810", "T1"
+    entity.trip_update.stop_time_update.add(stop_id="1467", stop_sequence=5).departure.time = int(NOW.timestamp()) + 300
+    text = demo_config_path().read_text(encoding="utf-8").replace(
+        "    routes: [T1, T2]\n", "    routes: [T1, T2]\n    stops_file: stops.txt\n")
+    (tmp_path / "city.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "stops.txt").write_text("\ufeffstop_id,stop_code,stop_name,stop_lat,stop_lon\n"
+                                        "1467,,Darcy,47.3225,5.0339\n1502,,\"Godrans, Les Halles\",47.32,5.04\n",
+                                        encoding="utf-8")
+    feed = load_config(tmp_path / "city.yaml").feeds["gtfs-rt"]
+    assert feed.options["stop_names"] == {"1467": "Darcy", "1502": "Godrans, Les Halles"}
+    darcy = next(o for o in decode_delivery(feed, message.SerializeToString(), NOW).observations
+                 if o.key == "departures/1467")
+    assert darcy.value["name"] == "Darcy" and darcy.value["stop"] == "1467"
+    (tmp_path / "stops.txt").write_text("id,name\n1467,Darcy\n", encoding="utf-8")
+    with pytest.raises(ConfigInvalid) as caught:
+        load_config(tmp_path / "city.yaml")
+    assert "feeds[3].stops_file: " in str(caught.value) and "stop_id and stop_name" in str(caught.value)
