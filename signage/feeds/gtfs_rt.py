@@ -110,7 +110,8 @@ def _trips_and_vehicles(feed: FeedConfig, message: Any, observed_at: datetime, r
         departures.sort(key=lambda d: str(d["expected"]))
         name = names.get(stop)
         result.observations.append(Observation(f"departures/{short_id(stop)}", {
-            "stop": stop, "name": name if isinstance(name, str) and name else None, "departures": departures[:MAX_DEPARTURES], "notices": []},
+            "stop": stop, "name": name if isinstance(name, str) and name else None,
+            "departures": departures[:MAX_DEPARTURES], "notices": []},
             observed_at, feed.id))
 
 
