@@ -56,13 +56,15 @@ async def test_a_staff_member_switches_the_console_to_english_and_back(client, b
     french = [text for text, said in catalog("en").items()
               if said != text and len(text) >= 10 and text not in city_texts]
 
-    async def in_english(path: str, ready: str) -> None:
+    async def in_english(path: str, ready: str, picture: str | None = None) -> None:
         await page.goto(base + path)
         await until(page, ready)
         seen = await page.inner_text("body")
         left = [text for text in french if "{" not in text and text in seen]
         assert left == [], f"{path} still says in French: {left}"
         await assert_accessible(page)
+        if picture:
+            await page.screenshot(path=str(screenshots / f"console-{picture}-en.png"), full_page=True)
 
     await in_english("/admin", "document.getElementById('live-status').innerText === 'live'")
     assert await page.inner_text("h1") == "Control room live"
@@ -77,11 +79,11 @@ async def test_a_staff_member_switches_the_console_to_english_and_back(client, b
     await page.check("input[name=zones][value=dijon-centre]")
     await until(page, "document.getElementById('b-fit').innerText.includes('targeted sign')")
     await page.screenshot(path=str(screenshots / "console-broadcast-en.png"), full_page=True)
-    await in_english("/admin/emergency", "document.readyState === 'complete'")
-    await in_english("/admin/audit", "document.readyState === 'complete'")
+    await in_english("/admin/emergency", "document.readyState === 'complete'", "emergency")
+    await in_english("/admin/audit", "document.readyState === 'complete'", "audit")
     assert "signed in" in await page.inner_text("#audit")
-    await in_english("/admin/panels/darcy", "document.readyState === 'complete'")
-    await in_english("/admin/accounts", "document.readyState === 'complete'")
+    await in_english("/admin/panels/darcy", "document.readyState === 'complete'", "panel-why")
+    await in_english("/admin/accounts", "document.readyState === 'complete'", "accounts")
     await page.click("a[hreflang=fr]")
     await page.wait_for_url(base + "/admin/accounts")
     assert await page.inner_text("h1") == "Comptes" and await page.get_attribute("html", "lang") == "fr"
