@@ -209,12 +209,22 @@ async def test_a_citizen_reads_each_alert_once_with_what_to_do_next_departures_a
     assert " :" not in await page.inner_text("main")
     await assert_accessible(page)
     await page.screenshot(path=str(screenshots / "app-phone-alert-en.png"), full_page=True)
-    # Open data for people: every dataset named, in the city's language, with its links.
+    # Open data for people: every dataset named, in the language the reader chose in the app, with its links.
     await page.click("footer a")
-    await page.wait_for_url(origin + "/open")
+    await page.wait_for_url(origin + "/open?lang=en")
+    assert "Next departures" in await page.inner_text("tr[data-dataset=departures]")
+    assert " :" not in await page.inner_text("main")
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # fits the phone
+    await assert_accessible(page)
+    await page.screenshot(path=str(screenshots / "open-data-en.png"), full_page=True)
+    await page.goto(origin + "/open")  # the city's first language by default
     assert "Parkings" in await page.inner_text("tr[data-dataset=parking]")
     assert "Prochains départs" in await page.inner_text("tr[data-dataset=departures]")
     await assert_accessible(page)
-    await page.goto(origin + "/about")
-    await assert_accessible(page)
+    await page.screenshot(path=str(screenshots / "open-data-fr.png"), full_page=True)
+    for language in ("fr", "en"):
+        await page.goto(origin + f"/about?lang={language}")
+        assert await page.get_attribute("html", "lang") == language
+        await assert_accessible(page)
+        await page.screenshot(path=str(screenshots / f"about-{language}.png"), full_page=True)
     await context.close()

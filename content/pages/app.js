@@ -132,6 +132,7 @@
 
   function applyLanguage() {
     document.documentElement.lang = lang;
+    document.querySelectorAll("footer a[href^='/open']").forEach(function (link) { link.href = "/open?lang=" + lang; });
     document.querySelectorAll("[data-t]").forEach(function (node) { node.textContent = t(node.dataset.t); });
     document.title = t("title");
     const other = OFFERED[(OFFERED.indexOf(lang) + 1) % OFFERED.length];

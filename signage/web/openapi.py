@@ -199,6 +199,11 @@ def openapi_document() -> dict[str, Any]:
         "/admin/accounts": _get("Staff accounts and roles (admin)", {
             "200": _media("text/html"), "303": {"description": "Sign in first"}, "403": _error("Admins only")},
             tags=("console",)),
+        "/admin/language/{code}": _get("Choose the console's language (one of the city's it speaks); back to the page",
+                                        {"303": {"description": "Chosen, kept in a cookie"},
+                                         "404": _error("A language the console does not speak here")},
+                                        [{"name": "code", "in": "path", "required": True,
+                                          "schema": {"type": "string"}}], tags=("console",)),
         "/admin/logout": {"post": {"summary": "Sign out (CSRF token required)", "tags": ["console"],
                                    "responses": {"303": {"description": "Signed out"}, "403": _error("Bad CSRF"),
                                                  "413": _error("Too large")}}},

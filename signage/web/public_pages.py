@@ -52,7 +52,9 @@ WORDS: dict[str, dict[str, Any]] = {
         "about_intro": "This server brings {city}'s live information to its street panels, its kiosks and the "
                        "phones of the residents who ask for it.",
         "staff": "Staff access", "ops": "Operations",
-        "names": {}, "descriptions": dict(DATASETS),
+        "names": {"parking": "Car parks", "air": "Air quality", "traffic": "Traffic", "transit": "Trams and buses",
+                  "departures": "Next departures", "waste": "Waste collection"},
+        "descriptions": dict(DATASETS),
     },
 }
 
@@ -61,9 +63,17 @@ def words(language: str) -> dict[str, Any]:
     return WORDS.get(language.split("-")[0], WORDS["en"])
 
 
+def page_language(request: web.Request) -> str:
+    """``?lang=`` when it is one of the city's languages (the app links here in the one its reader chose), else
+    the city's first."""
+    languages = request.app[CONFIG].current.languages
+    asked = request.query.get("lang", "")
+    return asked if asked in languages else languages[0]
+
+
 def _page(request: web.Request, template: str, **context: Any) -> web.Response:
     config = request.app[CONFIG].current
-    language = config.languages[0]
+    language = page_language(request)
     said = words(language)
     html = page_environment().get_template(template).render(
         city=config.city, language=language if language.split("-")[0] in WORDS else "en", w=said,
@@ -76,7 +86,7 @@ def _page(request: web.Request, template: str, **context: Any) -> web.Response:
 @routes.get("/open")
 async def open_page(request: web.Request) -> web.Response:
     """Open data for people: every dataset named and described, with its JSON, CSV and history links."""
-    said = words(request.app[CONFIG].current.languages[0])
+    said = words(page_language(request))
     datasets = [{"id": name, "name": said["names"].get(name, name), "what": said["descriptions"].get(name, text)}
                 for name, text in DATASETS.items()]
     return _page(request, "public/open.html.j2", datasets=datasets)
