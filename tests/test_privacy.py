@@ -18,7 +18,7 @@ from tests.helpers import eventually
 from tests.push_service import subscriber_info
 
 PARAMETERS = {"panel_id": "darcy", "item_id": "darcy", "alert_id": "P1", "name": "kiosk.js", "feed_id": "ngsi",
-              "template_id": "parking-guidance"}
+              "template_id": "parking-guidance", "code": "en"}
 
 
 async def test_no_subscription_detail_is_ever_public(push_setup, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
