@@ -63,12 +63,21 @@ class Subscriber(Protocol):
     def offer(self, outgoing: Outgoing) -> None: ...
 
 
+ABSENT_FOR_S = 1.0  # how long "the bus has nothing for this topic" is believed without asking again
+MAX_ABSENT = 10_000  # topics remembered as empty; clients name topics, so the memory of them is bounded
+
+
 class Hub:
     def __init__(self, bus: Bus) -> None:
         self._bus = bus
         self._subscribers: dict[str, set[Subscriber]] = {}
         self._latest: dict[str, Update] = {}
         self._changed: dict[str, asyncio.Event] = {}
+        # A storm of subscribes (a web process restarting under thousands of kiosks and phones) asks for the same
+        # few topics at once: one read of the bus per topic answers them all, and an empty topic is not read
+        # again for a second (its first update reaches ``_latest`` through ``dispatch`` anyway).
+        self._reading: dict[str, asyncio.Future[None]] = {}
+        self._absent: dict[str, float] = {}
 
     async def run(self, on_update: Callable[[Update], None] = lambda _: None) -> None:
         """Consume the bus's live stream until cancelled."""
@@ -118,10 +127,28 @@ class Hub:
         held = self._latest.get(topic)
         if held is not None:
             return held
-        update = await self._bus.latest(topic)
-        if update is not None and topic not in self._latest:
-            self._latest[topic] = update
+        if asyncio.get_running_loop().time() < self._absent.get(topic, 0.0):
+            return None
+        reading = self._reading.get(topic)
+        if reading is None:
+            reading = self._reading[topic] = asyncio.ensure_future(self._read(topic))
+            reading.add_done_callback(lambda done: self._read_done(topic, done))
+        await asyncio.shield(reading)  # a reader that gives up does not cancel the read the others wait for
         return self._latest.get(topic)
+
+    async def _read(self, topic: str) -> None:
+        update = await self._bus.latest(topic)
+        if update is None:
+            if len(self._absent) >= MAX_ABSENT:
+                self._absent.clear()
+            self._absent[topic] = asyncio.get_running_loop().time() + ABSENT_FOR_S
+        elif topic not in self._latest:
+            self._latest[topic] = update
+
+    def _read_done(self, topic: str, done: asyncio.Future[None]) -> None:
+        self._reading.pop(topic, None)
+        if not done.cancelled():
+            done.exception()  # retrieved here: the readers still waiting get it from ``shield``
 
     async def wait_change(self, topic: str, timeout: float) -> None:
         """Return when ``topic`` gets a newer update, or after ``timeout`` seconds."""
