@@ -161,9 +161,6 @@ class NtcipSign:
 
     # -- sending ---------------------------------------------------------------------------------------------------
 
-    def expected(self, multi: str, number: int) -> MessageId:
-        return MessageId(MemoryType.CHANGEABLE, number, message_crc(multi))
-
     def rows(self) -> tuple[int, int]:
         return self.slot, self.slot + 1
 

@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,17 +78,17 @@ class _Sign:
         self.target = target
         self._owner = owner
         self.wanted: str | None = None
+        self.wanted_crc: int | None = None
         self.changed = asyncio.Event()
         self.caps: SignCapabilities | None = None
         self.mismatch: list[str] = []
         self.renewed_at: float | None = None
         self.refused: str | None = None  # a MULTI the sign refused: not sent again until the panel changes
         self.state: dict[str, Any] = {}
-        self.sign: NtcipSign | None = None
 
     def want(self, multi: str) -> None:
         if multi != self.wanted:
-            self.wanted = multi
+            self.wanted, self.wanted_crc = multi, message_crc(multi)
             self.changed.set()
 
     async def run(self) -> None:
@@ -100,10 +100,10 @@ class _Sign:
         link = SnmpLink(self._owner.engines, self.target.host, self.target.port, creds,
                         timeout_s=self._owner.timeout_s, retries=self._owner.retries, name=object_name)
         source = await asyncio.to_thread(_source_address, self.target.host, self.target.port)
-        self.sign = NtcipSign(link, self.target.slot, owner=f"signage {self.panel.id}"[:127], source_address=source)
+        sign = NtcipSign(link, self.target.slot, owner=f"signage {self.panel.id}"[:127], source_address=source)
         while True:
             self.changed.clear()
-            await self.cycle(self.sign)
+            await self.cycle(sign)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), timeout=self._owner.poll_s)
 
@@ -146,8 +146,8 @@ class _Sign:
         if health.local:
             return ("the sign is in local control: the engine leaves it alone until it is back in central "
                     "control"), health
-        multi = self.wanted
-        if multi is None:
+        multi, crc = self.wanted, self.wanted_crc
+        if multi is None or crc is None:
             return None, health
         if multi == self.refused:
             return self.state.get("error"), health
@@ -156,7 +156,7 @@ class _Sign:
             return "not sent: " + "; ".join(problems), health
         rows = sign.rows()
         duration = max(1, round(self.target.duration.total_seconds() / 60))
-        if health.shows in (sign.expected(multi, number) for number in rows):
+        if health.shows in (MessageId(MemoryType.CHANGEABLE, number, crc) for number in rows):
             if self.renewed_at is None or time.monotonic() - self.renewed_at >= duration * 30:
                 await sign.activate(health.shows, duration)
                 self.renewed_at = time.monotonic()
@@ -174,15 +174,14 @@ class _Sign:
         doc: dict[str, Any] = {
             "panel": self.panel.id, "address": f"{self.target.host}:{self.target.port}", "state": state,
             "error": error, "shows_crc": shows.crc if shows and shows.memory_type == MemoryType.CHANGEABLE else None,
-            "expected_crc": message_crc(self.wanted) if self.wanted is not None else None,
+            "expected_crc": self.wanted_crc,
             "capabilities": self.caps.to_json() if self.caps else self.state.get("capabilities"),
             **(health.to_json() if health else {k: self.state.get(k) for k in (
                 "control", "faults", "brightness_pct", "temperatures", "source")}),
         }
         doc.pop("shows", None)
         now = datetime.now(UTC)
-        changed = {k: v for k, v in doc.items()} != {k: v for k, v in self.state.items()
-                                                     if k not in ("since", "checked_at")}
+        changed = doc != {k: v for k, v in self.state.items() if k not in ("since", "checked_at")}
         if state != self.state.get("state"):
             doc["since"] = format_instant(now)
             if self.state:
@@ -231,9 +230,6 @@ class NtcipSigns(PanelDevices[_Sign]):
     def build(self, panel: Panel, profile: Profile) -> _Sign:
         assert panel.ntcip is not None
         return _Sign(panel, profile, panel.ntcip, self)
-
-    def runs(self, device: _Sign) -> Coroutine[Any, Any, None]:
-        return device.run()
 
     async def forget(self, panel_id: str) -> None:
         await self.store.delete(DEVICE_STATUS, panel_id)

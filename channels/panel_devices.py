@@ -7,22 +7,29 @@ latest content when it starts.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Coroutine
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from signage.bus import Bus
 from signage.config import Config
 from signage.keyed_tasks import KeyedTasks
 from signage.model import Panel, Profile
 
-__all__ = ["PanelDevices"]
-
-D = TypeVar("D")
+__all__ = ["Device", "PanelDevices"]
 
 
-class PanelDevices(Generic[D]):
-    """Subclasses say which panels have a device (``selects``), how one is made and run (``build``, ``runs``),
-    and what it does with its panel's content (``offer``)."""
+
+class Device(Protocol):
+    async def run(self) -> None: ...
+
+
+D = TypeVar("D", bound=Device)
+
+
+class PanelDevices(abc.ABC, Generic[D]):
+    """Subclasses say which panels have a device (``selects``), how one is made (``build``; its ``run`` is its
+    task), and what it does with its panel's content (``offer``)."""
 
     def __init__(self, name: str, config: Callable[[], Config], bus: Bus) -> None:
         self._name = name
@@ -31,17 +38,14 @@ class PanelDevices(Generic[D]):
         self.devices: dict[str, D] = {}
         self._tasks: KeyedTasks[tuple[Panel, Profile]] | None = None
 
-    def selects(self, panel: Panel) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def selects(self, panel: Panel) -> bool: ...
 
-    def build(self, panel: Panel, profile: Profile) -> D:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def build(self, panel: Panel, profile: Profile) -> D: ...
 
-    def runs(self, device: D) -> Coroutine[Any, Any, None]:
-        raise NotImplementedError
-
-    async def offer(self, device: D, content: Any) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    async def offer(self, device: D, content: Any) -> None: ...
 
     async def forget(self, panel_id: str) -> None:
         """A device left the configuration."""
@@ -76,4 +80,4 @@ class PanelDevices(Generic[D]):
 
     def _start(self, panel_id: str, spec: tuple[Panel, Profile]) -> Coroutine[Any, Any, None]:
         device = self.devices[panel_id] = self.build(*spec)
-        return self.runs(device)
+        return device.run()

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import socket
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from channels.panel_devices import PanelDevices
@@ -86,9 +86,6 @@ class PixelStreamer(PanelDevices[_Wall]):
     def build(self, panel: Panel, profile: Profile) -> _Wall:
         assert panel.stream is not None
         return _Wall(panel, panel.stream, self._send)
-
-    def runs(self, device: _Wall) -> Coroutine[Any, Any, None]:
-        return device.run()
 
     def _send(self, packet: bytes, address: tuple[str, int]) -> None:
         if self._socket is None:

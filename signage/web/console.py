@@ -15,7 +15,6 @@ from aiohttp import web
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
-from channels.ntcip_signs import DEVICE_STATUS
 from signage.model import ProfileKind
 from signage.protocol import FEEDS_TOPIC, INGEST_TOPIC, command_document
 from signage.web.console_language import COOKIE, catalog, console_language, offered, translator
@@ -23,7 +22,7 @@ from signage.web.console_words import FAULTS, FIELDS, LANES, ROLES, in_words, lo
 from signage.web.errors import json_error, read_json
 from signage.web.keys import BUS, CONFIG, HUB, LOGIN_LIMITS, PANEL_STATUS, PREVIEWING, PREVIEWS, SETTINGS, STAFF, STORE
 from signage.web.panel_map import map_attributes
-from signage.web.panels import current_content, public_device
+from signage.web.panels import current_content, panel_devices
 from signage.web.preview_pool import PreviewBusy, PreviewFailed, PreviewTimeout
 from signage.web.staff_auth import (
     LOGIN_COOKIE,
@@ -92,7 +91,7 @@ def page(request: web.Request, template: str, status: int = 200, **context: Any)
     """A console page; every page knows the city, its languages (its own first), its time zone, and the staff
     member's language (``_`` translates, ``said`` words the engine's sentences, ``lang`` names it)."""
     config = request.app[CONFIG].current
-    lang = console_language(request, config.languages)
+    lang = console_language(request)
     translate = translator(lang)
     context.setdefault("said", lambda text: in_words(str(text), {}, lang))
     html = page_environment().get_template(template).render(
@@ -233,14 +232,13 @@ async def logout(request: web.Request) -> web.Response:
 async def control_room(request: web.Request) -> web.Response:
     staff, csrf = await signed_in(request, "viewer")
     config = request.app[CONFIG].current
-    devices = await request.app[STORE].get_many(
-        DEVICE_STATUS, [panel.id for panel in config.panels.values() if panel.ntcip is not None])
+    devices = await panel_devices(request)
     panels = []
     for panel in config.panels.values():
         content = await current_content(request, panel.id)
         shows = " | ".join(" / ".join([p["title"], *p["lines"]]) for p in content["pages"])
         status = await request.app[PANEL_STATUS].status(panel.id)
-        device = public_device(devices.get(panel.id)) if panel.ntcip is not None else None
+        device = devices.get(panel.id)
         if device is not None:  # a real sign does not poll: it is online when it answers the engine
             status = {**status, "online": device["state"] in ("ok", "error")}
         panels.append({"id": panel.id, "name": panel.name, "place": panel.place, "lane": content["lane"],

@@ -15,7 +15,10 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-__all__ = ["CONSOLE_LANGUAGES", "COOKIE", "Translate", "catalog", "console_language", "offered", "translator"]
+from signage.web.keys import CONFIG
+
+__all__ = ["CONSOLE_LANGUAGES", "COOKIE", "Translate", "catalog", "console_language", "offered", "request_translator",
+           "translator"]
 
 COOKIE = "signage_console_lang"
 CONSOLE_LANGUAGES = ("fr", "en")  # French is the source; a language here has content/console/<code>.json
@@ -51,8 +54,12 @@ def offered(city_languages: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(code for code in city_languages if code in CONSOLE_LANGUAGES) or ("fr",)
 
 
-def console_language(request: web.Request, city_languages: tuple[str, ...]) -> str:
+def console_language(request: web.Request) -> str:
     """The language a staff member chose (cookie), else the city's first the console speaks."""
-    choices = offered(city_languages)
+    choices = offered(request.app[CONFIG].current.languages)
     chosen = request.cookies.get(COOKIE, "")
     return chosen if chosen in choices else choices[0]
+
+
+def request_translator(request: web.Request) -> Translate:
+    return translator(console_language(request))

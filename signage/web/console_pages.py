@@ -16,7 +16,7 @@ from signage.staff_decisions import TEMPLATE_VERSIONS as VERSIONS
 from signage.template_versions import TemplateVersion, spec_changes
 from signage.templates import CHANNEL_FIELDS, normalize_variant
 from signage.web.console import page, signed_in
-from signage.web.console_language import console_language, translator
+from signage.web.console_language import console_language, request_translator
 from signage.web.console_words import audit_sentence, city_clock, in_words
 from signage.web.errors import json_error
 from signage.web.keys import CONFIG, SETTINGS, STAFF, STORE
@@ -70,7 +70,7 @@ async def template_page(request: web.Request) -> web.Response:
     if spec is None:
         raise json_error(web.HTTPNotFound, "unknown_template", f"no template {template_id[:100]!r}")
     docs = [v.to_json() for v in await versions_of(request, template_id)]
-    translate = translator(console_language(request, config.languages))
+    translate = request_translator(request)
     shipped = {"variants": spec.variants, "pictogram": spec.pictogram}
     published = next((d["spec"] for d in reversed(docs) if d["state"] == "published"), shipped)
     for doc in docs:  # what each version changes from what the street shows now: what an approver checks
@@ -120,7 +120,7 @@ async def names_staff_know(request: web.Request, explained: dict[str, Any] | Non
     names |= {zone.id: zone.name for zone in config.zones.values()}
     names |= {panel.id: panel.name for panel in config.panels.values()}
     names |= {f"rule:{rule.id}": rule.description or rule.id for rule in config.rules}
-    translate = translator(console_language(request, config.languages))
+    translate = request_translator(request)
     names |= {f"default:{panel.id}": translate("message par défaut") for panel in config.panels.values()}
     for doc in await request.app[STORE].documents(BROADCASTS):
         names[str(doc["id"])] = str((doc.get("params") or {}).get("title") or doc["id"])
@@ -154,7 +154,7 @@ async def panel_page(request: web.Request) -> web.Response:
     device = await request.app[STORE].get(DEVICE_STATUS, panel_id) if panel.ntcip is not None else None
     return page(request, "admin/panel.html.j2", title=panel.name, staff=staff, csrf=csrf, panel=panel,
                 content=await current_content(request, panel_id), explanation=explained, names=names,
-                said=lambda text: in_words(str(text), names, console_language(request, config.languages)),
+                said=lambda text: in_words(str(text), names, console_language(request)),
                 device=device)
 
 
@@ -164,7 +164,7 @@ async def audit_page(request: web.Request) -> web.Response:
     query = (request.query.get("q") or "").strip()[:100]
     entries = await request.app[STORE].audit(200, query or None)
     names = await names_staff_know(request)
-    translate = translator(console_language(request, request.app[CONFIG].current.languages))
+    translate = request_translator(request)
     return page(request, "admin/audit.html.j2", title="Journal", staff=staff, csrf=csrf, query=query,
                 entries=[{**e, "sentence": audit_sentence(e, names, translate),
                           "detail": json.dumps(e.get("detail", {}), ensure_ascii=False, indent=1)[:2000]}

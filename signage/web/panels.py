@@ -188,8 +188,7 @@ def panel_facts(config: Config, panel: Panel) -> dict[str, Any]:
 @routes.get("/api/v1/panels")
 async def list_panels(request: web.Request) -> web.Response:
     config = request.app[CONFIG].current
-    devices = await request.app[STORE].get_many(
-        DEVICE_STATUS, [panel.id for panel in config.panels.values() if panel.ntcip is not None])
+    devices = await panel_devices(request)
     panels = []
     for panel in config.panels.values():
         content = await current_content(request, panel.id)
@@ -199,10 +198,18 @@ async def list_panels(request: web.Request) -> web.Response:
                         "url": f"/api/v1/panels/{panel.id}/content"},
             "status": await request.app[PANEL_STATUS].status(panel.id),
         }
-        if panel.ntcip is not None:
-            entry["device"] = public_device(devices.get(panel.id))
+        if panel.id in devices:
+            entry["device"] = devices[panel.id]
         panels.append(entry)
     return web.json_response({"panels": panels})
+
+
+async def panel_devices(request: web.Request) -> dict[str, dict[str, Any]]:
+    """The health of every panel's real sign (panels with an ``ntcip`` block), as anyone may read it."""
+    config = request.app[CONFIG].current
+    signs = [panel.id for panel in config.panels.values() if panel.ntcip is not None]
+    docs = await request.app[STORE].get_many(DEVICE_STATUS, signs)
+    return {panel_id: public_device(docs.get(panel_id)) for panel_id in signs}
 
 
 def public_device(doc: dict[str, Any] | None) -> dict[str, Any]:
