@@ -4,7 +4,8 @@ same subscribes, same clients, same run.
 
 The engine's web process runs on Redis (the bus, the store), as deployed. Counted: subscriptions confirmed
 (``subscribed`` frames) and lost (a connection refused, closed, or an error frame), the time until every client is
-subscribed, and each client's time from connecting to its last ``subscribed``, p50 and p99. The clients run in
+subscribed, and each client's time from connecting to its last ``subscribed``, p50 and p99. A client closed with
+1013 (try again later) waits and connects again as the shipped pages do, and is counted as retried. The clients run in
 separate processes (``--client-processes``), each holding its share of connections until all are done.
 Run: ``.venv/bin/python bench/ws_storm.py [--clients 10000] [--in-flight 1000]``.
 """
@@ -17,6 +18,7 @@ import json
 import multiprocessing
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -29,6 +31,7 @@ import redis
 import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
+TRY_AGAIN_LATER = 1013  # the engine's overload close: the client waits and connects again
 TOPICS = ["panel/darcy", "parking/darcy", "alerts/dijon-centre"]
 
 
@@ -39,9 +42,11 @@ def client_process(url: str, count: int, in_flight: int, start: Any, results: An
         latencies: list[float] = []
         lost: dict[str, int] = {}
 
-        async def one() -> None:
+        retried = [0]
+
+        async def one(attempt: int = 0, began: float | None = None) -> None:
+            began = time.perf_counter() if began is None else began  # a retried client's time counts from its first try
             async with gate:
-                began = time.perf_counter()
                 try:
                     connection = await websockets.connect(url, open_timeout=120, max_queue=64, compression=None,
                                                           ping_interval=None)
@@ -57,17 +62,28 @@ def client_process(url: str, count: int, in_flight: int, start: Any, results: An
                     latencies.append(time.perf_counter() - began)
                     held.append(connection)
                 except websockets.ConnectionClosed as exc:
-                    key = f"closed {exc.rcvd.code if exc.rcvd else 'without a code'}"
-                    lost[key] = lost.get(key, 0) + 1
+                    if exc.rcvd is not None and exc.rcvd.code == TRY_AGAIN_LATER and attempt < 5:
+                        retried[0] += 1
+                    else:
+                        key = f"closed {exc.rcvd.code if exc.rcvd else 'without a code'}"
+                        lost[key] = lost.get(key, 0) + 1
+                        return
                 except (OSError, TimeoutError, websockets.InvalidHandshake) as exc:
                     lost[type(exc).__name__] = lost.get(type(exc).__name__, 0) + 1
+                    return
+                else:
+                    return
+            # Told to try again later: wait as the shipped pages do (reconnect.js), outside the gate.
+            most = min(2.0 * 2 ** attempt, 30.0)
+            await asyncio.sleep(most / 2 + random.random() * most / 2)
+            await one(attempt + 1, began)
 
         start.wait()
         await asyncio.gather(*(one() for _ in range(count)))
         finished = time.time()
         for connection in held:
             await connection.close()
-        return {"latencies": latencies, "lost": lost, "finished": finished}
+        return {"latencies": latencies, "lost": lost, "finished": finished, "retried": retried[0]}
 
     results.put(asyncio.run(run()))
 
@@ -92,7 +108,7 @@ def storm(url: str, clients: int, in_flight: int, processes: int) -> dict[str, A
         for key, count in answer["lost"].items():
             lost[key] = lost.get(key, 0) + count
     return {"subscribed_clients": len(latencies), "subscriptions": len(latencies) * len(TOPICS),
-            "lost_clients": sum(lost.values()), "lost": lost,
+            "lost_clients": sum(lost.values()), "lost": lost, "retried": sum(a["retried"] for a in answers),
             "all_done_s": round(max(a["finished"] for a in answers) - began, 2),
             "p50_ms": round(statistics.median(latencies) * 1000) if latencies else None,
             "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000) if latencies else None}

@@ -17,12 +17,13 @@ from typing import Any
 from channels.hub import Hub, Outgoing
 from signage.bus import Bus, Update
 
-__all__ = ["CLOSE_SLOW_CONSUMER", "CLOSE_TOO_MANY_CONNECTIONS", "CLOSE_TOO_MANY_TOPICS", "Connection",
-           "control_frame"]
+__all__ = ["CLOSE_SLOW_CONSUMER", "CLOSE_TOO_MANY_CONNECTIONS", "CLOSE_TOO_MANY_TOPICS", "CLOSE_TRY_AGAIN_LATER",
+           "Connection", "control_frame"]
 
 CLOSE_SLOW_CONSUMER = 4008  # the client fell behind its backlog: reconnect with ``since`` to recover
 CLOSE_TOO_MANY_CONNECTIONS = 4029  # this address already holds the most connections allowed
 CLOSE_TOO_MANY_TOPICS = 4030  # the connection asked for more topics than allowed
+CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455 registry: the server is overloaded; reconnect after a jittered delay
 # A frame larger than the limit is closed by aiohttp with 1009 (message too big), as RFC 6455 says.
 
 

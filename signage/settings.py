@@ -32,6 +32,7 @@ class Settings:
     ws_max_message_bytes: int = 64 * 1024
     ws_heartbeat_s: float = 25.0
     ws_max_per_address: int = 200  # kiosks behind one NAT share an address: generous, but bounded
+    ws_max_connections: int = 0  # live connections one process holds; 0: as many as its open-file limit allows
     long_poll_max_s: float = 60.0
     panel_offline_after_s: float = 90.0
     cookie_secure: bool = True  # staff session cookies only over HTTPS (browsers allow it on localhost too)
@@ -78,6 +79,7 @@ class Settings:
             push_reclaim_s=float(env.get("SIGNAGE_PUSH_RECLAIM_S") or 30.0),
             engine_lease_s=float(env.get("SIGNAGE_ENGINE_LEASE_S") or 6.0),
             ws_max_per_address=int(env.get("SIGNAGE_WS_MAX_PER_ADDRESS") or 200),
+            ws_max_connections=int(env.get("SIGNAGE_WS_MAX_CONNECTIONS") or 0),
             push_max_subscriptions=int(env.get("SIGNAGE_PUSH_MAX_SUBSCRIPTIONS") or 500_000),
             map_tiles=env.get("SIGNAGE_MAP_TILES") or None,
             map_attribution=env.get("SIGNAGE_MAP_ATTRIBUTION", ""),

@@ -64,12 +64,13 @@
     const state = document.getElementById("live-status");
     let statusTimer = null;
     const MAX_TOPICS = 200;  // per connection, as the server allows: larger cities use several connections
-    for (let i = 0; i < topics.length; i += MAX_TOPICS) follow(topics.slice(i, i + MAX_TOPICS));
-    function follow(chunk) {
+    for (let i = 0; i < topics.length; i += MAX_TOPICS) follow(topics.slice(i, i + MAX_TOPICS), 0);
+    function follow(chunk, attempts) {
       const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
-      ws.onopen = function () { ws.send(JSON.stringify({ type: "subscribe", topics: chunk })); state.textContent = t("en direct"); };
+      ws.onopen = function () { ws.send(JSON.stringify({ type: "subscribe", topics: chunk })); };
       ws.onmessage = function (event) {
         const frame = JSON.parse(event.data);
+        if (frame.type === "subscribed") { attempts = 0; state.textContent = t("en direct"); }
         const row = rows[frame.topic];
         if (frame.type !== "update" || !row) return;
         const content = frame.data;
@@ -83,7 +84,10 @@
           img.alt = content.pages.map(function (p) { return [p.title].concat(p.lines).join(" / "); }).join(" | ");
         }
       };
-      ws.onclose = function () { state.textContent = t("hors ligne : reconnexion…"); setTimeout(function () { follow(chunk); }, 2000); };
+      ws.onclose = function (event) {
+        state.textContent = t("hors ligne : reconnexion…");
+        setTimeout(function () { follow(chunk, attempts + 1); }, window.reconnectDelay(attempts, event.code));
+      };
     }
     // A real sign's health: its state and faults here; the details, in words, on its "Pourquoi ?" page.
     const DEVICE_STATES = { ok: t("ok"), error: t("en erreur"), unreachable: t("injoignable"), pending: t("pas encore interrogé") };

@@ -118,7 +118,7 @@
   const data = Object.assign({ parking: {}, air: {}, waste: {}, transit: {}, departures: {}, alerts: [], zoneAlerts: {},
     zones: [], pushTopics: [], at: null }, store.get("data", {}));
   const history = {};
-  let socket = null, retry = 500, positions = store.get("positions", {});
+  let socket = null, attempts = 0, positions = store.get("positions", {});
   let online = navigator.onLine, notifyKey = "";
   const $ = function (id) { return document.getElementById(id); };
   function t(key) { return T[lang][key]; }
@@ -411,20 +411,20 @@
   function connect() {
     socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
     socket.onopen = function () {
-      retry = 500; setStatus(true);
       socket.send(JSON.stringify({ type: "subscribe", topics: topics(), since: positions }));
     };
     socket.onmessage = function (event) {
       const frame = JSON.parse(event.data);
+      if (frame.type === "subscribed") { attempts = 0; setStatus(true); }  // accepted, not merely opened
       if (frame.type !== "update") return;
       positions[frame.topic] = { offset: frame.offset, epoch: frame.epoch };
       store.set("positions", positions);
       take(frame.topic, frame.data);
       renderAll();
     };
-    socket.onclose = function () {
+    socket.onclose = function (event) {
       setStatus(false);
-      setTimeout(connect, retry); retry = Math.min(retry * 2, 30000);
+      setTimeout(connect, window.reconnectDelay(attempts++, event.code));
     };
   }
 

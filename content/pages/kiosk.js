@@ -8,7 +8,7 @@
   let content = JSON.parse(document.getElementById("initial").textContent);
   let position = null; // {offset, epoch} of the last update shown
   let pageIndex = 0;
-  let retry = 500;
+  let attempts = 0;
   const status = document.getElementById("status");
   const WORDS = {
     fr: { live: "en direct", offline: "hors ligne, reconnexion…", updated: "mis à jour " },
@@ -78,15 +78,17 @@
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(scheme + location.host + "/ws");
     ws.onopen = function () {
-      retry = 500;
       const request = { type: "subscribe", topics: [topic] };
       if (position) request.since = { [topic]: position };
       ws.send(JSON.stringify(request));
-      status.textContent = texts.live;
-      status.classList.remove("offline");
     };
     ws.onmessage = function (event) {
       const frame = JSON.parse(event.data);
+      if (frame.type === "subscribed") {  // accepted, not merely opened: a busy server closes right after
+        attempts = 0;
+        status.textContent = texts.live;
+        status.classList.remove("offline");
+      }
       if (frame.type === "update" && frame.topic === topic) {
         position = { offset: frame.offset, epoch: frame.epoch };
         content = frame.data;
@@ -94,11 +96,10 @@
         render();
       }
     };
-    ws.onclose = function () {
+    ws.onclose = function (event) {
       status.textContent = texts.offline;
       status.classList.add("offline");
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 15000);
+      setTimeout(connect, window.reconnectDelay(attempts++, event.code));
     };
   }
 

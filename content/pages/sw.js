@@ -1,8 +1,8 @@
 // The app's service worker: the shell works offline, open data is served fresh when the network answers and
 // from the last copy when it does not, and push messages become notifications that open the right page.
-const SHELL = "signage-shell-v2";
+const SHELL = "signage-shell-v3";
 const DATA = "signage-data-v2";
-const FILES = ["/", "/static/app.js", "/static/app.css", "/static/icon.svg", "/manifest.webmanifest"];
+const FILES = ["/", "/static/app.js", "/static/reconnect.js", "/static/app.css", "/static/icon.svg", "/manifest.webmanifest"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.addAll(FILES); }).then(function () {

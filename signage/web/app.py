@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import WSCloseCode, web
 
-from channels.address_slots import AddressSlots
+from channels.address_slots import AddressSlots, process_connection_limit
 from channels.hub import Hub
 from channels.ntcip_signs import NtcipSigns
 from channels.panel_status import PanelStatus
@@ -110,7 +110,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("signage.app")
 TOKEN_WATCH_S = 1.0  # how often a web process looks for tokens issued or revoked by the command line
 STATIC_FILES = {"kiosk.css": "text/css", "kiosk.js": "text/javascript", "app.css": "text/css", "admin.css": "text/css",
-                "admin.js": "text/javascript",
+                "admin.js": "text/javascript", "reconnect.js": "text/javascript",
                 "app.js": "text/javascript", "icon.svg": "image/svg+xml", "icon-192.png": "image/png",
                 "icon-512.png": "image/png", "public.css": "text/css"}
 
@@ -390,7 +390,8 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
     app[METRICS] = Metrics()
     sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
     app[SOCKETS] = sockets
-    app[ADDRESSES] = AddressSlots()
+    app[ADDRESSES] = AddressSlots(settings.ws_max_per_address,
+                                  settings.ws_max_connections or process_connection_limit())
     app.cleanup_ctx.append(_resources)
     if settings.simulate:
         app.cleanup_ctx.append(_demo_producer_tokens)

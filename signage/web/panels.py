@@ -23,6 +23,7 @@ from signage.safe_json import JsonProblem, loads
 from signage.tasks import cancel_and_wait
 from signage.timeutil import format_instant, parse_instant
 from signage.tokens import Grant
+from signage.web.connection_limits import refusal_error
 from signage.web.errors import json_error, read_json
 from signage.web.keys import (
     ADDRESSES,
@@ -154,10 +155,11 @@ async def panel_content(request: web.Request) -> web.StreamResponse:
         # Long poll: answer as soon as the content changes, or 304 when nothing did within ``wait``. A held
         # poll is an open connection like a WebSocket: it counts against the same per-address budget.
         slots, address = request.app[ADDRESSES], request.remote or "?"
-        if not slots.take(address, settings.ws_max_per_address):
-            metrics.panel_request(fmt, "429")
-            raise json_error(web.HTTPTooManyRequests, "too_many_connections",
-                             f"at most {settings.ws_max_per_address} open connections per address")
+        refusal = slots.take(address)
+        if refusal is not None:
+            error = refusal_error(refusal, settings.ws_max_per_address)
+            metrics.panel_request(fmt, str(error.status))
+            raise error
         try:
             await request.app[HUB].wait_change(f"panel/{panel_id}", wait)
         finally:

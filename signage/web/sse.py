@@ -18,7 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from channels.fanout import Connection
-from signage.web.errors import json_error
+from signage.web.connection_limits import RETRY_LATER_S, refusal_error
+from signage.web.errors import UNAVAILABLE, json_error
 from signage.web.keys import ADDRESSES, BUS, CONFIG, HUB, SETTINGS
 
 __all__ = ["parse_last_event_id", "routes"]
@@ -60,9 +61,9 @@ async def events(request: web.Request) -> web.StreamResponse:
     last = request.headers.get("Last-Event-ID") or request.query.get("last_event_id", "")
     since = parse_last_event_id(last[:8192], topic_names)
     slots = app[ADDRESSES]
-    if not slots.take(address, settings.ws_max_per_address):
-        raise json_error(web.HTTPTooManyRequests, "too_many_connections",
-                         f"at most {settings.ws_max_per_address} connections per address")
+    refusal = slots.take(address)
+    if refusal is not None:
+        raise refusal_error(refusal, settings.ws_max_per_address)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                            "X-Accel-Buffering": "no"})
     try:
@@ -74,8 +75,13 @@ async def events(request: web.Request) -> web.StreamResponse:
     positions: dict[str, tuple[str, int]] = {t: (p["epoch"], p["offset"]) for t, p in since.items() if t in topics}
     try:
         await response.write(b"retry: 2000\n\n")
-        for topic in dict.fromkeys(topics):
-            await connection.subscribe(app[HUB], app[BUS], topic, since.get(topic))
+        try:
+            for topic in dict.fromkeys(topics):
+                await connection.subscribe(app[HUB], app[BUS], topic, since.get(topic))
+        except UNAVAILABLE:
+            # The bus cannot be read for now: the browser reconnects after the retry time, with its Last-Event-ID.
+            await response.write(f"retry: {RETRY_LATER_S * 1000 * 2}\n\n".encode())
+            return response
         while not connection.overflowed:
             try:
                 text = await connection.next_text(timeout=KEEPALIVE_S)

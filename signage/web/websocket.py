@@ -20,14 +20,11 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from channels.fanout import (
-    CLOSE_SLOW_CONSUMER,
-    CLOSE_TOO_MANY_CONNECTIONS,
-    CLOSE_TOO_MANY_TOPICS,
-    Connection,
-    control_frame,
-)
+from channels.address_slots import Refusal
+from channels.fanout import CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_TOPICS, Connection, control_frame
 from signage.safe_json import JsonProblem, loads
+from signage.web.connection_limits import refusal_close
+from signage.web.errors import UNAVAILABLE
 from signage.web.keys import ADDRESSES, BUS, CONFIG, HUB, METRICS, SETTINGS, SOCKETS
 
 __all__ = ["websocket_handler"]
@@ -99,9 +96,10 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, settings.ws_socket_buffer_bytes)
     address = request.remote or "?"
     slots = app[ADDRESSES]
-    if not slots.take(address, settings.ws_max_per_address):
-        await ws.close(code=CLOSE_TOO_MANY_CONNECTIONS,
-                       message=f"at most {settings.ws_max_per_address} connections per address".encode())
+    refusal = slots.take(address)
+    if refusal is not None:
+        code, reason = refusal_close(refusal, settings.ws_max_per_address)
+        await ws.close(code=code, message=reason)
         return ws
     try:
         return await _serve(request, ws)
@@ -164,7 +162,16 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
                     except ValueError as exc:
                         error("bad_since", str(exc))
                         continue
-                    await connection.subscribe(hub, bus, topic, since)
+                    try:
+                        await connection.subscribe(hub, bus, topic, since)
+                    except UNAVAILABLE as exc:
+                        # The bus cannot be read for now (Redis restarting, its pool exhausted for too long):
+                        # the client comes back later rather than waiting here with its socket open.
+                        log.warning("subscribe to %s: bus unavailable (%s)", topic[:140], type(exc).__name__)
+                        session.stop_writer()
+                        code, reason = refusal_close(Refusal.PROCESS_FULL, settings.ws_max_per_address)
+                        session.closing = asyncio.create_task(ws.close(code=code, message=reason))
+                        break
             if connection.overflowed or session.closing is not None:
                 break
     finally:
