@@ -21,13 +21,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from channels.hub import Hub
 from channels.ntcip_sign import NtcipSign, SignHealth, SignRefusal
 from channels.panel_devices import PanelDevices
 from channels.snmp_link import DeviceError, DeviceUnreachable, SnmpCredentials, SnmpEngines, SnmpLink
 from renderers.crc import message_crc
 from renderers.ntcip_fit import SignCapabilities, multi_problems, profile_mismatches
 from renderers.ntcip_mib import MemoryType, MessageId, object_name
-from signage.bus import Bus
 from signage.config import Config
 from signage.metrics import Metrics
 from signage.model import NtcipTarget, Panel, Profile
@@ -201,10 +201,10 @@ class _Sign:
 class NtcipSigns(PanelDevices[_Sign]):
     """Every panel with an ``ntcip`` block, driven from its panel's MULTI."""
 
-    def __init__(self, config: Callable[[], Config], bus: Bus, store: Store, metrics: Metrics,
+    def __init__(self, config: Callable[[], Config], hub: Hub, store: Store, metrics: Metrics,
                  poll_s: float = 5.0, timeout_s: float = 2.0, retries: int = 2,
                  environ: Mapping[str, str] = os.environ) -> None:
-        super().__init__("ntcip signs", config, bus)
+        super().__init__("ntcip signs", config, hub)
         self.store = store
         self.metrics = metrics
         self.poll_s = poll_s

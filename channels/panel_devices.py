@@ -1,23 +1,23 @@
 """Devices fed from what their panels show (pixel walls, NTCIP signs), on the leading engine.
 
 One task per device, kept in step with the configuration: an edit starts, stops or re-aims exactly the devices it
-touches (``reconfigure``). Each device is offered its panel's content as the bus publishes it, and its panel's
-latest content when it starts.
+touches (``reconfigure``). Each device follows its panel's topic through the process's hub (one reader of the
+bus's live stream per process, however many follow it), and is offered its panel's latest content when it starts.
 """
 
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, Protocol, TypeVar
 
-from signage.bus import Bus
+from channels.hub import Hub, Outgoing
 from signage.config import Config
 from signage.keyed_tasks import KeyedTasks
 from signage.model import Panel, Profile
 
 __all__ = ["Device", "PanelDevices"]
-
 
 
 class Device(Protocol):
@@ -31,12 +31,15 @@ class PanelDevices(abc.ABC, Generic[D]):
     """Subclasses say which panels have a device (``selects``), how one is made (``build``; its ``run`` is its
     task), and what it does with its panel's content (``offer``)."""
 
-    def __init__(self, name: str, config: Callable[[], Config], bus: Bus) -> None:
+    def __init__(self, name: str, config: Callable[[], Config], hub: Hub) -> None:
         self._name = name
         self._config = config
-        self._bus = bus
+        self._hub = hub
         self.devices: dict[str, D] = {}
         self._tasks: KeyedTasks[tuple[Panel, Profile]] | None = None
+        self._followers: dict[str, _Follower] = {}
+        self._arrived: dict[str, Any] = {}  # panel id -> its newest content not yet offered
+        self._wake = asyncio.Event()
 
     @abc.abstractmethod
     def selects(self, panel: Panel) -> bool: ...
@@ -54,12 +57,18 @@ class PanelDevices(abc.ABC, Generic[D]):
         self._tasks = KeyedTasks(self._name, self._start)
         try:
             await self.reconfigure(self._config())
-            async for update in self._bus.live():
-                device = self.devices.get(update.topic.removeprefix("panel/"))
-                if device is not None and update.topic.startswith("panel/"):
-                    await self.offer(device, update.data)
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                arrived, self._arrived = self._arrived, {}
+                for panel_id, content in arrived.items():
+                    device = self.devices.get(panel_id)
+                    if device is not None:
+                        await self.offer(device, content)
         finally:
             tasks, self._tasks = self._tasks, None
+            for panel_id in list(self._followers):
+                self._unfollow(panel_id)
             await tasks.close()
             self.devices.clear()
 
@@ -72,12 +81,39 @@ class PanelDevices(abc.ABC, Generic[D]):
         done = await self._tasks.reconcile(wanted)
         for panel_id in done.stopped:
             self.devices.pop(panel_id, None)
+            self._unfollow(panel_id)
             await self.forget(panel_id)
         for panel_id in (*done.started, *done.restarted):
-            latest = await self._bus.latest(f"panel/{panel_id}")
+            if panel_id not in self._followers:  # following first: nothing published meanwhile is missed
+                follower = self._followers[panel_id] = _Follower(self, panel_id)
+                self._hub.add(f"panel/{panel_id}", follower)
+            latest = await self._hub.latest(f"panel/{panel_id}")
             if latest is not None:
                 await self.offer(self.devices[panel_id], latest.data)
+
+    def arrived(self, panel_id: str, content: Any) -> None:
+        """The hub's dispatch: keep only the newest content per panel, offered by ``run`` (offers may wait)."""
+        self._arrived[panel_id] = content
+        self._wake.set()
+
+    def _unfollow(self, panel_id: str) -> None:
+        follower = self._followers.pop(panel_id, None)
+        if follower is not None:
+            self._hub.remove(f"panel/{panel_id}", follower)
 
     def _start(self, panel_id: str, spec: tuple[Panel, Profile]) -> Coroutine[Any, Any, None]:
         device = self.devices[panel_id] = self.build(*spec)
         return device.run()
+
+
+class _Follower:
+    """One device's place among its panel topic's subscribers in the hub."""
+
+    __slots__ = ("owner", "panel_id")
+
+    def __init__(self, owner: PanelDevices[Any], panel_id: str) -> None:
+        self.owner = owner
+        self.panel_id = panel_id
+
+    def offer(self, outgoing: Outgoing) -> None:
+        self.owner.arrived(self.panel_id, outgoing.update.data)

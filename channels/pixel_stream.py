@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from channels.hub import Hub
 from channels.panel_devices import PanelDevices
 from renderers.ddp import ddp_packets
 from renderers.e131 import e131_packets
 from renderers.pixel_frames import Frame, page_frames
-from signage.bus import Bus
 from signage.config import Config
 from signage.model import Panel, Profile, StreamTarget
 
@@ -64,8 +64,8 @@ class _Wall:
 class PixelStreamer(PanelDevices[_Wall]):
     """Feeds every panel with a ``stream`` target from the bus's panel topics."""
 
-    def __init__(self, config: Callable[[], Config], bus: Bus) -> None:
-        super().__init__("pixel walls", config, bus)
+    def __init__(self, config: Callable[[], Config], hub: Hub) -> None:
+        super().__init__("pixel walls", config, hub)
         self._socket: socket.socket | None = None
 
     @property
