@@ -57,6 +57,7 @@ __all__ = ["Engine"]
 MAX_TICK_S = 1.0
 CHECKPOINT_KIND, CHECKPOINT_ID = "engine", "checkpoint"
 CHECKPOINT_EVERY_S = 1.0
+EXPLAIN_EVERY_S = 0.5  # the "why" of each panel and the feeds' health, at most this often
 MAX_PUSH_KEY_S = 7 * 24 * 3600.0
 log = logging.getLogger("signage.engine")
 
@@ -89,6 +90,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._explained: dict[str, str] = {}
         self._explain_due = True  # something happened since the explanations were last published
+        self._explained_at = -EXPLAIN_EVERY_S
         self.started = asyncio.Event()
 
     async def run(self) -> None:
@@ -117,7 +119,7 @@ class Engine:
         """Load the checkpoint and staff decisions; returns the ``_ingest`` offset to go on after."""
         now = self._clock()
         self._explained, self._on_bus, self._held, self._position = {}, {}, None, None
-        self._feeds_report, self._explain_due = "", True
+        self._feeds_report, self._explain_due, self._explained_at = "", True, -EXPLAIN_EVERY_S
         saved = await self._store.get(CHECKPOINT_KIND, CHECKPOINT_ID) if self._store is not None else None
         decisions = await staff_decisions(self._store, now) if self._store is not None else None
         if decisions is not None:
@@ -269,6 +271,8 @@ class Engine:
             wait = MAX_TICK_S
             if deadline is not None:
                 wait = min(MAX_TICK_S, max(0.0, (deadline - self._clock()).total_seconds()))
+            if self._explain_due:  # explanations held back by their interval leave when it ends
+                wait = min(wait, max(0.0, self._explained_at + EXPLAIN_EVERY_S - time.monotonic()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
@@ -277,11 +281,12 @@ class Engine:
                 await self._publish_explanations()
 
     async def _publish_explanations(self) -> None:
-        """At most once a tick, publish each panel's explanation that changed since the last one, and the
-        feeds' health report."""
-        if not self._explain_due:
+        """At most every ``EXPLAIN_EVERY_S``, publish each panel's explanation that changed since the last one,
+        and the feeds' health report: operators read them, and a busy feed must not republish them with every
+        delivery."""
+        if not self._explain_due or time.monotonic() - self._explained_at < EXPLAIN_EVERY_S:
             return
-        self._explain_due = False
+        self._explain_due, self._explained_at = False, time.monotonic()
         report = self.feed_report()
         for feed in report:
             self._metrics.feed_stale_keys.labels(feed=feed["feed"]).set(feed["stale_count"])
@@ -292,46 +297,62 @@ class Engine:
             self._feeds_report = digest
             await self._publish_state(FEEDS_TOPIC, {"feeds": report})
         now = self._clock()
+        explanations = []
         for panel_id in self.pipeline.config.panels:
             document = explanation_document(self.pipeline.explain(panel_id, now))
             digest = json.dumps(document, sort_keys=True, default=str)
             if self._explained.get(panel_id) != digest:
                 self._explained[panel_id] = digest
-                await self._publish_state(EXPLAIN_PREFIX + panel_id, document)
+                explanations.append((EXPLAIN_PREFIX + panel_id, document))
+        await self._publish_states(explanations)
 
     async def _publish(self, outcome: Outcome) -> None:
         if outcome.records:
             self._explain_due = True
             self._checkpoint_due = True
+        states: list[tuple[str, dict[str, Any]]] = []
         for publication in outcome.publications:
             data = dict(publication.data)
             if publication.topic == PUSH_TOPIC:
+                await self._publish_states(states)  # what the push speaks of is on the bus before it
+                states = []
                 await self._push(data)
             else:
-                await self._publish_state(publication.topic, data)
+                states.append((publication.topic, data))
+        await self._publish_states(states)
         for record in outcome.records:
             if record.kind == "error":
                 log.warning("pipeline: %s", record.data.get("reason"))
         self._metrics.active_messages.set(len(self.pipeline.messages))
 
     async def _publish_state(self, topic: str, data: dict[str, Any]) -> None:
-        """Publish ``data`` on ``topic`` unless the bus carries exactly that already: a restarted engine gives
-        clients no new offset for what they have. While catching up, only the last state of each topic is kept,
-        to leave once caught up."""
+        await self._publish_states([(topic, data)])
+
+    async def _publish_states(self, states: list[tuple[str, dict[str, Any]]]) -> None:
+        """Publish each (topic, data) unless the bus carries exactly that already (a restarted engine gives
+        clients no new offset for what they have), all in one round trip. While catching up, only the last state
+        of each topic is kept, to leave once caught up."""
         if self._held is not None:
-            self._held[topic] = data
+            self._held.update(states)
             return
-        digest = _digest(data)
-        if topic not in self._on_bus:
-            latest = await self._bus.latest(topic)
-            self._on_bus[topic] = b"" if latest is None else _digest(latest.data)
-        if self._on_bus[topic] == digest:
+        changed: list[tuple[str, dict[str, Any]]] = []
+        digests: list[bytes] = []
+        for topic, data in dict(states).items():  # a topic twice in one outcome: its last state is what holds
+            digest = _digest(data)
+            if topic not in self._on_bus:
+                latest = await self._bus.latest(topic)
+                self._on_bus[topic] = b"" if latest is None else _digest(latest.data)
+            if self._on_bus[topic] != digest:
+                changed.append((topic, data))
+                digests.append(digest)
+        if not changed:
             return
-        await self._bus.publish(topic, data, self._fence())
-        self._on_bus[topic] = digest
-        self._metrics.publications.inc()
-        if topic.startswith(panel_topic("")):
-            self._metrics.panel_changes.inc()
+        await self._bus.publish_many(changed, self._fence())
+        for (topic, _), digest in zip(changed, digests, strict=True):
+            self._on_bus[topic] = digest
+            self._metrics.publications.inc()
+            if topic.startswith(panel_topic("")):
+                self._metrics.panel_changes.inc()
 
     async def _push(self, decision: dict[str, Any]) -> None:
         """Queue the decision's job under its key (message, content, topic), then publish it for operators: the

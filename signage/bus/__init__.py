@@ -6,7 +6,7 @@ so the embedded and the Redis backends run the same delivery path.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +35,11 @@ class Bus(Protocol):
         """Append to ``topic``; the update gets the next offset of the topic's current epoch. The bus keeps, and
         every reader gets, a detached JSON copy of ``data`` (tuples become lists, NaN null): never the
         publisher's object. With a ``fence``, nothing is written unless the fence holds (``Fenced``)."""
+        ...
+
+    async def publish_many(self, items: Sequence[tuple[str, Any]], fence: Fence | None = None) -> list[Update]:
+        """``publish`` each (topic, data) in order, in one round trip where the bus has them: what one delivery
+        changes leaves together."""
         ...
 
     async def latest(self, topic: str) -> Update | None: ...

@@ -7,7 +7,7 @@ import asyncio
 import json
 import secrets
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from functools import partial
 from typing import Any
 
@@ -46,6 +46,9 @@ class MemoryBus:
         async with self._changed:
             self._changed.notify_all()
         return update
+
+    async def publish_many(self, items: Sequence[tuple[str, Any]], fence: Fence | None = None) -> list[Update]:
+        return [await self.publish(topic, data, fence) for topic, data in items]
 
     async def latest(self, topic: str) -> Update | None:
         history = self._topics.get(topic)

@@ -12,10 +12,11 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 from signage.bus import INTERNAL_PREFIX, HistoryLost, Update
 from signage.protocol import Fence, Fenced
@@ -100,20 +101,39 @@ class RedisBus:
         return f"{self._prefix}live"
 
     async def publish(self, topic: str, data: Any, fence: Fence | None = None) -> Update:
-        encoded = dumps(data, ensure_ascii=False, separators=(",", ":"))
-        internal = topic.startswith(INTERNAL_PREFIX)
-        size = self._internal_history if internal else self._history
-        try:
-            offset, epoch = await self._script(
-                keys=[self._meta(topic), self._stream(topic), self._all, fence.key if fence else self._all],
-                args=[secrets.token_hex(4), encoded, size, self._live_history, topic, "0" if internal else "1",
-                      fence.value if fence else ""],
-            )
-        except aioredis.ResponseError as exc:
-            if "FENCED" in str(exc):
-                raise Fenced(f"publication on {topic} refused: this engine no longer leads") from exc
-            raise
-        return Update(topic, int(offset), str(epoch), json.loads(encoded))  # detached, as every reader gets it
+        return (await self.publish_many([(topic, data)], fence))[0]
+
+    async def publish_many(self, items: Sequence[tuple[str, Any]], fence: Fence | None = None) -> list[Update]:
+        """One pipeline for all of ``items`` (one round trip); each publish is still atomic and fenced on its own,
+        and they are applied in order."""
+        encoded = [(topic, dumps(data, ensure_ascii=False, separators=(",", ":"))) for topic, data in items]
+        answers = await self._run_publishes(encoded, fence)
+        if any(isinstance(answer, NoScriptError) for answer in answers):
+            # Redis restarted without its script cache: none of them ran (the script is missing for all alike).
+            await self._redis.script_load(_PUBLISH)
+            answers = await self._run_publishes(encoded, fence)
+        updates = []
+        for (topic, text), answer in zip(encoded, answers, strict=True):
+            if isinstance(answer, aioredis.ResponseError) and "FENCED" in str(answer):
+                raise Fenced(f"publication on {topic} refused: this engine no longer leads") from answer
+            if isinstance(answer, Exception):
+                raise answer
+            offset, epoch = answer
+            updates.append(Update(topic, int(offset), str(epoch), json.loads(text)))  # detached, as readers get it
+        return updates
+
+    async def _run_publishes(self, encoded: list[tuple[str, str]], fence: Fence | None) -> list[Any]:
+        if not encoded:
+            return []
+        # EVALSHA itself, not redis-py's pipelined Script, which asks SCRIPT EXISTS first: a second round trip.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for topic, text in encoded:
+                internal = topic.startswith(INTERNAL_PREFIX)
+                keys = [self._meta(topic), self._stream(topic), self._all, fence.key if fence else self._all]
+                args = [secrets.token_hex(4), text, self._internal_history if internal else self._history,
+                        self._live_history, topic, "0" if internal else "1", fence.value if fence else ""]
+                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+            return list(await pipe.execute(raise_on_error=False))
 
     async def _epoch(self, topic: str) -> tuple[str | None, int]:
         epoch, offset = await self._redis.hmget(self._meta(topic), ["epoch", "offset"])

@@ -54,3 +54,24 @@ async def test_a_leader_that_lost_its_lease_cannot_publish_or_queue(redis_url: s
     await bus.publish("parking/darcy", {"free": 3}, successor.fence())  # the new leader writes
     for closing in (paused.close(), successor.close(), bus.close(), jobs.close()):
         await closing
+
+
+async def test_a_deposed_leader_publishes_nothing_together_either(redis_url: str, redis_prefix: str) -> None:
+    leader = Leadership(redis_url, redis_prefix, ttl_s=0.5)
+    await leader._step()  # takes the lease, then pauses: never renews it
+    stale = leader.fence()
+    bus = RedisBus(redis_url, redis_prefix)
+    await bus.publish_many([("parking/darcy", {"free": 1})], stale)
+    successor = Leadership(redis_url, redis_prefix, ttl_s=5.0)
+    await eventually(lambda: _taken(successor), timeout=5, what="another engine holds the lease")
+    with pytest.raises(Fenced):
+        await bus.publish_many([("parking/darcy", {"free": 2}), ("panel/gare", {"n": 1})], stale)
+    latest = await bus.latest("parking/darcy")
+    assert latest is not None and latest.data == {"free": 1} and await bus.latest("panel/gare") is None
+    for closing in (leader.close(), successor.close(), bus.close()):
+        await closing
+
+
+async def _taken(successor: Leadership) -> bool:
+    await successor._step()
+    return successor.leading

@@ -151,3 +151,42 @@ async def test_readers_get_a_detached_json_copy_never_the_publishers_object(bus:
     assert latest is not None and latest.data == expected
     assert published.data == expected and received[0].data == expected
     assert [u.data for u in await bus.history("parking/detached")] == [expected]
+
+
+async def test_what_one_delivery_changes_is_published_together_in_order(bus: Bus) -> None:
+    received: list[Update] = []
+    probes: list[Update] = []
+
+    async def listen() -> None:
+        async for update in bus.live():
+            (probes if update.topic == PROBE else received).append(update)
+            if len(received) == 4:
+                return
+
+    task = asyncio.create_task(listen())
+    await attached(bus, probes)
+    before = await bus.publish("panel/gare", {"n": 0})
+    updates = await bus.publish_many([("parking/darcy", {"n": 1}), ("_explain/gare", {"n": "internal"}),
+                                      ("panel/gare", {"n": 2}), ("parking/darcy", {"n": 3})])
+    assert [(u.topic, u.offset) for u in updates] == [("parking/darcy", 1), ("_explain/gare", 1),
+                                                      ("panel/gare", before.offset + 1), ("parking/darcy", 2)]
+    await asyncio.wait_for(task, timeout=5)
+    assert [(u.topic, u.data["n"]) for u in received] == [("panel/gare", 0), ("parking/darcy", 1),
+                                                          ("panel/gare", 2), ("parking/darcy", 3)]
+    assert await bus.publish_many([]) == []
+
+
+async def test_publishing_together_survives_a_redis_that_forgot_its_scripts(redis_url: str,
+                                                                           redis_prefix: str) -> None:
+    import redis.asyncio as aioredis
+
+    bus = open_bus(redis_url, redis_prefix)
+    await bus.publish("parking/darcy", {"free": 1})
+    admin = aioredis.Redis.from_url(redis_url)
+    await admin.script_flush()  # as after a Redis restart
+    await admin.aclose()
+    updates = await bus.publish_many([("parking/darcy", {"free": 2}), ("parking/monge", {"free": 3})])
+    assert [(u.offset, u.data) for u in updates] == [(2, {"free": 2}), (1, {"free": 3})]
+    history = await bus.history("parking/darcy")
+    assert [u.data["free"] for u in history] == [1, 2]  # each published once, not again on the retry
+    await bus.close()
