@@ -38,6 +38,7 @@ def _setup_logging(level: str) -> None:
 def _serve(settings: Settings, banner: str) -> int:
     from aiohttp import web
 
+    from signage.collector_pauses import freeze_what_is_loaded
     from signage.web.app import create_app
     from signage.web.errors import SERVER_LIMITS
 
@@ -50,6 +51,11 @@ def _serve(settings: Settings, banner: str) -> int:
     # aiohttp handles SIGTERM and SIGINT: stop accepting, close WebSockets with 1001, run the cleanups
     # (which flush the store), exit 0.
     # The parser reads lines up to SERVER_LIMITS, so that a long URL or header gets the API's JSON 414 or 431.
+
+    async def freeze(_: web.Application) -> None:
+        freeze_what_is_loaded()  # after every start-up step: what they loaded is never walked by the collector
+
+    app.on_startup.append(freeze)
     web.run_app(app, host=settings.host, port=settings.port, print=lambda _: print(banner, flush=True),
                 shutdown_timeout=10.0, access_log=None, max_line_size=SERVER_LIMITS["max_line_size"],
                 max_field_size=SERVER_LIMITS["max_field_size"])

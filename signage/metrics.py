@@ -38,6 +38,13 @@ class Metrics:
         self.pipeline_seconds = Histogram(
             "signage_pipeline_seconds", "Time from a delivery to its publications in the engine",
             registry=self.registry, buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
+        self.loop_lag = Histogram(
+            "signage_loop_lag_seconds", "How late the event loop woke a 50 ms sleeper: time the loop was blocked",
+            registry=self.registry, buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0))
+        self.gc_pause = Histogram(
+            "signage_gc_pause_seconds", "Cycle collections and how long each held the process, by generation",
+            ["generation"], registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25))
         self.feed_stale_keys = Gauge(
             "signage_feed_stale_keys", "Live values of a feed older than its max age", ["feed"],
             registry=self.registry)

@@ -28,6 +28,7 @@ from channels.push_subscriptions import SubscriptionStore
 from channels.push_worker import PushWorker
 from renderers.cache import RenderCache
 from signage.bus import Fenced, HistoryLost, open_bus
+from signage.collector_pauses import watch_pauses
 from signage.config import Config, load_config
 from signage.demo.simulator import Simulator
 from signage.demo.street_panels import StreetPanels
@@ -38,6 +39,7 @@ from signage.feed_runners import fetched_by_the_engine, runner_for
 from signage.ingest import Intake
 from signage.keyed_tasks import KeyedTasks
 from signage.leadership import Leadership
+from signage.loop_watch import watch_loop
 from signage.metrics import Metrics
 from signage.model import FeedConfig, ProfileKind
 from signage.settings import Settings
@@ -163,9 +165,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[PANEL_STATUS] = PanelStatus(app[STORE], app[PANEL_TOKENS], offline_after_s=settings.panel_offline_after_s)
     app[STAFF] = StaffAccounts(app[STORE])
     app[METRICS].push_subscriptions.set(await app[SUBSCRIPTIONS].count())  # held since before this start
+    pauses = app[METRICS].gc_pause
+    unwatch = watch_pauses(lambda generation, seconds: pauses.labels(generation=str(generation)).observe(seconds))
     try:
-        yield
+        async with _background("loop-watch", lambda: watch_loop(app[METRICS].loop_lag.observe)):
+            yield
     finally:
+        unwatch()
         app[STAFF].close()
         await app[JOBS].close()
         await app[HTTP].close()
@@ -252,7 +258,7 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
 async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
     """Pixel walls get frames from the engine process only, so that a wall is never fed twice; a wall added to
     the configuration is fed at once."""
-    app[STREAMER] = PixelStreamer(lambda: app[CONFIG].current, app[BUS])
+    app[STREAMER] = PixelStreamer(lambda: app[CONFIG].current, app[HUB])
     app[CONFIG].on_change(app[STREAMER].reconfigure)
     async with _background("pixel-streams", lambda: app[LEADERSHIP].while_leading(app[STREAMER].run)):
         yield
@@ -261,7 +267,7 @@ async def _pixel_streams(app: web.Application) -> AsyncIterator[None]:
 async def _ntcip_signs(app: web.Application) -> AsyncIterator[None]:
     """NTCIP signs are driven by the leading engine only, so that two engines never write one sign's table."""
     settings = app[SETTINGS]
-    app[SIGNS] = NtcipSigns(lambda: app[CONFIG].current, app[BUS], app[STORE], app[METRICS],
+    app[SIGNS] = NtcipSigns(lambda: app[CONFIG].current, app[HUB], app[STORE], app[METRICS],
                             poll_s=settings.sign_poll_s, timeout_s=settings.sign_timeout_s,
                             retries=settings.sign_retries)
     app[CONFIG].on_change(app[SIGNS].reconfigure)
@@ -397,9 +403,10 @@ def create_app(settings: Settings, config: Config | None = None) -> web.Applicat
         app.cleanup_ctx.append(_demo_producer_tokens)
     if settings.config_poll_s > 0:
         app.cleanup_ctx.append(_config_watcher)
+    if settings.runs_web or settings.runs_engine:
+        app.cleanup_ctx.append(_hub)  # one reader of the bus's live stream, for the clients and the devices
     if settings.runs_web:
         app[PANEL_STREAMS] = PanelStreams()
-        app.cleanup_ctx.append(_hub)
         app.cleanup_ctx.append(_feed_access)
         app.cleanup_ctx.append(_previews)
         app.add_routes(feed_delivery_routes)
