@@ -28,6 +28,7 @@ from typing import Any
 from signage.bus import Bus
 from signage.config import Config
 from signage.feed_health import FeedHealth
+from signage.ingest_backlog import ENGINE_POSITION
 from signage.metrics import Metrics
 from signage.model import Alert, Message
 from signage.pipeline import Outcome, Pipeline, reloaded, restored, snapshot
@@ -57,6 +58,7 @@ __all__ = ["Engine"]
 MAX_TICK_S = 1.0
 CHECKPOINT_KIND, CHECKPOINT_ID = "engine", "checkpoint"
 CHECKPOINT_EVERY_S = 1.0
+POSITION_EVERY_S = 0.2
 EXPLAIN_EVERY_S = 0.5  # the "why" of each panel and the feeds' health, at most this often
 MAX_PUSH_KEY_S = 7 * 24 * 3600.0
 log = logging.getLogger("signage.engine")
@@ -101,6 +103,7 @@ class Engine:
         self.started.set()
         ticker = asyncio.create_task(self._tick_forever(), name="engine-ticker")
         keeper = asyncio.create_task(self._checkpoint_forever(), name="engine-checkpoints")
+        reporter = asyncio.create_task(self._report_position_forever(), name="engine-position")
         try:
             async for update in self._bus.tail(INGEST_TOPIC, after):
                 await self._take(update.data)
@@ -109,6 +112,7 @@ class Engine:
                 if self._held is not None and update.offset >= self._catch_up_to:
                     await self._caught_up()
         finally:
+            await cancel_and_wait(reporter)
             await cancel_and_wait(keeper)
             await cancel_and_wait(ticker)
             self.started.clear()
@@ -180,6 +184,16 @@ class Engine:
         while True:
             await asyncio.sleep(CHECKPOINT_EVERY_S)
             await self.checkpoint()
+
+    async def _report_position_forever(self) -> None:
+        """Say how far in ``_ingest`` the engine is, so that intakes stop accepting before it falls so far
+        behind that the bus would drop what they accepted (``ingest_backlog``)."""
+        reported: tuple[str, int] | None = None
+        while True:
+            await asyncio.sleep(POSITION_EVERY_S)
+            if self._store is not None and self._position is not None and self._position != reported:
+                reported = self._position
+                await self._store.put(*ENGINE_POSITION, {"epoch": reported[0], "offset": reported[1]})
 
     async def checkpoint(self) -> None:
         """Write the state and the ``_ingest`` position to the Store, if anything changed since the last time."""

@@ -120,7 +120,7 @@ class Poller:
             return
         # A refusal is recorded as the feed's last error and kept as a dead letter by the intake.
         with contextlib.suppress(FeedError):
-            await self._intake.deliver(self.feed, body, self._clock(), None, content_type)
+            await self._intake.deliver(self.feed, body, self._clock(), None, content_type, wait_for_room=True)
 
     async def _atom(self, body: bytes) -> None:
         """A MeteoAlarm-style Atom feed: fetch the CAP document of each new or updated entry."""
@@ -142,7 +142,8 @@ class Poller:
             if document is None:
                 continue
             try:
-                await self._intake.deliver(self.feed, document, self._clock(), None, "application/cap+xml")
+                await self._intake.deliver(self.feed, document, self._clock(), None, "application/cap+xml",
+                                           wait_for_room=True)
                 self._seen_entries.add(ident)
             except FeedError:
                 pass
@@ -204,7 +205,8 @@ class MqttRunner:
                             message.payload).encode()
                         with contextlib.suppress(FeedError):  # recorded and kept by the intake; others go on
                             await self._intake.deliver(self.feed, bytes(payload), self._clock(),
-                                                       {MQTT_TOPIC_HEADER: str(message.topic)}, "mqtt")
+                                                       {MQTT_TOPIC_HEADER: str(message.topic)}, "mqtt",
+                                                       wait_for_room=True)
             except aiomqtt.MqttError as exc:
                 self.connected.clear()
                 await self._intake.refused(self.feed.id, self._clock(), f"MQTT broker: {exc}"[:300], "broker")

@@ -20,17 +20,22 @@ from signage.bus import Bus
 from signage.dead_letter_limits import DeadLetterLimits
 from signage.dead_letters import DeadLetters, Letter
 from signage.feeds import MQTT_TOPIC_HEADER, FeedError, FeedResult, decode_delivery
+from signage.ingest_backlog import BEHIND_LIMIT, REFRESH_S, IngestBacklog
 from signage.metrics import Metrics
 from signage.model import FeedConfig
 from signage.protocol import INGEST_TOPIC, delivery_document, failure_document, refusals_document
 from signage.store import Store
 
-__all__ = ["NOT_KEPT", "Intake"]
+__all__ = ["NOT_KEPT", "EngineBehind", "Intake"]
 
 log = logging.getLogger("signage.feeds")
 NOT_KEPT = ("bad_signature", "too_large", "sender_not_allowed")  # keeping these would let anyone fill the store
 DECODE_INLINE_BYTES = 64 * 1024  # larger bodies decode in a thread, so the event loop keeps serving meanwhile
 REFUSALS_EVERY_S = 2.0
+
+
+class EngineBehind(RuntimeError):
+    """The engine has not applied enough of what was accepted: a sender should retry in a moment."""
 
 
 @dataclass(slots=True)
@@ -41,17 +46,26 @@ class _Refusals:
 
 
 class Intake:
-    def __init__(self, bus: Bus, store: Store, metrics: Metrics) -> None:
+    def __init__(self, bus: Bus, store: Store, metrics: Metrics, backlog_limit: int = BEHIND_LIMIT) -> None:
         self._bus = bus
         self._store = store
         self._metrics = metrics
+        self.backlog = IngestBacklog(store, backlog_limit)
         self.letters = DeadLetters(store)
         self._refusals: dict[str, _Refusals] = {}
         self._reported_at = 0.0
 
     async def deliver(self, feed: FeedConfig, body: bytes, received_at: datetime,
-                      headers: Mapping[str, str] | None = None, content_type: str = "") -> FeedResult:
-        """Decode and forward; raises ``FeedError`` (with ``dead_letter`` set when the body was kept)."""
+                      headers: Mapping[str, str] | None = None, content_type: str = "",
+                      wait_for_room: bool = False) -> FeedResult:
+        """Decode and forward; raises ``FeedError`` (with ``dead_letter`` set when the body was kept), or
+        ``EngineBehind`` while the engine is too far behind, unless ``wait_for_room`` (the engine's own pollers
+        and MQTT subscriptions wait: their broker or source holds what is not read yet)."""
+        while await self.backlog.full():
+            if not wait_for_room:
+                self._metrics.feed_deliveries.labels(feed=feed.id, result="deferred").inc()
+                raise EngineBehind(f"the engine is {await self.backlog.behind()} deliveries behind; retry shortly")
+            await asyncio.sleep(REFRESH_S)
         try:
             if len(body) > DECODE_INLINE_BYTES:
                 result = await asyncio.to_thread(decode_delivery, feed, body, received_at, headers)
@@ -73,8 +87,8 @@ class Intake:
             log.warning("feed %s: delivery refused (%s); %s", feed.id, exc,
                         f"kept as dead letter {letter_id}" if letter_id else "too large to keep within its limits")
             raise
-        await self._bus.publish(INGEST_TOPIC, delivery_document(feed.id, received_at, result.observations,
-                                                                result.alerts))
+        self.backlog.appended(await self._bus.publish(
+            INGEST_TOPIC, delivery_document(feed.id, received_at, result.observations, result.alerts)))
         self._metrics.feed_deliveries.labels(feed=feed.id, result="accepted").inc()
         return result
 

@@ -24,6 +24,8 @@ class Settings:
     simulate: bool = False  # the demo's simulated feeds
     simulation_speed: float = 60.0  # demo city minutes per real second
     max_body_bytes: int = 4 * 1024 * 1024
+    # Deliveries the engine may be behind before feed deliveries get 503: under the 10,000 the bus keeps.
+    ingest_backlog_limit: int = 5_000
     ws_backlog: int = 256  # frames queued for one client before it is dropped and must resync
     # The kernel's send buffer per WebSocket (Linux doubles it). Left to the kernel it grows to megabytes, which
     # hide a client that stopped reading: bounded, a lagging client reaches its backlog and is told to resync.
@@ -80,6 +82,7 @@ class Settings:
             engine_lease_s=float(env.get("SIGNAGE_ENGINE_LEASE_S") or 6.0),
             ws_max_per_address=int(env.get("SIGNAGE_WS_MAX_PER_ADDRESS") or 200),
             ws_max_connections=int(env.get("SIGNAGE_WS_MAX_CONNECTIONS") or 0),
+            ingest_backlog_limit=int(env.get("SIGNAGE_INGEST_BACKLOG_LIMIT") or 5_000),
             push_max_subscriptions=int(env.get("SIGNAGE_PUSH_MAX_SUBSCRIPTIONS") or 500_000),
             map_tiles=env.get("SIGNAGE_MAP_TILES") or None,
             map_attribution=env.get("SIGNAGE_MAP_ATTRIBUTION", ""),

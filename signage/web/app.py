@@ -157,7 +157,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[BUS] = open_bus(settings.redis_url, settings.redis_prefix, settings.bus_history)
     app[STORE] = open_store(settings.redis_url, settings.sqlite_path, settings.redis_prefix)
     app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-    app[INTAKE] = Intake(app[BUS], app[STORE], app[METRICS])
+    app[INTAKE] = Intake(app[BUS], app[STORE], app[METRICS], settings.ingest_backlog_limit)
     app[JOBS] = open_work_queue(settings.redis_url, settings.redis_prefix, settings.push_reclaim_s)
     app[SUBSCRIPTIONS] = SubscriptionStore(app[STORE])
     app[PANEL_TOKENS] = PanelTokens(app[STORE])

@@ -20,6 +20,7 @@ from aiohttp import web
 from signage.feed_auth import address_allowed, parse_networks
 from signage.feeds import MAX_DELIVERY_BYTES, FeedError
 from signage.feeds.webhook import MAX_SKEW_S, SIGNATURE_HEADER, verify_signature
+from signage.ingest import EngineBehind
 from signage.model import FeedConfig
 from signage.tokens import Grant
 from signage.web.errors import json_error, read_body
@@ -29,6 +30,7 @@ __all__ = ["DELIVERY_ID_HEADER", "routes"]
 
 routes = web.RouteTableDef()
 DELIVERY_ID_HEADER = "X-Delivery-Id"
+BEHIND_RETRY_S = 1
 _STATUSES: dict[str, type[web.HTTPException]] = {
     "format_not_supported": web.HTTPNotImplemented, "too_large": web.HTTPRequestEntityTooLarge,
     "bad_signature": web.HTTPUnauthorized, "not_configured": web.HTTPServiceUnavailable,
@@ -104,6 +106,11 @@ async def feed_delivery(request: web.Request) -> web.Response:
         await _once(request, feed, now, signature)
     try:
         result = await app[INTAKE].deliver(feed, body, now, request.headers, request.content_type)
+    except EngineBehind as exc:
+        # Nothing was kept: the sender keeps the delivery and sends it again (Orion and MQTT bridges retry).
+        error = json_error(web.HTTPServiceUnavailable, "engine_behind", str(exc))
+        error.headers["Retry-After"] = str(BEHIND_RETRY_S)
+        raise error from exc
     except FeedError as exc:
         extra = {"where": exc.where} | ({"dead_letter": exc.dead_letter} if exc.dead_letter else {})
         raise json_error(_STATUSES.get(exc.code, web.HTTPBadRequest), exc.code, exc.reason, **extra) from exc

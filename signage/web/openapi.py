@@ -138,7 +138,9 @@ def openapi_document() -> dict[str, Any]:
                           "401": _error("No token, a wrong one, or a bad webhook signature"),
                           "403": _error("From a network or a CAP sender the feed does not accept"),
                           "404": _error("Unknown feed"), "409": _error("Already received (a replay)"),
-                          "413": _error("Too large")}}},
+                          "413": _error("Too large"),
+                          "503": _error("The engine is behind (engine_behind): nothing kept, send again after "
+                                        "Retry-After")}}},
         "/api/v1/feeds": _get("Feed health", {"200": _json(OBJECT), "503": _error("Engine not ready")},
                               tags=("feeds",)),
         "/api/v1/push/vapid-public-key": _get("The VAPID public key to subscribe with", {
@@ -206,7 +208,9 @@ def openapi_document() -> dict[str, Any]:
                                           "schema": {"type": "string"}}], tags=("console",)),
         "/admin/logout": {"post": {"summary": "Sign out (CSRF token required)", "tags": ["console"],
                                    "responses": {"303": {"description": "Signed out"}, "403": _error("Bad CSRF"),
-                                                 "413": _error("Too large")}}},
+                                                 "413": _error("Too large"),
+                          "503": _error("The engine is behind (engine_behind): nothing kept, send again after "
+                                        "Retry-After")}}},
         "/api/v1/admin/whoami": _get("Who the token or session is", {
             "200": _json({"type": "object", "required": ["username", "role"]}), "401": _error("Sign in")},
             tags=("console",)),
@@ -264,7 +268,9 @@ def openapi_document() -> dict[str, Any]:
                     "ends_at": {"type": "string"}}}}}},
             "responses": {"201": _json({"type": "object", "required": ["id", "cap"]}),
                           "400": _error("Bad emergency"), "401": _error("Sign in"), "403": _error("Approvers only"),
-                          "413": _error("Too large")}}},
+                          "413": _error("Too large"),
+                          "503": _error("The engine is behind (engine_behind): nothing kept, send again after "
+                                        "Retry-After")}}},
         "/api/v1/admin/emergency/{alert_id}": {"delete": {
             "summary": "Cancel an emergency alert everywhere (approver)", "tags": ["console"],
             "parameters": [{"name": "alert_id", "in": "path", "required": True, "schema": {"type": "string"}}],
