@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from channels.hub import Hub, Outgoing
+from channels.hub import Hub, Outgoing, text_frame
 from signage.bus import Bus, Update
 
 __all__ = ["CLOSE_SLOW_CONSUMER", "CLOSE_TOO_MANY_CONNECTIONS", "CLOSE_TOO_MANY_TOPICS", "CLOSE_TRY_AGAIN_LATER",
@@ -72,6 +72,10 @@ class Connection:
     def send(self, text: str) -> None:
         if self.overflowed or self._closed:
             return
+        if self._writes_through():
+            assert self._transport is not None
+            self._transport.write(text_frame(text))  # nothing waits before it: no backlog, no writer task
+            return
         if self._backlog is None or self._ready is None:
             self._backlog, self._ready = collections.deque(), asyncio.Event()
         if len(self._backlog) >= self._limit:
@@ -83,10 +87,18 @@ class Connection:
         self._on_backlog()
 
     def take(self) -> str | None:
-        """The next frame waiting, or None."""
+        """The next frame waiting, or None; a drained socket's backlog is let go (an idle connection holds none)."""
         if not self._backlog:
+            if self._transport is not None:
+                self._backlog = self._ready = None
             return None
         return self._backlog.popleft()
+
+    def _writes_through(self) -> bool:
+        """Whether a frame may go straight to the socket: one that keeps up, with nothing waiting before it."""
+        transport = self._transport
+        return (transport is not None and not self.overflowed and not self._backlog and not transport.is_closing()
+                and transport.get_write_buffer_size() < HIGH_WATER)
 
     async def next_text(self, timeout: float | None = None) -> str | None:
         """Wait for the next frame; None once the connection is closed. Raises ``TimeoutError``."""
@@ -118,10 +130,9 @@ class Connection:
         if sent is not None and sent[0] == update.epoch and update.offset <= sent[1]:
             return  # already delivered: history and live overlap while subscribing
         self._sent[update.topic] = (update.epoch, update.offset)
-        transport = self._transport
-        if (transport is not None and not self.overflowed and not self._backlog and not transport.is_closing()
-                and transport.get_write_buffer_size() < HIGH_WATER):
-            transport.write(outgoing.wire)
+        if self._writes_through():
+            assert self._transport is not None
+            self._transport.write(outgoing.wire)
             return
         self.send(outgoing.text)
 

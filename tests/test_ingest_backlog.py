@@ -61,7 +61,7 @@ async def test_deliveries_are_deferred_not_lost_while_the_engine_is_behind(aioht
 
     async def accepted_again() -> bool:
         response = await deliver(200)
-        return response.status == 202
+        return bool(response.status == 202)
 
     await eventually(accepted_again, timeout=15, what="deliveries are accepted once the engine has caught up")
 

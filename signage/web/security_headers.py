@@ -34,6 +34,8 @@ PAGE_POLICY = page_policy()
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if response.status == 101:
+        return  # a WebSocket's upgrade has no content to sniff; its headers would stay with each connection
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.content_type == "text/html":

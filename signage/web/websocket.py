@@ -18,6 +18,7 @@ import logging
 import socket
 from typing import Any
 
+import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from channels.address_slots import Refusal
@@ -109,7 +110,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
 
 async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSocketResponse:
     app = request.app
-    settings, hub, bus, metrics = app[SETTINGS], app[HUB], app[BUS], app[METRICS]
+    settings, hub, metrics = app[SETTINGS], app[HUB], app[METRICS]
     app[SOCKETS].add(ws)
     metrics.ws_connections.inc()
 
@@ -118,61 +119,11 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
     connection = session.connection = Connection(
         settings.ws_backlog, session.drop, transport if isinstance(transport, asyncio.Transport) else None,
         session.start_writer)
-
-    error = session.error
-
     try:
         async for message in ws:
-            if message.type is not WSMsgType.TEXT:
-                if message.type is WSMsgType.BINARY:
-                    error("unsupported_frame", "send JSON text frames")
-                continue
-            try:
-                command = loads(message.data)
-            except JsonProblem as exc:
-                error("bad_json", f"the frame is not acceptable JSON: {exc}")
-                continue
-            kind = command.get("type") if isinstance(command, dict) else None
-            topics = command.get("topics") if isinstance(command, dict) else None
-            if kind not in ("subscribe", "unsubscribe", "ping"):
-                error("unknown_type", "type must be subscribe, unsubscribe or ping")
-                continue
-            if kind == "ping":
-                connection.send(control_frame(type="pong"))
-                continue
-            if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-                error("bad_topics", "topics must be a list of topic names")
-                continue
-            for topic in topics:
-                if not app[CONFIG].current.topic_names.match(topic):  # the live families
-                    error("unknown_topic", f"{topic[:140]!r} is not a topic (e.g. parking/darcy, panel/gare)")
-                elif kind == "unsubscribe":
-                    connection.unsubscribe(hub, topic)
-                elif topic in connection.topics:
-                    continue
-                elif len(connection.topics) >= settings.ws_max_topics:
-                    refused = f"at most {settings.ws_max_topics} topics per connection"
-                    session.stop_writer()  # the close frame's reason says why
-                    session.closing = asyncio.create_task(ws.close(code=CLOSE_TOO_MANY_TOPICS,
-                                                                   message=refused.encode()))
-                    break
-                else:
-                    try:
-                        since = _parse_since(command.get("since"), topic)
-                    except ValueError as exc:
-                        error("bad_since", str(exc))
-                        continue
-                    try:
-                        await connection.subscribe(hub, bus, topic, since)
-                    except UNAVAILABLE as exc:
-                        # The bus cannot be read for now (Redis restarting, its pool exhausted for too long):
-                        # the client comes back later rather than waiting here with its socket open.
-                        log.warning("subscribe to %s: bus unavailable (%s)", topic[:140], type(exc).__name__)
-                        session.stop_writer()
-                        code, reason = refusal_close(Refusal.PROCESS_FULL, settings.ws_max_per_address)
-                        session.closing = asyncio.create_task(ws.close(code=code, message=reason))
-                        break
-            if connection.overflowed or session.closing is not None:
+            stop = await _command(request, session, message)
+            del message  # an idle connection keeps nothing of the last frame it sent
+            if stop or connection.overflowed or session.closing is not None:
                 break
     finally:
         for topic in list(connection.topics):
@@ -190,3 +141,61 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
         if not ws.closed:
             await ws.close(code=WSCloseCode.OK)
     return ws
+
+
+async def _command(request: web.Request, session: _Session, message: aiohttp.WSMessage) -> bool:
+    """Act on one frame from the client; True when the connection must end (its close is under way)."""
+    app, ws = request.app, session.ws
+    settings, hub, bus = app[SETTINGS], app[HUB], app[BUS]
+    connection = session.connection
+    assert connection is not None
+    error = session.error
+    if message.type is not WSMsgType.TEXT:
+        if message.type is WSMsgType.BINARY:
+            error("unsupported_frame", "send JSON text frames")
+        return False
+    try:
+        command = loads(message.data)
+    except JsonProblem as exc:
+        error("bad_json", f"the frame is not acceptable JSON: {exc}")
+        return False
+    kind = command.get("type") if isinstance(command, dict) else None
+    topics = command.get("topics") if isinstance(command, dict) else None
+    if kind not in ("subscribe", "unsubscribe", "ping"):
+        error("unknown_type", "type must be subscribe, unsubscribe or ping")
+        return False
+    if kind == "ping":
+        connection.send(control_frame(type="pong"))
+        return False
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        error("bad_topics", "topics must be a list of topic names")
+        return False
+    for topic in topics:
+        if not app[CONFIG].current.topic_names.match(topic):  # the live families
+            error("unknown_topic", f"{topic[:140]!r} is not a topic (e.g. parking/darcy, panel/gare)")
+        elif kind == "unsubscribe":
+            connection.unsubscribe(hub, topic)
+        elif topic in connection.topics:
+            continue
+        elif len(connection.topics) >= settings.ws_max_topics:
+            refused = f"at most {settings.ws_max_topics} topics per connection"
+            session.stop_writer()  # the close frame's reason says why
+            session.closing = asyncio.create_task(ws.close(code=CLOSE_TOO_MANY_TOPICS, message=refused.encode()))
+            return True
+        else:
+            try:
+                since = _parse_since(command.get("since"), topic)
+            except ValueError as exc:
+                error("bad_since", str(exc))
+                continue
+            try:
+                await connection.subscribe(hub, bus, topic, since)
+            except UNAVAILABLE as exc:
+                # The bus cannot be read for now (Redis restarting, its pool exhausted for too long): the
+                # client comes back later rather than waiting here with its socket open.
+                log.warning("subscribe to %s: bus unavailable (%s)", topic[:140], type(exc).__name__)
+                session.stop_writer()
+                code, reason = refusal_close(Refusal.PROCESS_FULL, settings.ws_max_per_address)
+                session.closing = asyncio.create_task(ws.close(code=code, message=reason))
+                return True
+    return False

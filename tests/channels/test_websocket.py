@@ -166,3 +166,20 @@ async def test_an_update_is_encoded_once_as_the_websocket_update(client) -> None
     assert '"x":null' in outgoing.text  # never NaN: browsers' JSON.parse refuses it
     assert outgoing.wire[:2] == bytes((0x81, len(outgoing.text.encode()))) and outgoing.wire.endswith(
         outgoing.text.encode())
+
+
+async def test_an_idle_subscribed_connection_keeps_no_queue(client) -> None:  # type: ignore[no-untyped-def]
+    from signage.web.keys import HUB
+
+    ws = await client.ws_connect("/ws")
+    await ws.send_json({"type": "subscribe", "topics": ["parking/darcy"]})
+    assert (await next_frame(ws))["type"] == "subscribed"
+    await post_parking(client, "darcy", 44)
+    update = await next_frame(ws, lambda f: f["type"] == "update" and f["data"].get("free") == 44)
+    assert update["topic"] == "parking/darcy"
+    await ws.send_json({"type": "ping"})
+    assert (await next_frame(ws))["type"] == "pong"
+    # Control frames and updates went straight to the socket: thousands of idle phones cost no backlog each.
+    (connection,) = client.app[HUB].subscribers("parking/darcy")
+    assert connection._backlog is None and connection._ready is None
+    await ws.close()
