@@ -25,16 +25,16 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from deployed import engine_on_redis, feed_token  # noqa: E402  (bench/ is on the path of a bench script)
 
 from signage.demo.payloads import CAR_PARKS, parking_notification  # noqa: E402
 
@@ -173,22 +173,15 @@ def main() -> None:
     parser.add_argument("--pin", action="store_true",
                         help="servers on CPU 0, this client on CPU 1 (Redis where the kernel puts it)")
     args = parser.parse_args()
-    prefix = f"bench-{uuid.uuid4().hex[:8]}:"
-    env = {**os.environ, "SIGNAGE_REDIS_URL": args.redis, "SIGNAGE_REDIS_PREFIX": prefix, "PYTHONUNBUFFERED": "1"}
     results: dict[str, Any] = {"rate": args.rate, "seconds": args.seconds,
                                "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
                                           f"Python {platform.python_version()}"}
     port = 18190
-    token = subprocess.run([sys.executable, "-m", "signage", "feeds", "token", "ngsi", "--config", "demo"],
-                           env=env, capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
     pin = ["taskset", "-c", "0"] if args.pin else []
     if args.pin:
         os.sched_setaffinity(0, {1})
-    engine = subprocess.Popen([*pin, sys.executable, "-m", "signage", "serve", "--config", "demo", "--role", "all",
-                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True, cwd=ROOT)
-    try:
-        assert engine.stdout is not None and "listening" in engine.stdout.readline()
+    with engine_on_redis(args.redis, port, pin=pin) as (_, env):
+        token = feed_token("ngsi", env)
         time.sleep(3.0)
         before = loop_lag(port)
         results["engine"] = asyncio.run(measure(f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"},
@@ -201,12 +194,6 @@ def main() -> None:
             "collections": {f"gen{g}": {"count": int(after.get(f"gc{g}_count", 0) - before.get(f"gc{g}_count", 0)),
                                         "total_ms": round((after.get(f"gc{g}_sum", 0) - before.get(f"gc{g}_sum", 0))
                                                           * 1000, 1)} for g in range(3)}}
-    finally:
-        engine.terminate()
-        engine.wait()
-        r = redis.Redis.from_url(args.redis)
-        for key in r.scan_iter(f"{prefix}*"):
-            r.delete(key)
     baseline = subprocess.Popen([*pin, sys.executable, "-c", BASELINE, str(port + 1)], stdout=subprocess.PIPE,
                                 text=True)
     try:

@@ -22,14 +22,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any
 
-import redis
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from deployed import engine_on_redis, feed_token  # noqa: E402  (bench/ is on the path of a bench script)
 
 from signage.demo.payloads import CAR_PARKS  # noqa: E402
 
@@ -86,21 +85,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
-    prefix = f"bench-{uuid.uuid4().hex[:8]}:"
-    env = {**os.environ, "SIGNAGE_REDIS_URL": args.redis, "SIGNAGE_REDIS_PREFIX": prefix, "PYTHONUNBUFFERED": "1"}
     port = 18290
     results: dict[str, Any] = {"seconds": args.seconds, "connections": args.connections, "pinned": PIN}
-    token = subprocess.run([sys.executable, "-m", "signage", "feeds", "token", "ngsi", "--config", "demo"],
-                           env=env, capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+    pinned = ["taskset", "-c", "0"] if PIN else []
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "ngsi.lua"
-        script.write_text(SCRIPT % {"parks": ", ".join(f'"{p.id}"' for p in CAR_PARKS), "token": token})
-        pinned = ["taskset", "-c", "0"] if PIN else []
-        engine = subprocess.Popen([*pinned, sys.executable, "-m", "signage", "serve", "--config", "demo", "--role",
-                                   "all", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-        try:
-            assert engine.stdout is not None and "listening" in engine.stdout.readline()
+        with engine_on_redis(args.redis, port, pin=pinned) as (_, env):
+            script.write_text(SCRIPT % {"parks": ", ".join(f'"{p.id}"' for p in CAR_PARKS),
+                                        "token": feed_token("ngsi", env)})
             time.sleep(3.0)
             observed = metric(port, "signage_observations_total", '{feed="ngsi"}')
             published = metric(port, "signage_bus_publications_total")
@@ -116,12 +108,6 @@ def main() -> None:
             results["engine"] = {**load, "accepted": accepted, "through_s": round(through, 2),
                                  "through_per_s": round(accepted / through),
                                  "publications": int(metric(port, "signage_bus_publications_total") - published)}
-        finally:
-            engine.terminate()
-            engine.wait()
-            r = redis.Redis.from_url(args.redis)
-            for key in r.scan_iter(f"{prefix}*"):
-                r.delete(key)
         baseline = subprocess.Popen([*pinned, sys.executable, "-c", BASELINE, str(port + 1)],
                                     stdout=subprocess.PIPE, text=True)
         try:

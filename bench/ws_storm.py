@@ -23,12 +23,11 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import redis
 import websockets
+from deployed import engine_on_redis  # bench/ is on the path of a bench script
 
 ROOT = Path(__file__).resolve().parents[1]
 TRY_AGAIN_LATER = 1013  # the engine's overload close: the client waits and connects again
@@ -138,26 +137,14 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=4)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
-    prefix = f"bench-{uuid.uuid4().hex[:8]}:"
     results: dict[str, Any] = {"clients": args.clients, "in_flight": args.in_flight,
                                "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
                                           f"Python {platform.python_version()}"}
-    env = {**os.environ, "SIGNAGE_REDIS_URL": args.redis, "SIGNAGE_REDIS_PREFIX": prefix, "PYTHONUNBUFFERED": "1",
-           "SIGNAGE_WS_MAX_PER_ADDRESS": str(args.clients + 100)}  # every load-generator client is on 127.0.0.1
     port = 18090
-    engine = subprocess.Popen([sys.executable, "-m", "signage", "serve", "--config", "demo", "--role", "all",
-                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True, cwd=ROOT)
-    try:
-        assert engine.stdout is not None and "listening" in engine.stdout.readline()
+    # Every load-generator client is on 127.0.0.1.
+    with engine_on_redis(args.redis, port, extra_env={"SIGNAGE_WS_MAX_PER_ADDRESS": str(args.clients + 100)}):
         time.sleep(3.0)  # the engine has published every panel
         results["engine"] = storm(f"ws://127.0.0.1:{port}/ws", args.clients, args.in_flight, args.client_processes)
-    finally:
-        engine.terminate()
-        engine.wait()
-        r = redis.Redis.from_url(args.redis)
-        for key in r.scan_iter(f"{prefix}*"):
-            r.delete(key)
     baseline = subprocess.Popen([sys.executable, "-c", BASELINE, str(port + 1)], stdout=subprocess.PIPE, text=True)
     try:
         assert baseline.stdout is not None and baseline.stdout.readline().strip() == "ready"
