@@ -35,6 +35,10 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
+LISTEN_BACKLOG = 8192  # connections waiting to be accepted (the kernel caps it at net.core.somaxconn): a restart's
+# reconnect storm is queued, not refused (aiohttp's default is 128)
+
+
 def _serve(settings: Settings, banner: str) -> int:
     from aiohttp import web
 
@@ -57,7 +61,8 @@ def _serve(settings: Settings, banner: str) -> int:
 
     app.on_startup.append(freeze)
     web.run_app(app, host=settings.host, port=settings.port, print=lambda _: print(banner, flush=True),
-                shutdown_timeout=10.0, access_log=None, max_line_size=SERVER_LIMITS["max_line_size"],
+                shutdown_timeout=10.0, access_log=None, backlog=LISTEN_BACKLOG,
+                max_line_size=SERVER_LIMITS["max_line_size"],
                 max_field_size=SERVER_LIMITS["max_field_size"])
     return 0
 

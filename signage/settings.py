@@ -83,6 +83,7 @@ class Settings:
             ws_max_per_address=int(env.get("SIGNAGE_WS_MAX_PER_ADDRESS") or 200),
             ws_max_connections=int(env.get("SIGNAGE_WS_MAX_CONNECTIONS") or 0),
             ingest_backlog_limit=int(env.get("SIGNAGE_INGEST_BACKLOG_LIMIT") or 5_000),
+            push_workers=int(env.get("SIGNAGE_PUSH_WORKERS") or 1),
             push_max_subscriptions=int(env.get("SIGNAGE_PUSH_MAX_SUBSCRIPTIONS") or 500_000),
             map_tiles=env.get("SIGNAGE_MAP_TILES") or None,
             map_attribution=env.get("SIGNAGE_MAP_ATTRIBUTION", ""),
