@@ -33,6 +33,7 @@ log = logging.getLogger("signage.push")
 MAX_ATTEMPTS = 5  # a job handed out this often is poison: log it and let it go
 SERVED = "push_served"  # claims ``<decision key>:<subscription id>``: that phone has had that push
 SERVED_KEEP_S = 24 * 3600.0
+CLAIMS_EVERY_S, CLAIMS_AT_ONCE = 0.05, 64  # what a worker's death can leave unrecorded, and so sent again
 
 
 class PushWorker:
@@ -48,6 +49,10 @@ class PushWorker:
         self.name = name or worker_name()
         self._clock = clock
         self._served = served  # which phones each decision reached, so that a taken-over batch skips them
+        # Phones served but not yet recorded: written together, at most CLAIMS_EVERY_S after the first of them or
+        # CLAIMS_AT_ONCE at a time, instead of one Redis write per phone.
+        self._claims: list[str] = []
+        self._claims_due: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         while True:
@@ -79,7 +84,10 @@ class PushWorker:
                 done = await self._served.claimed(SERVED, [f"{key}:{i}" for i in ids])
                 ids = [i for i in ids if f"{key}:{i}" not in done]
             found = await self._subscriptions.get_many(ids)
-            outcomes = await asyncio.gather(*(self._serve(key, decision, i, found.get(i)) for i in ids))
+            try:
+                outcomes = await asyncio.gather(*(self._serve(key, decision, i, found.get(i)) for i in ids))
+            finally:
+                await self._record_claims()
             for outcome in outcomes:
                 self._metrics.push_messages.labels(outcome=outcome).inc()
         else:
@@ -91,8 +99,26 @@ class PushWorker:
                      subscription: Subscription | None) -> str:
         outcome = await self._send_one(decision, sub_id, subscription)
         if key is not None and self._served is not None and outcome != "failed":  # a failure may be tried again
-            await self._served.claim(SERVED, f"{key}:{sub_id}", SERVED_KEEP_S)
+            self._claims.append(f"{key}:{sub_id}")
+            if len(self._claims) >= CLAIMS_AT_ONCE:
+                await self._record_claims()
+            elif self._claims_due is None:
+                self._claims_due = asyncio.create_task(self._record_claims_soon())
         return outcome
+
+    async def _record_claims_soon(self) -> None:
+        await asyncio.sleep(CLAIMS_EVERY_S)
+        self._claims_due = None
+        await self._record_claims()
+
+    async def _record_claims(self) -> None:
+        """Record the phones served so far: a batch taken over from this worker if it dies skips them."""
+        due, self._claims_due = self._claims_due, None
+        if due is not None and due is not asyncio.current_task():
+            due.cancel()
+        claims, self._claims = self._claims, []
+        if claims and self._served is not None:
+            await self._served.claim_many(SERVED, claims, SERVED_KEEP_S)
 
     async def _send_one(self, decision: dict[str, Any], sub_id: str, subscription: Subscription | None) -> str:
         if subscription is None:

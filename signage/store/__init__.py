@@ -50,6 +50,10 @@ class Store(Protocol):
         across processes: a delivery id or signature seen once is refused after that."""
         ...
 
+    async def claim_many(self, kind: str, claim_ids: list[str], ttl_s: float) -> None:
+        """``claim`` each of ``claim_ids`` in one round trip, without saying which were claimed before."""
+        ...
+
     async def claimed(self, kind: str, claim_ids: list[str]) -> set[str]:
         """Those of ``claim_ids`` claimed within their time, in one round trip: what a push batch taken over from
         a dead worker has already served."""

@@ -117,6 +117,14 @@ class RedisStore:
         key = f"{self._prefix}claim:{kind}:{claim_id}"
         return bool(await self._redis.set(key, "1", nx=True, px=max(1, int(ttl_s * 1000))))
 
+    async def claim_many(self, kind: str, claim_ids: list[str], ttl_s: float) -> None:
+        if not claim_ids:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for claim_id in claim_ids:
+                pipe.set(f"{self._prefix}claim:{kind}:{claim_id}", "1", nx=True, px=max(1, int(ttl_s * 1000)))
+            await pipe.execute()
+
     async def claimed(self, kind: str, claim_ids: list[str]) -> set[str]:
         if not claim_ids:
             return set()

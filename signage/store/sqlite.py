@@ -149,6 +149,15 @@ class SqliteStore:
 
         return await self._run(work)
 
+    async def claim_many(self, kind: str, claim_ids: list[str], ttl_s: float) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            expires_at = time.time() + ttl_s
+            db.executemany("INSERT OR IGNORE INTO claims (kind, id, expires_at) VALUES (?, ?, ?)",
+                           [(kind, claim_id, expires_at) for claim_id in claim_ids])
+
+        if claim_ids:
+            await self._run(work)
+
     async def claimed(self, kind: str, claim_ids: list[str]) -> set[str]:
         def work(db: sqlite3.Connection) -> set[str]:
             found: set[str] = set()

@@ -127,3 +127,12 @@ async def test_compare_and_set_writes_only_over_what_the_writer_read(store: Stor
     assert sorted(results) == [False, True]  # two approvers at once: one wins, the other is told
     assert (await store.get("template_versions", "t:1"))["state"] in ("published", "rejected")  # type: ignore[index]
     assert [d["state"] for d in await store.documents("template_versions", "t:")] != ["draft"]
+
+
+async def test_many_claims_are_recorded_in_one_call(store: Store) -> None:
+    """What a push worker records as it serves a batch: many phones at once, each claimed once."""
+    assert await store.claim("push_served", "b:earlier", 60)
+    await store.claim_many("push_served", ["b:earlier", *[f"b:{n}" for n in range(700)]], 60)
+    assert await store.claimed("push_served", ["b:earlier", "b:0", "b:699", "b:700"]) == {"b:earlier", "b:0", "b:699"}
+    assert not await store.claim("push_served", "b:5", 60)  # already claimed by the batch
+    await store.claim_many("push_served", [], 60)
