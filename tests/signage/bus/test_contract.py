@@ -22,6 +22,22 @@ async def attached(bus: Bus, probes: list[Update]) -> None:
     await eventually(probe_received, what="the live listener attached")
 
 
+async def listening(bus: Bus, count: int) -> tuple[list[Update], asyncio.Task[None]]:
+    """A live reader, attached, that keeps the first ``count`` public updates after the probes, then ends."""
+    received: list[Update] = []
+    probes: list[Update] = []
+
+    async def listen() -> None:
+        async for update in bus.live():
+            (probes if update.topic == PROBE else received).append(update)
+            if len(received) == count:
+                return
+
+    task = asyncio.create_task(listen())
+    await attached(bus, probes)
+    return received, task
+
+
 @pytest.fixture
 async def bus(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
     if backend == "redis":
@@ -64,17 +80,7 @@ async def test_since_refuses_when_history_was_trimmed_or_the_epoch_changed(bus: 
 
 
 async def test_live_gets_every_public_update_in_order_but_not_internal_ones(bus: Bus) -> None:
-    received: list[Update] = []
-    probes: list[Update] = []
-
-    async def listen() -> None:
-        async for update in bus.live():
-            (probes if update.topic == PROBE else received).append(update)
-            if len(received) == 3:
-                return
-
-    task = asyncio.create_task(listen())
-    await attached(bus, probes)
+    received, task = await listening(bus, 3)
     await bus.publish("parking/darcy", {"n": 1})
     await bus.publish("_ingest", {"n": "internal"})
     await bus.publish("panel/gare", {"n": 2})
@@ -154,17 +160,7 @@ async def test_readers_get_a_detached_json_copy_never_the_publishers_object(bus:
 
 
 async def test_what_one_delivery_changes_is_published_together_in_order(bus: Bus) -> None:
-    received: list[Update] = []
-    probes: list[Update] = []
-
-    async def listen() -> None:
-        async for update in bus.live():
-            (probes if update.topic == PROBE else received).append(update)
-            if len(received) == 4:
-                return
-
-    task = asyncio.create_task(listen())
-    await attached(bus, probes)
+    received, task = await listening(bus, 4)
     before = await bus.publish("panel/gare", {"n": 0})
     updates = await bus.publish_many([("parking/darcy", {"n": 1}), ("_explain/gare", {"n": "internal"}),
                                       ("panel/gare", {"n": 2}), ("parking/darcy", {"n": 3})])
