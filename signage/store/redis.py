@@ -113,22 +113,25 @@ class RedisStore:
             removed, _ = await pipe.execute()
         return bool(removed)
 
+    def _claim_key(self, kind: str, claim_id: str) -> str:
+        return f"{self._prefix}claim:{kind}:{claim_id}"
+
     async def claim(self, kind: str, claim_id: str, ttl_s: float) -> bool:
-        key = f"{self._prefix}claim:{kind}:{claim_id}"
-        return bool(await self._redis.set(key, "1", nx=True, px=max(1, int(ttl_s * 1000))))
+        return bool(await self._redis.set(self._claim_key(kind, claim_id), "1", nx=True,
+                                          px=max(1, int(ttl_s * 1000))))
 
     async def claim_many(self, kind: str, claim_ids: list[str], ttl_s: float) -> None:
         if not claim_ids:
             return
         async with self._redis.pipeline(transaction=False) as pipe:
             for claim_id in claim_ids:
-                pipe.set(f"{self._prefix}claim:{kind}:{claim_id}", "1", nx=True, px=max(1, int(ttl_s * 1000)))
+                pipe.set(self._claim_key(kind, claim_id), "1", nx=True, px=max(1, int(ttl_s * 1000)))
             await pipe.execute()
 
     async def claimed(self, kind: str, claim_ids: list[str]) -> set[str]:
         if not claim_ids:
             return set()
-        found = await self._redis.mget([f"{self._prefix}claim:{kind}:{c}" for c in claim_ids])
+        found = await self._redis.mget([self._claim_key(kind, c) for c in claim_ids])
         return {c for c, value in zip(claim_ids, found, strict=True) if value is not None}
 
     async def append_audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> dict[str, Any]:

@@ -141,19 +141,13 @@ class SqliteStore:
 
     async def claim(self, kind: str, claim_id: str, ttl_s: float) -> bool:
         def work(db: sqlite3.Connection) -> bool:
-            now = time.time()
-            db.execute("DELETE FROM claims WHERE expires_at <= ?", (now,))  # indexed: cheap, and bounds the table
-            cursor = db.execute("INSERT OR IGNORE INTO claims (kind, id, expires_at) VALUES (?, ?, ?)",
-                                (kind, claim_id, now + ttl_s))
-            return cursor.rowcount == 1
+            return _claim(db, kind, [claim_id], ttl_s) == 1
 
         return await self._run(work)
 
     async def claim_many(self, kind: str, claim_ids: list[str], ttl_s: float) -> None:
         def work(db: sqlite3.Connection) -> None:
-            expires_at = time.time() + ttl_s
-            db.executemany("INSERT OR IGNORE INTO claims (kind, id, expires_at) VALUES (?, ?, ?)",
-                           [(kind, claim_id, expires_at) for claim_id in claim_ids])
+            _claim(db, kind, claim_ids, ttl_s)
 
         if claim_ids:
             await self._run(work)
@@ -207,3 +201,13 @@ class SqliteStore:
             await self._run(finish)
             self._db = None
         self._executor.shutdown(wait=True)
+
+
+def _claim(db: sqlite3.Connection, kind: str, claim_ids: list[str], ttl_s: float) -> int:
+    """Claim each id not already claimed within its time; how many were claimed now. An expired claim is gone
+    first (indexed: cheap, and bounds the table), so that its id may be claimed again."""
+    now = time.time()
+    db.execute("DELETE FROM claims WHERE expires_at <= ?", (now,))
+    cursor = db.executemany("INSERT OR IGNORE INTO claims (kind, id, expires_at) VALUES (?, ?, ?)",
+                            [(kind, claim_id, now + ttl_s) for claim_id in claim_ids])
+    return cursor.rowcount

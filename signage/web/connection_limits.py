@@ -14,16 +14,18 @@ from channels.address_slots import Refusal
 from channels.fanout import CLOSE_TOO_MANY_CONNECTIONS, CLOSE_TRY_AGAIN_LATER
 from signage.web.errors import json_error
 
-__all__ = ["RETRY_LATER_S", "refusal_close", "refusal_error"]
+__all__ = ["RETRY_LATER_S", "TRY_AGAIN_LATER", "refusal_close", "refusal_error"]
 
 RETRY_LATER_S = 2  # the least a refused client should wait; the shipped pages add jitter
+# The server's side, whether the process is full or the bus cannot be read for now.
+TRY_AGAIN_LATER = (CLOSE_TRY_AGAIN_LATER, f"server busy: retry in {RETRY_LATER_S} s or more".encode())
 
 
 def refusal_close(refusal: Refusal, per_address: int) -> tuple[int, bytes]:
     """The WebSocket close code and reason for ``refusal``."""
     if refusal is Refusal.ADDRESS_FULL:
         return CLOSE_TOO_MANY_CONNECTIONS, f"at most {per_address} connections per address".encode()
-    return CLOSE_TRY_AGAIN_LATER, f"server busy: retry in {RETRY_LATER_S} s or more".encode()
+    return TRY_AGAIN_LATER
 
 
 def refusal_error(refusal: Refusal, per_address: int) -> web.HTTPException:

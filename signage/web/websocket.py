@@ -21,10 +21,9 @@ from typing import Any
 import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from channels.address_slots import Refusal
 from channels.fanout import CLOSE_SLOW_CONSUMER, CLOSE_TOO_MANY_TOPICS, Connection, control_frame
 from signage.safe_json import JsonProblem, loads
-from signage.web.connection_limits import refusal_close
+from signage.web.connection_limits import TRY_AGAIN_LATER, refusal_close
 from signage.web.errors import UNAVAILABLE
 from signage.web.keys import ADDRESSES, BUS, CONFIG, HUB, METRICS, SETTINGS, SOCKETS
 
@@ -70,12 +69,15 @@ class _Session:
         if self.writer is not None:
             self.writer.cancel()
 
-    def drop(self) -> None:
-        # The writer may be stuck waiting for this client's socket: stop it, then close with a code that
-        # tells the client to reconnect and recover with ``since``.
+    def close_with(self, code: int, reason: bytes) -> None:
+        # The writer may be stuck waiting for this client's socket: stop it, so that the close frame (whose
+        # reason says why) goes now.
         self.stop_writer()
-        self.closing = asyncio.create_task(
-            self.ws.close(code=CLOSE_SLOW_CONSUMER, message=b"too slow: reconnect and resubscribe with since"))
+        self.closing = asyncio.create_task(self.ws.close(code=code, message=reason))
+
+    def drop(self) -> None:
+        """Too slow: the client reconnects and recovers with ``since``."""
+        self.close_with(CLOSE_SLOW_CONSUMER, b"too slow: reconnect and resubscribe with since")
 
     def error(self, code: str, message: str) -> None:
         if self.connection is not None:
@@ -145,7 +147,7 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
 
 async def _command(request: web.Request, session: _Session, message: aiohttp.WSMessage) -> bool:
     """Act on one frame from the client; True when the connection must end (its close is under way)."""
-    app, ws = request.app, session.ws
+    app = request.app
     settings, hub, bus = app[SETTINGS], app[HUB], app[BUS]
     connection = session.connection
     assert connection is not None
@@ -179,8 +181,7 @@ async def _command(request: web.Request, session: _Session, message: aiohttp.WSM
             continue
         elif len(connection.topics) >= settings.ws_max_topics:
             refused = f"at most {settings.ws_max_topics} topics per connection"
-            session.stop_writer()  # the close frame's reason says why
-            session.closing = asyncio.create_task(ws.close(code=CLOSE_TOO_MANY_TOPICS, message=refused.encode()))
+            session.close_with(CLOSE_TOO_MANY_TOPICS, refused.encode())
             return True
         else:
             try:
@@ -194,8 +195,6 @@ async def _command(request: web.Request, session: _Session, message: aiohttp.WSM
                 # The bus cannot be read for now (Redis restarting, its pool exhausted for too long): the
                 # client comes back later rather than waiting here with its socket open.
                 log.warning("subscribe to %s: bus unavailable (%s)", topic[:140], type(exc).__name__)
-                session.stop_writer()
-                code, reason = refusal_close(Refusal.PROCESS_FULL, settings.ws_max_per_address)
-                session.closing = asyncio.create_task(ws.close(code=code, message=reason))
+                session.close_with(*TRY_AGAIN_LATER)
                 return True
     return False
