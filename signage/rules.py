@@ -90,6 +90,9 @@ class _Compiled:
     meta: frozenset[str]
     reads_now: bool
     reads_event: bool
+    sorted_inputs: tuple[str, ...]  # what every outcome lists, sorted once
+    all_params: frozenset[str]  # the parameters' names: what is evaluated when no input is stale or missing
+    reading: tuple[str, ...]  # the parameters that read the state
     # One CEL program per (condition, set of available parameters): [cond, cond ? {"a": expr, …} : null]
     # converts the context once for the condition and all parameters, and skips the parameters when false.
     combined: dict[tuple[bool, frozenset[str]], Any] = field(default_factory=dict)
@@ -140,7 +143,8 @@ class RuleBook:
             compiled = _Compiled(
                 rule, when, clear_when, params, keys, any(e.reads_all_state for e in expressions),
                 frozenset().union(*(e.meta for e in expressions)), any(e.reads_now for e in expressions),
-                any(e.reads_event for e in expressions),
+                any(e.reads_event for e in expressions), tuple(sorted(keys)), frozenset(params),
+                tuple(name for name, expression in params.items() if expression.keys),
             )
             self._rules[rule.id] = compiled
             if compiled.reads_all_state or not keys:
@@ -177,11 +181,11 @@ class RuleBook:
         "source": feed}``, ``{"kind": "time"}`` or ``{"kind": "start"}``.
         """
         rule = self._rules[rule_id]
-        inputs = tuple(sorted(rule.inputs))
+        inputs = rule.sorted_inputs
         condition = rule.clear_when if active and rule.clear_when is not None else rule.when
         values = {value.key: value for value in (
             state.values() if rule.reads_all_state else (state.get(key) for key in inputs)) if value is not None}
-        stale = {key for key, value in values.items() if value.is_stale(now)}
+        stale = {key for key, value in values.items() if now >= value.stale_at}
         if not condition.handles_staleness:
             for key in sorted(condition.keys):
                 if key not in values:
@@ -192,21 +196,25 @@ class RuleBook:
         # Only what the expressions read is converted for CEL: the conversion is most of an evaluation's cost.
         views: dict[str, Any] = {}
         for key, value in values.items():
-            view = dict(value.fields)
-            if rule.meta:
-                meta = {"stale": key in stale, "age_s": round(value.age_s(now), 3), "source": value.source,
-                        "observed_at": value.observed_at_text}
-                view.update((name, meta[name]) for name in rule.meta)
-            views[key] = view
+            if not rule.meta:
+                views[key] = value.fields  # CEL copies what it reads; nothing here writes to it
+                continue
+            meta = {"stale": key in stale, "age_s": round(value.age_s(now), 3), "source": value.source,
+                    "observed_at": value.observed_at_text}
+            views[key] = {**value.fields, **{name: meta[name] for name in rule.meta}}
         context: dict[str, Any] = {"state": views}
         if rule.reads_now:
             context["now"] = _time_context(now, self._tz)
         if rule.reads_event:
             context["event"] = dict(event) if event is not None else {"kind": "time", "keys": [], "source": ""}
-        unavailable = [name for name, expression in rule.params.items()
-                       if not expression.handles_staleness
-                       and any(key not in values or key in stale for key in expression.keys)]
-        available = frozenset(rule.params) - set(unavailable)
+        if not rule.reads_all_state and len(values) == len(rule.inputs) and not stale:  # all there and fresh
+            unavailable: list[str] = []
+            available = rule.all_params
+        else:
+            unavailable = [name for name, expression in rule.params.items()
+                           if not expression.handles_staleness
+                           and any(key not in values or key in stale for key in expression.keys)]
+            available = rule.all_params - set(unavailable)
         combined = rule.combined_program(condition is rule.clear_when, available)
         if combined is not None:
             try:
@@ -240,8 +248,7 @@ class RuleBook:
         if evaluated is None or (not result if not clearing else result):
             why = "clear_when is true" if clearing else "when is false"
             return RuleOutcome(rule_id, False, why, {}, inputs)
-        reading = [name for name, expression in rule.params.items() if expression.keys]
-        if reading and set(reading) <= set(unavailable):
+        if unavailable and rule.reading and set(rule.reading) <= set(unavailable):
             return RuleOutcome(rule_id, False, "every value it shows is stale or missing", {}, inputs,
                                tuple(unavailable))
         reason = "clear_when is false" if clearing else "when is true"

@@ -164,6 +164,7 @@ class TemplateLibrary:
         self._specs = dict(specs)
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._pictograms: dict[str, Any] = {}
+        self._versions = {spec.id: spec.version for spec in self._specs.values()}  # a digest each: made once
         for spec in self._specs.values():
             try:
                 self._pictograms[spec.id] = self._env.from_string(spec.pictogram)
@@ -216,8 +217,7 @@ class TemplateLibrary:
         return TemplateLibrary({**self._specs, **overrides}, self.settings)
 
     def version(self, template_id: str) -> str:
-        spec = self._specs.get(template_id)
-        return spec.version if spec else ""
+        return self._versions.get(template_id, "")
 
     def render(self, template_id: str, params: Mapping[str, Any], language: str) -> RenderedText:
         """Render in ``language``, falling back to the city's first language then to any variant the template

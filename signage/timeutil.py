@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,11 +28,14 @@ def parse_instant(text: str, *, assume_utc: bool = False, assume_zone: str | Non
     return value
 
 
+@functools.lru_cache(maxsize=1024)
 def format_instant(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, to the millisecond: stable text for records and ETags."""
+    """ISO 8601 in UTC with a ``Z``, to the millisecond: stable text for records and ETags. Cached: one step
+    formats its instant for each record and document it makes, and equal instants in any zone give one text."""
     if value.utcoffset():
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    text = value.isoformat(timespec="milliseconds")
+    return (text[:-6] if value.tzinfo is not None else text) + "Z"  # "+00:00" becomes "Z"
 
 
 def parse_duration(value: object) -> timedelta:

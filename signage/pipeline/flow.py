@@ -84,7 +84,10 @@ class Pipeline:
         return self.runtime.wake_at(ident) == at
 
     def next_deadline(self) -> datetime | None:
-        return min((t for t in (self._timers.next(), self.state.next_stale_at()) if t is not None), default=None)
+        timer, stale = self._timers.next(), self.state.next_stale_at()
+        if timer is None or stale is None:
+            return stale if timer is None else timer
+        return min(timer, stale)
 
     def start(self, now: datetime) -> Outcome:
         """Look at every rule once and render every panel: each has content (its default at least)."""

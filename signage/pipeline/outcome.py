@@ -13,7 +13,7 @@ from signage.timeutil import format_instant
 __all__ = ["Outcome", "Publication", "Record"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a step makes thousands, and frozen classes are slow to build
 class Record:
     """One thing that happened, as ``signage replay`` prints it."""
 
@@ -30,7 +30,7 @@ class Record:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Publication:
     topic: str
     data: Mapping[str, Any]

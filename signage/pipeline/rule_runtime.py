@@ -70,7 +70,7 @@ class _Clock:
     wake_at: datetime | None = None  # when the rule must be looked at again even if nothing changes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Step:
     """What looking at a rule decided: the move, the outcome operators read, and why a message ends."""
 
