@@ -8,6 +8,7 @@ rendered before it is returned, so what this module hands out is MULTI the sign 
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -183,13 +184,25 @@ def compose_multi(texts: Sequence[LedText], profile: Profile, abbreviations: dic
     if count > profile.max_pages:
         raise DoesNotFit(f"the message needs {count} pages; {profile.name} shows at most {profile.max_pages}",
                          "too_many_pages", needed=count, most=profile.max_pages)
-    multi = "[np]".join(parts)
-    if count > 1:
-        multi = f"[pt{round(profile.page_time_s * 10)}o0]{multi}"
+    prefix = f"[pt{round(profile.page_time_s * 10)}o0]" if count > 1 else ""
+    if any(text.pattern for text in texts):  # staff's MULTI may set what the pages after it inherit
+        problem = _refusal(prefix + "[np]".join(parts), profile)
+    else:
+        # Each page this module writes starts from the sign's defaults and changes nothing a later page inherits
+        # (font, colours, page justification, spacing), so checking it alone is checking it in place, and a page
+        # seen before on this profile is known good: a panel's pages change one message at a time.
+        pages = [prefix + parts[0], *parts[1:]] if parts else [prefix]
+        problem = next(filter(None, (_refusal(page, profile) for page in pages)), None)
+    if problem is not None:  # a bug of ours rather than of the message; never send what the sign would refuse
+        raise DoesNotFit(problem)
+    return prefix + "[np]".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _refusal(multi: str, profile: Profile) -> str | None:
+    """Why the sign would refuse ``multi``, or None."""
     result = render_multi(multi, profile, draw=False)
-    if not result.valid:  # a bug of ours rather than of the message; never send what the sign would refuse
-        raise DoesNotFit("; ".join(f"{e.kind.standard_name}: {e.message}" for e in result.errors))
-    return multi
+    return None if result.valid else "; ".join(f"{e.kind.standard_name}: {e.message}" for e in result.errors)
 
 
 def compose_single(text: LedText, profile: Profile, abbreviations: dict[str, str] = FRENCH) -> tuple[str, str]:

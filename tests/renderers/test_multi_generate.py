@@ -4,16 +4,25 @@ and a clear refusal when the sign cannot show the message."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from renderers.cache import RenderCache
 from renderers.multi import DoesNotFit, LedText, compose_multi
 from renderers.multi_render import render_multi
 from renderers.panel_content import LedResult, led_multi
+from renderers.pictograms import PICTOGRAMS
 from signage.profiles import BUILT_IN_PROFILES
 
 CHAR = BUILT_IN_PROFILES["char-3x20"]
 AMBER = BUILT_IN_PROFILES["full-96x32-amber"]
 RGB = BUILT_IN_PROFILES["full-192x64-rgb"]
+LED_PROFILES = [p for p in BUILT_IN_PROFILES.values() if p.kind.value != "kiosk"]
+WORDS = st.sampled_from(["Darcy", "Parking", "places", "1\u202f200", "ALERTE", "Vent", "violent", "TRAM", "T1",
+                         "perturbé", "[Info]", "C’est", "–", "Liberté", "boulevard", "10h", "Indice", "4/6"])
+LINES = st.lists(st.lists(WORDS, min_size=1, max_size=5).map(" ".join), min_size=1, max_size=4).map(tuple)
+MESSAGES = st.lists(st.tuples(LINES, st.sampled_from(["", *(p.name for p in PICTOGRAMS.values())])),
+                    min_size=1, max_size=4)
 
 
 @pytest.mark.parametrize(("lines", "pictogram", "profile", "expected"), [
@@ -81,3 +90,16 @@ def test_a_thousand_panels_of_one_profile_cost_one_render() -> None:
     assert (cache.misses, cache.hits) == (1, 999)
     led_multi(CHAR, texts, cache)  # another profile is another render
     assert cache.misses == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(MESSAGES, st.sampled_from(LED_PROFILES))
+def test_what_is_composed_page_by_page_is_accepted_whole(messages: list[tuple[tuple[str, ...], str]],
+                                                          profile: object) -> None:
+    """The generator checks each page it writes alone (and remembers pages it has seen); the sign reads them
+    together, so what it hands out must pass the check of the whole MULTI too."""
+    try:
+        multi = compose_multi([LedText(lines, pictogram) for lines, pictogram in messages], profile)  # type: ignore[arg-type]
+    except DoesNotFit:
+        return
+    assert render_multi(multi, profile, draw=False).valid  # type: ignore[arg-type]
