@@ -191,8 +191,8 @@ def compose_multi(texts: Sequence[LedText], profile: Profile, abbreviations: dic
         # Each page this module writes starts from the sign's defaults and changes nothing a later page inherits
         # (font, colours, page justification, spacing), so checking it alone is checking it in place, and a page
         # seen before on this profile is known good: a panel's pages change one message at a time.
-        pages = [prefix + parts[0], *parts[1:]] if parts else [prefix]
-        problem = next(filter(None, (_refusal(page, profile) for page in pages)), None)
+        checked = [prefix + parts[0], *parts[1:]] if parts else [prefix]
+        problem = next(filter(None, (_refusal(page, profile) for page in checked)), None)
     if problem is not None:  # a bug of ours rather than of the message; never send what the sign would refuse
         raise DoesNotFit(problem)
     return prefix + "[np]".join(parts)
