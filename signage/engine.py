@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from signage.bus import Bus
+from signage.bus import Bus, Update
 from signage.config import Config
 from signage.feed_health import FeedHealth
 from signage.ingest_backlog import ENGINE_POSITION
@@ -59,6 +59,7 @@ MAX_TICK_S = 1.0
 CHECKPOINT_KIND, CHECKPOINT_ID = "engine", "checkpoint"
 CHECKPOINT_EVERY_S = 1.0
 POSITION_EVERY_S = 0.2
+STEP_OBSERVATIONS = 1000  # the most one step takes: about 30 ms of work, so the loop keeps serving meanwhile
 EXPLAIN_EVERY_S = 0.5  # the "why" of each panel and the feeds' health, at most this often
 MAX_PUSH_KEY_S = 7 * 24 * 3600.0
 log = logging.getLogger("signage.engine")
@@ -105,12 +106,8 @@ class Engine:
         keeper = asyncio.create_task(self._checkpoint_forever(), name="engine-checkpoints")
         reporter = asyncio.create_task(self._report_position_forever(), name="engine-position")
         try:
-            async for update in self._bus.tail(INGEST_TOPIC, after):
-                await self._take(update.data)
-                self._position = (update.epoch, update.offset)
-                self._checkpoint_due = True
-                if self._held is not None and update.offset >= self._catch_up_to:
-                    await self._caught_up()
+            async for run in self._bus.tail(INGEST_TOPIC, after):
+                await self._take_run(run)
         finally:
             await cancel_and_wait(reporter)
             await cancel_and_wait(keeper)
@@ -223,31 +220,59 @@ class Engine:
         config = self.pipeline.config
         return self.health.report(self._clock(), self.pipeline.state, {f.id: f.max_age for f in config.feeds.values()})
 
-    async def _take(self, payload: Any) -> None:
-        try:
-            entry = read_ingest(payload)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.error("ingest entry skipped: not a valid document (%s)", exc)
-            return
+    async def _take_run(self, run: list[Update]) -> None:
+        """Apply ``_ingest`` entries in order. Deliveries of one feed that follow each other are one step of the
+        pipeline (up to ``STEP_OBSERVATIONS``): a burst that waited while the engine was busy costs one look at
+        each rule it wakes and one render of each panel it changes, not one per delivery, and the panels show
+        its end rather than each moment of it."""
+        step: list[tuple[Update, Delivery]] = []
+        taken = 0  # observations in the step
+        for update in run:
+            entry = _read(update.data)
+            if step and not (isinstance(entry, Delivery) and entry.feed == step[0][1].feed
+                             and taken < STEP_OBSERVATIONS):
+                await self._deliver([delivery for _, delivery in step])
+                await self._applied(step[-1][0])
+                step, taken = [], 0
+            if isinstance(entry, Delivery):
+                step.append((update, entry))
+                taken += len(entry.observations)
+                continue
+            if entry is not None:
+                await self._take(entry)
+            await self._applied(update)
+        if step:
+            await self._deliver([delivery for _, delivery in step])
+            await self._applied(step[-1][0])
+
+    async def _applied(self, update: Update) -> None:
+        self._position = (update.epoch, update.offset)
+        self._checkpoint_due = True
+        if self._held is not None and update.offset >= self._catch_up_to:
+            await self._caught_up()
+
+    async def _take(self, entry: Command | FeedFailure | Refusals) -> None:
         if isinstance(entry, Command):
             await self._command(entry)
         elif isinstance(entry, FeedFailure):
             self.health.error(entry.feed, entry.at, entry.reason, entry.where)
             self._explain_due = True
-        elif isinstance(entry, Refusals):
+        else:
             self.health.unauthenticated(entry.feed, entry.at, entry.count, entry.reason)
             self._explain_due = True
-        else:
-            await self._deliver(entry)
 
-    async def _deliver(self, delivery: Delivery) -> None:
+    async def _deliver(self, deliveries: list[Delivery]) -> None:
+        """One step for deliveries of one feed, in the order they came."""
         began = time.perf_counter()
-        self.health.success(delivery.feed, delivery.received_at,
-                            max((o.observed_at for o in delivery.observations), default=None))
+        for delivery in deliveries:
+            self.health.success(delivery.feed, delivery.received_at,
+                                max((o.observed_at for o in delivery.observations), default=None))
+        observations = [o for delivery in deliveries for o in delivery.observations]
+        alerts = [a for delivery in deliveries for a in delivery.alerts]
         async with self._lock:
-            outcome = self.pipeline.ingest(delivery.observations, delivery.alerts, self._clock())
+            outcome = self.pipeline.ingest(observations, alerts, self._clock())
             await self._publish(outcome)
-        self._metrics.observations.labels(feed=delivery.feed).inc(len(delivery.observations))
+        self._metrics.observations.labels(feed=deliveries[0].feed).inc(len(observations))
         self._metrics.pipeline_seconds.observe(time.perf_counter() - began)
         self._wake.set()
 
@@ -393,3 +418,11 @@ def _digest(data: Any) -> bytes:
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k not in CLOCK_FIELDS}
     return hashlib.blake2b(dumps(data, sort_keys=True).encode(), digest_size=16).digest()
+
+
+def _read(payload: Any) -> Delivery | Command | FeedFailure | Refusals | None:
+    try:
+        return read_ingest(payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        log.error("ingest entry skipped: not a valid document (%s)", exc)
+        return None

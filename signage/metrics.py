@@ -36,7 +36,8 @@ class Metrics:
             "signage_panel_content_requests", "Panel content requests, by format and status",
             ["format", "status"], registry=self.registry)
         self.pipeline_seconds = Histogram(
-            "signage_pipeline_seconds", "Time from a delivery to its publications in the engine",
+            "signage_pipeline_seconds",
+            "Time of one engine step, from the deliveries it takes together to their publications",
             registry=self.registry, buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
         self.loop_lag = Histogram(
             "signage_loop_lag_seconds", "How late the event loop woke a 50 ms sleeper: time the loop was blocked",

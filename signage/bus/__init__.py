@@ -12,7 +12,9 @@ from typing import Any, Protocol
 
 from signage.protocol import INTERNAL_PREFIX, Fence, Fenced
 
-__all__ = ["INTERNAL_PREFIX", "Bus", "Fenced", "HistoryLost", "Update", "open_bus"]
+__all__ = ["INTERNAL_PREFIX", "TAIL_RUN", "Bus", "Fenced", "HistoryLost", "Update", "open_bus"]
+
+TAIL_RUN = 500  # the most updates ``tail`` hands over at once
 
 
 class HistoryLost(RuntimeError):
@@ -56,8 +58,9 @@ class Bus(Protocol):
         """Every update published from now on on a public topic, in order."""
         ...
 
-    def tail(self, topic: str, after: int) -> AsyncIterator[Update]:
-        """Updates of ``topic`` after ``after`` (history first, then as they come): how the engine consumes.
+    def tail(self, topic: str, after: int) -> AsyncIterator[list[Update]]:
+        """Updates of ``topic`` after ``after``, in order (history first, then as they come), in runs of what was
+        waiting when read (at most ``TAIL_RUN``): how the engine consumes, taking a burst in one step.
         Raises ``HistoryLost`` if the topic's history is lost while it reads."""
         ...
 

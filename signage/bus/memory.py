@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from functools import partial
 from typing import Any
 
-from signage.bus import INTERNAL_PREFIX, Update
+from signage.bus import INTERNAL_PREFIX, TAIL_RUN, Update
 from signage.protocol import Fence
 from signage.safe_json import dumps
 
@@ -77,14 +77,13 @@ class MemoryBus:
         finally:
             self._listeners.discard(queue)
 
-    async def tail(self, topic: str, after: int) -> AsyncIterator[Update]:
+    async def tail(self, topic: str, after: int) -> AsyncIterator[list[Update]]:
         position = after
         while not self._closed:
-            pending = [u for u in self._topics.get(topic, ()) if u.offset > position]
-            for update in pending:
-                position = update.offset
-                yield update
+            pending = [u for u in self._topics.get(topic, ()) if u.offset > position][:TAIL_RUN]
             if pending:
+                position = pending[-1].offset
+                yield pending
                 continue
             async with self._changed:
                 await self._changed.wait_for(partial(self._moved_past, topic, position))

@@ -18,7 +18,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
-from signage.bus import INTERNAL_PREFIX, HistoryLost, Update
+from signage.bus import INTERNAL_PREFIX, TAIL_RUN, HistoryLost, Update
 from signage.protocol import Fence, Fenced
 from signage.redis_connection import redis_client
 from signage.safe_json import dumps
@@ -190,7 +190,7 @@ class RedisBus:
                     last = entry_id
                     yield Update(fields["t"], int(fields["o"]), fields["e"], json.loads(fields["d"]))
 
-    async def tail(self, topic: str, after: int) -> AsyncIterator[Update]:
+    async def tail(self, topic: str, after: int) -> AsyncIterator[list[Update]]:
         """Rides out outages; raises ``HistoryLost`` when the topic's epoch changes under it (Redis lost its
         data), since its offsets then start again and the reader must start over."""
         last = f"0-{after}"
@@ -198,7 +198,7 @@ class RedisBus:
         outage = Outage(f"{topic} reader")
         while not self._closed:
             try:
-                answer = await self._blocking.xread({self._stream(topic): last}, block=BLOCK_MS, count=500)
+                answer = await self._blocking.xread({self._stream(topic): last}, block=BLOCK_MS, count=TAIL_RUN)
                 epoch, _ = await self._epoch(topic)
             except UNREACHABLE as exc:
                 await outage.wait(exc)
@@ -210,9 +210,10 @@ class RedisBus:
             elif epoch is not None and epoch != tailing:
                 raise HistoryLost(f"{topic}: epoch {tailing} is gone, {epoch} began")
             for _stream, entries in answer or ():
-                for entry_id, fields in entries:
-                    last = entry_id
-                    yield Update(topic, self._offset_of(entry_id), epoch or "", json.loads(fields["d"]))
+                if entries:
+                    last = entries[-1][0]
+                    yield [Update(topic, self._offset_of(entry_id), epoch or "", json.loads(fields["d"]))
+                           for entry_id, fields in entries]
 
     async def ping(self) -> bool:
         try:

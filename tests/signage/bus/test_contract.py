@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from signage.bus import Bus, Update, open_bus
+from signage.bus import TAIL_RUN, Bus, Update, open_bus
 from tests.helpers import eventually
 
 PROBE = "probe/attached"
@@ -96,8 +96,8 @@ async def test_tail_reads_history_then_waits_for_more(bus: Bus) -> None:
     seen: list[int] = []
 
     async def consume() -> None:
-        async for update in bus.tail("_ingest", 0):
-            seen.append(update.data["n"])
+        async for run in bus.tail("_ingest", 0):
+            seen.extend(update.data["n"] for update in run)
             if len(seen) == 3:
                 return
 
@@ -115,10 +115,30 @@ async def test_internal_topics_keep_more_history_than_public_ones(bus: Bus) -> N
     assert replay == list(range(20))
 
 
-async def _take(source: AsyncIterator[Update], count: int) -> AsyncIterator[Update]:
+async def _take(source: AsyncIterator[list[Update]], count: int) -> AsyncIterator[Update]:
     taken = 0
-    async for update in source:
-        yield update
+    async for run in source:
+        for update in run:
+            yield update
+            taken += 1
+            if taken == count:
+                return
+
+
+async def test_tail_hands_over_what_is_waiting_as_one_run_in_order(bus: Bus) -> None:
+    """A burst the engine finds waiting is taken in one step, at most ``TAIL_RUN`` at a time, nothing skipped."""
+    for n in range(TAIL_RUN + 20):
+        await bus.publish("_ingest", {"n": n})
+    runs = [[u.data["n"] for u in run] async for run in _runs(bus.tail("_ingest", 0), 2)]
+    assert runs == [list(range(TAIL_RUN)), list(range(TAIL_RUN, TAIL_RUN + 20))]
+    offsets = [u.offset async for u in _take(bus.tail("_ingest", TAIL_RUN + 10), 10)]
+    assert offsets == list(range(TAIL_RUN + 11, TAIL_RUN + 21))
+
+
+async def _runs(source: AsyncIterator[list[Update]], count: int) -> AsyncIterator[list[Update]]:
+    taken = 0
+    async for run in source:
+        yield run
         taken += 1
         if taken == count:
             return
