@@ -9,14 +9,14 @@ city. A proxy listed in the configuration's ``trusted_proxies`` is believed when
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from aiohttp import web
 
 from signage.feed_auth import Network, address_allowed, parse_networks
 from signage.web.keys import CONFIG
 
-__all__ = ["client_address_middleware", "forwarded_client"]
+__all__ = ["behind_trusted_proxy", "forwarded_client"]
 
 
 def forwarded_client(peer: str | None, forwarded_for: str, proxies: Sequence[Network]) -> str | None:
@@ -33,14 +33,12 @@ def forwarded_client(peer: str | None, forwarded_for: str, proxies: Sequence[Net
     return None
 
 
-@web.middleware
-async def client_address_middleware(request: web.Request,
-                                    handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                                    ) -> web.StreamResponse:
+def behind_trusted_proxy(request: web.Request) -> web.Request:
+    """The request as from the client a trusted proxy names in ``X-Forwarded-For``, or as it came."""
     trusted = request.app[CONFIG].current.trusted_proxies
     if trusted and "X-Forwarded-For" in request.headers:
         client = forwarded_client(request.remote, ",".join(request.headers.getall("X-Forwarded-For")),
                                   parse_networks(trusted))
         if client is not None:
-            return await handler(request.clone(remote=client))
-    return await handler(request)
+            return request.clone(remote=client)
+    return request

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +13,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from signage.safe_json import JsonProblem, loads
 
-__all__ = ["SERVER_LIMITS", "error_middleware", "json_error", "read_body", "read_json"]
+__all__ = ["SERVER_LIMITS", "error_answer", "json_error", "read_body", "read_json", "refuse_oversized"]
 
 log = logging.getLogger("signage.web")
 
@@ -54,31 +53,32 @@ def _as_json(exc: web.HTTPException) -> web.HTTPException:
     return exc
 
 
-@web.middleware
-async def error_middleware(request: web.Request,
-                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+def refuse_oversized(request: web.Request) -> None:
+    """414 for a request target, 431 for a header, longer than this server reads."""
     if len(request.raw_path) > MAX_URL:
         raise json_error(web.HTTPRequestURITooLong, "uri_too_long", f"the URL is longer than {MAX_URL} characters")
     if any(len(value) > MAX_HEADER for value in request.headers.values()):
         raise json_error(web.HTTPRequestHeaderFieldsTooLarge, "header_too_large",
                          f"a header is longer than {MAX_HEADER} characters")
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
+
+
+def error_answer(request: web.Request, exc: Exception) -> Exception:
+    """What to raise for ``exc`` out of a handler: the same exception when it already speaks to its reader (a
+    redirect, JSON for scripts, the console's HTML page), else its JSON version; a backend out of reach is a 503
+    with ``Retry-After``, anything unexpected a logged 500."""
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400 or exc.content_type in ("application/json", "text/html"):
-            raise  # already said for its reader: JSON for scripts, a page (the console's 403) for people
-        raise _as_json(exc) from None
-    except UNAVAILABLE as exc:
+            return exc
+        return _as_json(exc)
+    if isinstance(exc, UNAVAILABLE):
         # Redis down or failing over: nothing was kept, and the sender should try again shortly.
         log.warning("%s %s: backend unavailable (%s)", request.method, request.path[:200], type(exc).__name__)
         error = json_error(web.HTTPServiceUnavailable, "unavailable",
                            f"storage is unreachable for now; retry in {RETRY_AFTER_S} s")
         error.headers["Retry-After"] = str(RETRY_AFTER_S)
-        raise error from None
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path[:200])
-        raise json_error(web.HTTPInternalServerError, "internal_error",
-                         "the server failed; the error is logged") from None
+        return error
+    log.error("unhandled error on %s %s", request.method, request.path[:200], exc_info=exc)
+    return json_error(web.HTTPInternalServerError, "internal_error", "the server failed; the error is logged")
 
 
 async def read_body(request: web.Request, max_bytes: int) -> bytes:

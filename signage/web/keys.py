@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
-
 import aiohttp
 from aiohttp import web
 
@@ -64,7 +62,7 @@ LEADERSHIP = web.AppKey("leadership", Leadership)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 INTAKE = web.AppKey("intake", Intake)
 RUNNERS = web.AppKey("runners", dict[str, Poller | MqttRunner])  # by feed id, as the configuration has them
-SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
+SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")  # each handler takes its own out
 STREAMER = web.AppKey("streamer", PixelStreamer)
 SIGNS = web.AppKey("signs", NtcipSigns)
 RENDERS = web.AppKey("renders", RenderCache[bytes])

@@ -297,7 +297,6 @@ async def panel_stream(request: web.Request) -> web.StreamResponse:
     settings, hub, status, tokens = app[SETTINGS], app[HUB], app[PANEL_STATUS], app[PANEL_TOKENS]
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=MAX_RECEIPT_BYTES)
     await ws.prepare(request)
-    app[SOCKETS].add(ws)
     stream = _PanelStream(request, panel_id, presented_token(request) or "", ws)
     app[PANEL_STREAMS].add(stream)
     topic = f"panel/{panel_id}"
@@ -321,8 +320,9 @@ async def panel_stream(request: web.Request) -> web.StreamResponse:
     nudge = Nudge()
     hub.add(topic, nudge)
     pusher = asyncio.create_task(push_content(), name=f"panel-stream {panel_id}")
-    await status.seen(panel_id, "stream", grant.digest)
+    app[SOCKETS].add(ws)
     try:
+        await status.seen(panel_id, "stream", grant.digest)  # inside: a Store that fails leaves nothing behind
         async for message in ws:
             if message.type is not WSMsgType.TEXT:
                 continue
@@ -347,6 +347,7 @@ async def panel_stream(request: web.Request) -> web.StreamResponse:
                 await ws.send_json({"type": "error", "code": "unknown_type",
                                     "message": "type must be heartbeat or receipt"})
     finally:
+        app[SOCKETS].discard(ws)
         app[PANEL_STREAMS].discard(stream)
         hub.remove(topic, nudge)
         await cancel_and_wait(pusher)

@@ -104,18 +104,10 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         code, reason = refusal_close(refusal, settings.ws_max_per_address)
         await ws.close(code=code, message=reason)
         return ws
-    try:
-        return await _serve(request, ws)
-    finally:
-        slots.release(address)
-
-
-async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSocketResponse:
-    app = request.app
-    settings, hub, metrics = app[SETTINGS], app[HUB], app[METRICS]
+    # Served here rather than in a function of its own: every frame a connection waits in is memory it keeps.
+    hub, metrics = app[HUB], app[METRICS]
     app[SOCKETS].add(ws)
     metrics.ws_connections.inc()
-
     session = _Session(ws)
     transport = request.transport
     connection = session.connection = Connection(
@@ -128,6 +120,8 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> web.WebSock
             if stop or connection.overflowed or session.closing is not None:
                 break
     finally:
+        slots.release(address)  # first: whatever the rest of the goodbye meets, the address gets its slot back
+        app[SOCKETS].discard(ws)
         for topic in list(connection.topics):
             connection.unsubscribe(hub, topic)
         if connection.overflowed:

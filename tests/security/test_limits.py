@@ -5,7 +5,7 @@ per address (``PUSH_LIMITS``) and in all (``push_max_subscriptions``); the alert
 limited like open data (``limited``); security headers on every HTML page (``security_headers``); topics matched
 to their end (``\\Z``); CSRF spared only for a token that authenticated (``BY_TOKEN``); sign-in delays that grow
 per account and address and never lock the owner out (``LoginThrottle``); ``X-Forwarded-For`` believed only from
-a listed proxy (``client_address_middleware``).
+a listed proxy (``behind_trusted_proxy``).
 """
 
 from __future__ import annotations
