@@ -85,9 +85,7 @@ class Pipeline:
 
     def next_deadline(self) -> datetime | None:
         timer, stale = self._timers.next(), self.state.next_stale_at()
-        if timer is None or stale is None:
-            return stale if timer is None else timer
-        return min(timer, stale)
+        return min(timer, stale) if timer is not None and stale is not None else timer or stale
 
     def start(self, now: datetime) -> Outcome:
         """Look at every rule once and render every panel: each has content (its default at least)."""
@@ -133,9 +131,8 @@ class Pipeline:
                           "observed_at": value.observed_at_text, "source": observation.source}
                 changed.append(observation.key)
                 sources.append(observation.source)
-            outcome.records.append(Record("observation", now, record, line))
-            if value is not None:
                 self.topics.changed(observation.key)
+            outcome.records.append(Record("observation", now, record, line))
         for alert in alerts:
             self._take_alert(alert, now, line, outcome)
         event = {"kind": "change", "keys": changed, "source": sources[0] if sources else ""}
