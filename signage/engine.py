@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -221,29 +221,15 @@ class Engine:
         return self.health.report(self._clock(), self.pipeline.state, {f.id: f.max_age for f in config.feeds.values()})
 
     async def _take_run(self, run: list[Update]) -> None:
-        """Apply ``_ingest`` entries in order. Deliveries of one feed that follow each other are one step of the
-        pipeline (up to ``STEP_OBSERVATIONS``): a burst that waited while the engine was busy costs one look at
-        each rule it wakes and one render of each panel it changes, not one per delivery, and the panels show
-        its end rather than each moment of it."""
-        step: list[tuple[Update, Delivery]] = []
-        taken = 0  # observations in the step
-        for update in run:
-            entry = _read(update.data)
-            if step and not (isinstance(entry, Delivery) and entry.feed == step[0][1].feed
-                             and taken < STEP_OBSERVATIONS):
-                await self._deliver([delivery for _, delivery in step])
-                await self._applied(step[-1][0])
-                step, taken = [], 0
-            if isinstance(entry, Delivery):
-                step.append((update, entry))
-                taken += len(entry.observations)
-                continue
-            if entry is not None:
+        """Apply ``_ingest`` entries in order, a step at a time (``_steps``): a burst that waited while the engine
+        was busy costs one look at each rule it wakes and one render of each panel it changes, not one per
+        delivery, and the panels show its end rather than each moment of it."""
+        for last, entry in _steps(run):
+            if isinstance(entry, list):
+                await self._deliver(entry)
+            elif entry is not None:
                 await self._take(entry)
-            await self._applied(update)
-        if step:
-            await self._deliver([delivery for _, delivery in step])
-            await self._applied(step[-1][0])
+            await self._applied(last)
 
     async def _applied(self, update: Update) -> None:
         self._position = (update.epoch, update.offset)
@@ -418,6 +404,27 @@ def _digest(data: Any) -> bytes:
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k not in CLOCK_FIELDS}
     return hashlib.blake2b(dumps(data, sort_keys=True).encode(), digest_size=16).digest()
+
+
+def _steps(run: list[Update]) -> Iterator[tuple[Update, list[Delivery] | Command | FeedFailure | Refusals | None]]:
+    """The run as steps, each with the last update it covers: deliveries of one feed that follow each other
+    together (up to ``STEP_OBSERVATIONS``), every other entry alone (None for one that is not a valid document)."""
+    step: list[Delivery] = []
+    taken, last = 0, None  # observations in the step, and its last update
+    for update in run:
+        entry = _read(update.data)
+        if step and not (isinstance(entry, Delivery) and entry.feed == step[0].feed and taken < STEP_OBSERVATIONS):
+            assert last is not None
+            yield last, step
+            step, taken = [], 0
+        if isinstance(entry, Delivery):
+            step.append(entry)
+            taken, last = taken + len(entry.observations), update
+        else:
+            yield update, entry
+    if step:
+        assert last is not None
+        yield last, step
 
 
 def _read(payload: Any) -> Delivery | Command | FeedFailure | Refusals | None:

@@ -185,7 +185,7 @@ class RuleBook:
         condition = rule.clear_when if active and rule.clear_when is not None else rule.when
         values = {value.key: value for value in (
             state.values() if rule.reads_all_state else (state.get(key) for key in inputs)) if value is not None}
-        stale = {key for key, value in values.items() if now >= value.stale_at}
+        stale = {key for key, value in values.items() if value.is_stale(now)}
         if not condition.handles_staleness:
             for key in sorted(condition.keys):
                 if key not in values:

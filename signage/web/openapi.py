@@ -42,6 +42,10 @@ def _error(description: str) -> dict[str, Any]:
     return _json(ERROR, description)
 
 
+# Every intake's answer while the engine is too far behind.
+_ENGINE_BEHIND = _error("The engine is behind (engine_behind): nothing kept, send again after Retry-After")
+
+
 def _get(summary: str, responses: dict[str, Any], parameters: list[dict[str, Any]] | None = None,
          tags: tuple[str, ...] = ()) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": summary, "responses": responses, "tags": list(tags)}
@@ -139,8 +143,7 @@ def openapi_document() -> dict[str, Any]:
                           "403": _error("From a network or a CAP sender the feed does not accept"),
                           "404": _error("Unknown feed"), "409": _error("Already received (a replay)"),
                           "413": _error("Too large"),
-                          "503": _error("The engine is behind (engine_behind): nothing kept, send again after "
-                                        "Retry-After")}}},
+                          "503": _ENGINE_BEHIND}}},
         "/api/v1/feeds": _get("Feed health", {"200": _json(OBJECT), "503": _error("Engine not ready")},
                               tags=("feeds",)),
         "/api/v1/push/vapid-public-key": _get("The VAPID public key to subscribe with", {
@@ -209,8 +212,7 @@ def openapi_document() -> dict[str, Any]:
         "/admin/logout": {"post": {"summary": "Sign out (CSRF token required)", "tags": ["console"],
                                    "responses": {"303": {"description": "Signed out"}, "403": _error("Bad CSRF"),
                                                  "413": _error("Too large"),
-                          "503": _error("The engine is behind (engine_behind): nothing kept, send again after "
-                                        "Retry-After")}}},
+                          "503": _ENGINE_BEHIND}}},
         "/api/v1/admin/whoami": _get("Who the token or session is", {
             "200": _json({"type": "object", "required": ["username", "role"]}), "401": _error("Sign in")},
             tags=("console",)),
@@ -269,8 +271,7 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"201": _json({"type": "object", "required": ["id", "cap"]}),
                           "400": _error("Bad emergency"), "401": _error("Sign in"), "403": _error("Approvers only"),
                           "413": _error("Too large"),
-                          "503": _error("The engine is behind (engine_behind): nothing kept, send again after "
-                                        "Retry-After")}}},
+                          "503": _ENGINE_BEHIND}}},
         "/api/v1/admin/emergency/{alert_id}": {"delete": {
             "summary": "Cancel an emergency alert everywhere (approver)", "tags": ["console"],
             "parameters": [{"name": "alert_id", "in": "path", "required": True, "schema": {"type": "string"}}],
