@@ -4,6 +4,7 @@ append-only file), and Sentinels to watch a primary and its replica."""
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -86,7 +87,7 @@ class Sentinels:
             conf = self.folder / f"sentinel-{n}.conf"
             conf.write_text(f"port {port}\nbind 127.0.0.1\nsentinel monitor {self.SERVICE} 127.0.0.1 "
                             f"{self.primary.port} 2\nsentinel down-after-milliseconds {self.SERVICE} 1000\n"
-                            f"sentinel failover-timeout {self.SERVICE} 5000\n")
+                            f"sentinel failover-timeout {self.SERVICE} 5000\nlogfile {self.log(n)}\n")
             self.sentinels.append(subprocess.Popen([self.primary.command, str(conf), "--sentinel"],
                                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         deadline = time.monotonic() + 15
@@ -104,10 +105,28 @@ class Sentinels:
         except (redis.RedisError, OSError):
             return False
 
+    def log(self, n: int) -> Path:
+        return self.folder / f"sentinel-{n}.log"
+
+    def events(self) -> str:
+        """What the Sentinels logged, for a test that failed waiting on them to say why."""
+        return "\n".join(f"--- sentinel {n}\n" + (self.log(n).read_text() if self.log(n).exists() else "(no log)")
+                         for n in range(len(self.ports)))
+
     def primary_port(self) -> int:
         client = redis.Redis(port=self.ports[0], socket_connect_timeout=0.5, decode_responses=True)
         address: Any = client.sentinel_get_master_addr_by_name(self.SERVICE)
         return int(address[1])
+
+    def kill_primary(self) -> int:
+        """Kill, as a crash would, whichever server the Sentinels name as primary now (on a loaded machine they
+        may already have promoted the replica once), and give the port it served on."""
+        port = self.primary_port()
+        server = next(s for s in (self.primary, self.replica) if s.port == port)
+        assert server.process is not None, f"the Sentinels name {port}, which is not running"
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=10)
+        return port
 
     def stop(self) -> None:
         for sentinel in self.sentinels:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from pathlib import Path
 
 import aiohttp
@@ -44,10 +43,11 @@ async def test_a_sentinel_failover_under_load_is_ridden_out(tmp_path: Path) -> N
 
             flowing = asyncio.create_task(load())
             await eventually(lambda: len(recorder.of("parking/darcy")) >= 10, timeout=15, what="values flowing")
-            old_primary = redis_setup.primary_port()
-            assert redis_setup.primary.process is not None
-            redis_setup.primary.process.send_signal(signal.SIGKILL)
-            await eventually(lambda: redis_setup.primary_port() != old_primary, timeout=30, what="a new primary")
+            old_primary = redis_setup.kill_primary()
+            try:
+                await eventually(lambda: redis_setup.primary_port() != old_primary, timeout=30, what="a new primary")
+            except AssertionError as error:  # the Sentinels' own account says why they did not promote
+                raise AssertionError(f"{error}\n{redis_setup.events()}") from None
             promoted = len(accepted)
             await eventually(lambda: len(accepted) >= promoted + 20, timeout=30, what="deliveries accepted again")
             newest = accepted[-1]
