@@ -147,6 +147,8 @@ class Poller:
                 self._seen_entries.add(ident)
             except FeedError:
                 pass
+        # Remember only what the feed still lists: a national feed turns over thousands of entries a month.
+        self._seen_entries &= {entry.ident for entry in entries}
 
 
 class MqttRunner:

@@ -63,6 +63,15 @@ class AlertBook:
         change.touched = sorted(touched)
         return change
 
+    def expired(self, message_id: str, now: datetime) -> tuple[str, ...]:
+        """Forget the alert whose message has just been withdrawn if it is over (an update or a cancel has already
+        taken it out); the zones whose lists lose it."""
+        alert = self.alerts.get(message_id.removeprefix("alert:"))
+        if alert is None or f"alert:{alert.id}" != message_id or alert.expires is None or alert.expires > now:
+            return ()
+        del self.alerts[alert.id]
+        return self.zones(alert)
+
     @staticmethod
     def message(alert: Alert, zones: tuple[str, ...]) -> Message:
         """What an alert shows: the ``alert`` template on every panel of its zones, pushed on their topics."""

@@ -1,12 +1,11 @@
 """The whole flow after the feeds, as one pure object: observations and alerts in, records and publications out.
 
-``signage replay`` drives it with the events' clock and prints the records; the engine drives it with the wall
-clock and publishes the publications on the bus. Same code, same results. The ``Pipeline`` only orchestrates; each
-job is a part of its own: the live state (``signage.state``), when rules fire (``RuleRuntime``), the alerts in
-force (``AlertBook``), the push decisions (``PushGate``), what each panel shows (``PanelBoard``), the public topics
-(``TopicPublisher``) and the "why" (``explain``). Work is proportional to what changed: a change wakes only the
-rules that read the changed keys, and only the panels that a changed message targets are resolved again.
-"""
+``signage replay`` drives it with the events' clock and prints the records; the engine drives it with the wall clock
+and publishes the publications on the bus. Same code, same results. The ``Pipeline`` only orchestrates; each job is a
+part of its own: the live state (``signage.state``), when rules fire (``RuleRuntime``), the alerts in force
+(``AlertBook``), the push decisions (``PushGate``), what each panel shows (``PanelBoard``), the public topics
+(``TopicPublisher``) and the "why" (``explain``). Work is proportional to what changed: a change wakes only the rules
+that read the changed keys, and only the panels that a changed message targets are resolved again."""
 
 from __future__ import annotations
 
@@ -40,11 +39,10 @@ class Pipeline:
 
     def __init__(self, config: Config, *, use_index: bool = True, explain_changes: bool = False,
                  describe_messages: bool = True, record_deliveries: bool = True) -> None:
-        """``use_index=False`` evaluates every rule on every change (the benchmarks' baseline);
-        ``explain_changes`` follows each change of a panel's content with an ``explain`` record;
-        ``describe_messages`` adds each message's text to its record (for people reading a replay; the
-        engine does without); ``record_deliveries`` adds a ``delivery`` record beside each publication (replay
-        prints them; the engine publishes instead)."""
+        """``use_index=False`` evaluates every rule on every change (the benchmarks' baseline); ``explain_changes``
+        follows each change of a panel's content with an ``explain`` record; ``describe_messages`` adds each message's
+        text to its record (for people reading a replay; the engine does without); ``record_deliveries`` adds a
+        ``delivery`` record beside each publication (replay prints them; the engine publishes instead)."""
         self.config = config
         self._options = {"use_index": use_index, "explain_changes": explain_changes,
                          "describe_messages": describe_messages, "record_deliveries": record_deliveries}
@@ -240,6 +238,8 @@ class Pipeline:
         self.topics.track(message, None)
         self.board.withdrawn(message)
         outcome.records.append(Record("expired", now, {"id": message_id, "reason": reason}, line))
+        for zone in self.alert_book.expired(message_id, now):  # an alert over leaves the phones' lists too
+            self._published(alerts_topic(zone), self.alert_book.document(zone), now, line, outcome)
 
     def _published(self, topic: str, data: Mapping[str, Any], now: datetime, line: int | None,
                    outcome: Outcome) -> None:

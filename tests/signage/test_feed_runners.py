@@ -22,6 +22,7 @@ from signage.metrics import Metrics
 from signage.model import FeedConfig
 from signage.protocol import INGEST_TOPIC
 from signage.store.sqlite import SqliteStore
+from tests.conftest import SAMPLES
 from tests.helpers import eventually
 
 
@@ -113,6 +114,41 @@ async def test_a_meteoalarm_atom_feed_brings_each_cap_alert_once(aiohttp_server,
     assert fetched == ["/cap/A.xml"]
     [entry] = await ingested(bus)
     assert entry["alerts"][0]["id"] == "A" and entry["alerts"][0]["zones"] == ["NUTS3:FR261"]
+
+
+async def test_meteoalarm_france_is_read_one_cap_document_at_a_time(aiohttp_server, intake) -> None:  # type: ignore[no-untyped-def]
+    """The real French feed, served here: twelve entries, two CAP documents. Each document is fetched once; one
+    that could not be had (404) is asked again at the next poll, one that was had is not."""
+    feed = (SAMPLES / "cap" / "meteoalarm-legacy-atom-france-2022-12-08.xml").read_bytes()
+    update = (SAMPLES / "cap" / "meteo-france-vigilance-jaune-avalanches-update-2022-12-07.xml").read_bytes()
+    fetched: list[str] = []
+
+    async def atom(request: web.Request) -> web.Response:
+        here = str(request.url.with_path("/"))
+        return web.Response(body=feed.replace(b"https://feeds.meteoalarm.org/", here.encode()),
+                            content_type="application/atom+xml")
+
+    async def document(request: web.Request) -> web.Response:
+        fetched.append(request.match_info["uuid"][:8])
+        if request.match_info["uuid"] == "2f32f9f9-06df-48aa-b0a0-10493ea07c51":
+            return web.Response(body=update, content_type="application/cap+xml")
+        raise web.HTTPNotFound()
+
+    app = web.Application()
+    app.router.add_get("/feeds/meteoalarm-legacy-atom-france", atom)
+    app.router.add_get("/api/v1/warnings/feeds-france/{uuid}", document)
+    server = await aiohttp_server(app)
+    sink, bus = intake
+    config = FeedConfig("meteoalarm", "cap", timedelta(days=1),
+                        {"url": str(server.make_url("/feeds/meteoalarm-legacy-atom-france"))})
+    async with aiohttp.ClientSession() as session:
+        poller = Poller(config, session, sink)
+        await poller.poll_once()
+        assert fetched == ["04d497d4", "2f32f9f9"]
+        await poller.poll_once()
+    assert fetched == ["04d497d4", "2f32f9f9", "04d497d4"]
+    [entry] = await ingested(bus)
+    assert [a["id"] for a in entry["alerts"]] == ["2.49.0.0.250.0.FR.20221207060126.964028"]
 
 
 async def test_mqtt_messages_from_the_real_broker_become_observations(mqtt_url: str, intake) -> None:  # type: ignore[no-untyped-def]

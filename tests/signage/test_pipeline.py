@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from signage.config import Config
+from signage.config import Config, demo_config_path, load_config
 from signage.demo.payloads import CAR_PARKS, air_quality_notification, cap_alert, parking_notification
 from signage.feeds import decode_delivery
 from signage.pipeline import Pipeline
+from tests.conftest import SAMPLES
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PARKS = {p.id: p for p in CAR_PARKS}
@@ -173,3 +175,49 @@ def test_a_real_meteo_france_alert_for_other_departements_is_ignored(demo_config
     kinds = [r.kind for r in outcome.records]
     assert "error" not in kinds and "ignored" in kinds
     assert not pipeline.alerts and pipeline.contents["darcy"]["lane"] == "default"
+
+
+def city_in(departement: str, folder: Path) -> Config:
+    """The demo city moved, for its alerts, to another département (its zone codes only)."""
+    text = demo_config_path().read_text(encoding="utf-8")
+    moved = text.replace('codes: ["NUTS3:FR261", "NUTS3:FRC11", "INSEE_DEP:21"]', f'codes: ["NUTS3:{departement}"]')
+    assert moved != text
+    (folder / "city.yaml").write_text(moved, encoding="utf-8")
+    return load_config(folder / "city.yaml")
+
+
+def test_a_real_meteo_france_vigilance_shows_in_its_departements_until_it_expires(tmp_path: Path) -> None:
+    """Météo-France's yellow thunderstorm vigilance of 2022-08-10 names Haute-Garonne: a city there shows it on
+    its signs, in French, from its arrival to its expiry."""
+    pipeline = Pipeline(city_in("FR623", tmp_path))
+    at = datetime(2022, 8, 10, 14, 13, tzinfo=UTC)
+    pipeline.start(at)
+    body = (SAMPLES / "cap" / "meteo-france-vigilance-jaune-orages-2022-08-10.xml").read_bytes()
+    deliver(pipeline, "cap", body, at)
+    assert list(pipeline.alerts) == ["2.49.0.0.250.0.FR.20220810161220.589023"]
+    # 22 characters on a 20-character line: the sign's abbreviation table makes it hold on one.
+    assert pipeline.contents["darcy"]["multi"] == "[jl3]ALERTE[nl]Vigil jaune orages"
+    over = pipeline.advance(datetime(2022, 8, 11, 14, 0, tzinfo=UTC))
+    assert pipeline.alerts == {} and pipeline.contents["darcy"]["lane"] == "default"
+    # The phones' list of the zone's alerts loses it at the same instant, rather than showing it "until" the past.
+    assert [p.data for p in over.publications if p.topic == "alerts/cote-d-or"] == [
+        {"zone": "cote-d-or", "alerts": []}]
+
+
+def test_meteo_france_lifts_a_vigilance_with_an_update_that_expires_as_it_is_sent(tmp_path: Path) -> None:
+    """Météo-France's avalanche update of 2022-12-07 (responseType AllClear) ends the vigilance it references in
+    Haute-Savoie and shows nothing in its place. The vigilance it ends is not in the samples; it is written here."""
+    pipeline = Pipeline(city_in("FR718", tmp_path))
+    ended = "2.49.0.0.250.0.FR.20221206160108.315028"
+    sent = datetime(2022, 12, 6, 15, 1, 8, tzinfo=UTC)
+    pipeline.start(sent)
+    deliver(pipeline, "cap", cap_alert(ended, sent, sent + timedelta(days=1), geocode="FR718",
+                                       headline_fr="Vigilance jaune avalanches"), sent)
+    assert pipeline.contents["darcy"]["lane"] == "alert"
+    at = datetime(2022, 12, 7, 5, 2, tzinfo=UTC)
+    body = (SAMPLES / "cap" / "meteo-france-vigilance-jaune-avalanches-update-2022-12-07.xml").read_bytes()
+    outcome = deliver(pipeline, "cap", body, at)
+    assert {r.data["id"]: r.data["reason"] for r in outcome.records if r.kind == "expired"} == {
+        f"alert:{ended}": "updated by 2.49.0.0.250.0.FR.20221207060126.964028",
+        "alert:2.49.0.0.250.0.FR.20221207060126.964028": "expires before it arrived"}
+    assert pipeline.alerts == {} and pipeline.contents["darcy"]["lane"] == "default"

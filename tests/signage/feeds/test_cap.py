@@ -1,4 +1,5 @@
-"""CAP 1.2 alerts: the OASIS specification's own examples, and hostile XML."""
+"""CAP 1.2 alerts: the OASIS specification's own examples, Météo-France and the DWD as they send them, and hostile
+XML."""
 
 from __future__ import annotations
 
@@ -40,6 +41,53 @@ def test_update_and_cancel_name_the_alert_they_replace() -> None:
     [alert] = decode_delivery(FEED, body, NOW).alerts
     assert alert.msg_type == "update" and alert.references == ("A",)
     assert alert.headline["fr"].startswith("Vigilance orange") and alert.zones == ("NUTS3:FR261",)
+
+
+FRENCH_CITY = FeedConfig("cap", "cap", timedelta(days=1), {}, ("fr", "en"))
+
+
+def test_a_meteo_france_vigilance_reads_as_its_colour_in_french_and_english() -> None:
+    """A yellow thunderstorm vigilance for four départements, as Météo-France sends it to MeteoAlarm: yellow is
+    Moderate, both texts are kept, the areas are NUTS3 codes, and the producer's tab-laden text reads as one line."""
+    body = (SAMPLES / "cap" / "meteo-france-vigilance-jaune-orages-2022-08-10.xml").read_bytes()
+    [alert] = decode_delivery(FRENCH_CITY, body, NOW).alerts
+    assert alert.id == "2.49.0.0.250.0.FR.20220810161220.589023"
+    assert (alert.msg_type, alert.severity, alert.urgency, alert.certainty) == ("alert", "moderate", "future", "likely")
+    assert alert.headline == {"fr": "Vigilance jaune orages", "en": "Moderate thunderstorm warning"}
+    assert alert.event == "Vigilance jaune orages"  # the city's language first
+    assert alert.zones == ("NUTS3:FR821", "NUTS3:FR822", "NUTS3:FR823", "NUTS3:FR623")
+    assert alert.expires == datetime(2022, 8, 11, 14, 0, tzinfo=UTC)
+    assert alert.description["fr"] == ("Des phenomenes habituels dans la region mais occasionnellement et localement "
+                                       "dangereux sont prevus , (ex. mistral, orage d?ete, montee des eaux, fortes "
+                                       "vagues submergeant le littoral)")
+    assert alert.instruction["en"].startswith("Be aware and pay attention")
+    assert dict(alert.origin) == {"sender": "vigilance@meteo.fr", "identifier": alert.id,
+                                  "sent": "2022-08-10T16:12:20+02:00", "awareness_level": "2; yellow; Moderate",
+                                  "awareness_type": "3; Thunderstorm"}
+
+
+def test_a_dwd_update_names_the_warning_it_replaces_and_keeps_its_german_text() -> None:
+    """The DWD's thunderstorm warning for one municipality, updated: the warning it replaces is named, the area is
+    the DWD's warn cell (the polygon alone gives no code), and German is kept when the city reads neither."""
+    body = (SAMPLES / "cap" / "dwd-starkes-gewitter-update-2022-08-26.xml").read_bytes()
+    [alert] = decode_delivery(FRENCH_CITY, body, NOW).alerts
+    assert alert.msg_type == "update"
+    assert alert.references == ("2.49.0.0.276.0.DWD.PVW.1661542140000.7462e657-ce54-473f-91c8-abe408afe703.MUL",)
+    assert (alert.severity, alert.urgency) == ("moderate", "immediate")
+    assert alert.zones == ("WARNCELLID:814626190",)
+    assert alert.headline == {"de": "Amtliche WARNUNG vor STARKEM GEWITTER"}
+    assert alert.instruction["de"].startswith("ACHTUNG! Hinweis auf mögliche Gefahren")
+    assert alert.expires == datetime(2022, 8, 26, 21, 0, tzinfo=UTC)
+
+
+def test_a_meteo_france_all_clear_is_an_update_that_expires_as_it_is_sent() -> None:
+    """How Météo-France lifts a vigilance: an Update naming the one it ends, with responseType AllClear and an
+    expiry equal to its effective time."""
+    body = (SAMPLES / "cap" / "meteo-france-vigilance-jaune-avalanches-update-2022-12-07.xml").read_bytes()
+    [alert] = decode_delivery(FRENCH_CITY, body, NOW).alerts
+    assert alert.msg_type == "update" and alert.references == ("2.49.0.0.250.0.FR.20221206160108.315028",)
+    assert alert.expires == datetime(2022, 12, 7, 5, 1, tzinfo=UTC) < alert.sent + timedelta(minutes=1)
+    assert alert.zones[-1] == "NUTS3:FR718" and len(alert.zones) == 6
 
 
 @pytest.mark.parametrize("body", [
