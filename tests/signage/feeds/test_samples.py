@@ -113,6 +113,13 @@ EXPECTED: dict[str, dict[str, dict[str, Any]]] = {
     "parking/datex2-frankfurt-ParkingFacilityTableStatusPublication.xml": {
         "parking/18497": {"name": "Hauptwache", "free": 193, "capacity": 426, "status": "open"},
         "parking/1": {"name": "Anlagenring", "free": 480, "occupancy": 0.2026578}},
+    # DATEX II v3: occupancy is a percentage (a ratio here), the counts are the site's, the status the producer's.
+    "parking/ndw-truckparking-status-datex2v3-2026-07-24.xml": {
+        "parking/nl-12_408": {"reference": "NL-12_408", "free": 29, "occupied": 17, "occupancy": 0.54,
+                              "status": "spacesAvailable"},
+        "parking/nl-12_414": {"free": 0, "occupancy": 0.83333336, "status": "full"},
+        "parking/nl-12_413": {"free": None, "occupied": None, "occupancy": None, "status": "unknown"},
+        "parking/nl-12_8": {"free": 326, "occupied": 4, "occupancy": None}},  # the producer's -30 % is no share
     "atmo/gwadair-indice-atmo-arcgis-excerpt.json": {
         "air/97101": {"index": 1, "label": "Bon", "colour": "#50F0E6", "zone_name": "Les Abymes",
                       "valid_for": "2025-11-08", "source": "Gwad'Air"}},
@@ -189,3 +196,21 @@ def test_xml_with_an_external_entity_is_refused(relative: str) -> None:
     with pytest.raises(FeedError) as caught:
         decode_delivery(feed, hostile, NOW)
     assert caught.value.code == "forbidden_xml"
+
+
+def test_a_datex2_v3_site_status_is_observed_when_its_producer_says_and_its_impossible_values_are_named() -> None:
+    path = SAMPLES / "parking" / "ndw-truckparking-status-datex2v3-2026-07-24.xml"
+    feed = FeedConfig("ndw", "datex2", timedelta(minutes=10))
+    result = decode_delivery(feed, path.read_bytes(), NOW)
+    observations = {o.key: o for o in result.observations}
+    assert len(observations) == 8
+    assert observations["parking/nl-12_408"].observed_at == datetime(2026, 7, 24, 19, 46, 24, 805427, tzinfo=UTC)
+    assert result.ignored == ["parkingRecordStatus[NL-12_8]: parkingOccupancy -30 is not possible; left out"]
+
+
+def test_a_datex2_v3_exchange_container_is_read_like_its_payload() -> None:
+    payload = (SAMPLES / "parking" / "ndw-truckparking-status-datex2v3-2026-07-24.xml").read_bytes()
+    container = (b'<mc:messageContainer xmlns:mc="http://datex2.eu/schema/3/messageContainer" modelBaseVersion="3">'
+                 + payload.split(b"?>", 1)[1] + b"</mc:messageContainer>")
+    feed = FeedConfig("ndw", "datex2", timedelta(minutes=10))
+    assert decode_delivery(feed, container, NOW).observations == decode_delivery(feed, payload, NOW).observations
