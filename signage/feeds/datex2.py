@@ -80,17 +80,21 @@ def _site_status(element: Element, received_at: datetime,
             _instant(text(element, "parkingStatusOriginTime"), received_at))
 
 
+def _observe(result: FeedResult, feed: FeedConfig, status: tuple[str, dict[str, Any], datetime] | None,
+             element: str) -> None:
+    if status is None:
+        result.ignored.append(f"a {element} without a reference id")
+        return
+    key, value, observed_at = status
+    result.observations.append(Observation(key, {k: v for k, v in value.items() if v is not None}, observed_at,
+                                           feed.id))
+
+
 def _decode_v3(feed: FeedConfig, payloads: list[Element], received_at: datetime) -> FeedResult:
     result = FeedResult()
     for payload in payloads:
         for element in walk(payload, "parkingRecordStatus"):
-            status = _site_status(element, received_at, result.ignored)
-            if status is None:
-                result.ignored.append("a parkingRecordStatus without a reference id")
-                continue
-            key, value, observed_at = status
-            result.observations.append(Observation(key, {k: v for k, v in value.items() if v is not None},
-                                                   observed_at, feed.id))
+            _observe(result, feed, _site_status(element, received_at, result.ignored), "parkingRecordStatus")
     if not result.observations:
         raise FeedError("the publication holds no parking record status", "payload")
     return result
@@ -110,13 +114,7 @@ def decode_datex2(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedR
     result = FeedResult()
     for kind in ("parkingFacility", "parkingArea"):
         for element in walk(publication, f"{kind}Status"):
-            status = _status(element, kind, received_at)
-            if status is None:
-                result.ignored.append(f"a {kind}Status without a reference id")
-                continue
-            key, value, observed_at = status
-            result.observations.append(Observation(key, {k: v for k, v in value.items() if v is not None},
-                                                   observed_at, feed.id))
+            _observe(result, feed, _status(element, kind, received_at), f"{kind}Status")
     if not result.observations:
         raise FeedError("the publication holds no parking facility or area status", "payloadPublication")
     return result
