@@ -141,17 +141,19 @@ def cap_alert(identifier: str, sent: datetime, expires: datetime, msg_type: str 
               references: str = "", severity: str = "Moderate", event_fr: str = "Vent violent",
               headline_fr: str = "Vigilance orange vent violent", headline_en: str = "Orange warning: strong wind",
               geocode: str = "FR261", awareness: str = "", sender: str = "vigilance@meteo.fr",
-              description_fr: str = "", instruction_fr: str = "") -> bytes:
+              description_fr: str = "", instruction_fr: str = "", response_type: str = "") -> bytes:
     """A Météo-France-style CAP 1.2 alert for Côte-d'Or (NUTS3 geocode), in French and English; ``awareness``
     (``"3; orange; Severe"``) adds MeteoAlarm's awareness level, with the awareness type of wind. The
-    description repeats the headline unless ``description_fr`` is given; ``instruction_fr`` says what to do."""
+    description repeats the headline unless ``description_fr`` is given; ``instruction_fr`` says what to do;
+    ``response_type`` (``"AllClear"``) is CAP's responseType."""
     parameters = (f"<parameter><valueName>awareness_level</valueName><value>{escape(awareness)}</value></parameter>"
                   "<parameter><valueName>awareness_type</valueName><value>1; Wind</value></parameter>"
                   if awareness else "")
 
     def info(language: str, event: str, headline: str, description: str = "", instruction: str = "") -> str:
         said = f"<instruction>{escape(instruction)}</instruction>" if instruction else ""
-        return (f"<info><language>{language}</language><category>Met</category><event>{escape(event)}</event>"
+        response = f"<responseType>{response_type}</responseType>" if response_type else ""
+        return (f"<info><language>{language}</language><category>Met</category><event>{escape(event)}</event>{response}"
                 f"<urgency>Immediate</urgency><severity>{severity}</severity><certainty>Likely</certainty>"
                 f"<expires>{expires.isoformat()}</expires><senderName>Météo-France</senderName>"
                 f"<headline>{escape(headline)}</headline><description>{escape(description or headline + '.')}"

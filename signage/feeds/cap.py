@@ -7,7 +7,8 @@ configuration's zone table resolves. A feed that lists ``senders`` refuses every
 Severity follows MeteoAlarm's awareness level when the alert gives one (``awareness_level = "3; orange;
 Severe"``: yellow is Moderate, orange Severe, red Extreme), since that is what the source's colour means; else the
 ``<severity>``. The certainty, and the source's sender, identifier and sent time, are kept, so that what the city
-republishes says what it received and from whom.
+republishes says what it received and from whom. An all-clear (responseType AllClear, or urgency Past) is marked
+as such: it ends what it references and shows nothing, even when it gives no expiry.
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ def _severity(info: Element, parameters: dict[str, str]) -> str:
         if colour in AWARENESS_SEVERITY:
             return AWARENESS_SEVERITY[colour]
     return (_text(info, "severity") or "Unknown").lower()
+
+
+def _all_clear(info: Element) -> bool:
+    """CAP's own ways of saying an event is over: responseType AllClear, or urgency Past (no action required)."""
+    responses = {(element.text or "").strip() for element in info.findall(NS + "responseType")}
+    return "AllClear" in responses or _text(info, "urgency") == "Past"
 
 
 def _language(info: Element) -> str:
@@ -130,5 +137,6 @@ def decode_cap(feed: FeedConfig, body: bytes, received_at: datetime) -> FeedResu
                      if (text := _text(info, "instruction"))},
         certainty=(_text(chosen, "certainty") or "Unknown").lower() if chosen is not None else "unknown",
         origin=origin,
+        all_clear=chosen is not None and _all_clear(chosen),
     ))
     return result

@@ -62,6 +62,8 @@ class Alert:
     # A received alert's origin: its sender, identifier and sent time as the source wrote them, and MeteoAlarm's
     # awareness level and type when given. Empty for the city's own alerts.
     origin: Mapping[str, str] = field(default_factory=dict)
+    # The source says what it names is over (CAP responseType AllClear, or urgency Past): nothing to show.
+    all_clear: bool = False
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -81,6 +83,7 @@ class Alert:
             "instruction": dict(self.instruction),
             "certainty": self.certainty,
             **({"origin": dict(self.origin)} if self.origin else {}),
+            **({"all_clear": True} if self.all_clear else {}),
         }
 
     @classmethod
@@ -102,6 +105,7 @@ class Alert:
             instruction=dict(data.get("instruction", {})),
             certainty=str(data.get("certainty", "likely")),
             origin={str(k): str(v) for k, v in dict(data.get("origin") or {}).items()},
+            all_clear=data.get("all_clear") is True,
         )
 
 

@@ -57,6 +57,8 @@ class AlertBook:
                                                       f"(geocodes: {', '.join(alert.zones) or 'none'})"})
             elif alert.expires is not None and alert.expires <= now:
                 change.refusal = ("expired", {"id": f"alert:{alert.id}", "reason": "expires before it arrived"})
+            elif alert.all_clear:
+                change.refusal = ("expired", {"id": f"alert:{alert.id}", "reason": "an all-clear: nothing to show"})
             else:
                 self.alerts[alert.id] = alert
                 change.shown = self.message(alert, change.zones)

@@ -221,3 +221,21 @@ def test_meteo_france_lifts_a_vigilance_with_an_update_that_expires_as_it_is_sen
         f"alert:{ended}": "updated by 2.49.0.0.250.0.FR.20221207060126.964028",
         "alert:2.49.0.0.250.0.FR.20221207060126.964028": "expires before it arrived"}
     assert pipeline.alerts == {} and pipeline.contents["darcy"]["lane"] == "default"
+
+
+def test_an_all_clear_ends_the_alert_it_names_and_shows_nothing_even_without_expiring(demo_config: Config) -> None:
+    """An all-clear (responseType AllClear) that still has hours to run, as Macao's signal-cancelled sends with no
+    expiry at all: the vigilance it references ends, and no "ALERTE" about something over takes its place."""
+    pipeline = Pipeline(demo_config)
+    pipeline.start(T0)
+    deliver(pipeline, "cap", cap_alert("A", T0, T0 + timedelta(hours=6)), T0)
+    assert pipeline.contents["darcy"]["lane"] == "alert"
+    later = T0 + timedelta(minutes=30)
+    lifted = cap_alert("B", later, later + timedelta(hours=6), "Update", f"vigilance@meteo.fr,A,{T0.isoformat()}",
+                       headline_fr="Fin de vigilance vent violent", response_type="AllClear")
+    outcome = deliver(pipeline, "cap", lifted, later)
+    assert {r.data["id"]: r.data["reason"] for r in outcome.records if r.kind == "expired"} == {
+        "alert:A": "updated by B", "alert:B": "an all-clear: nothing to show"}
+    assert pipeline.alerts == {} and pipeline.contents["darcy"]["lane"] == "default"
+    assert [p.data for p in outcome.publications if p.topic == "alerts/cote-d-or"] == [
+        {"zone": "cote-d-or", "alerts": []}]

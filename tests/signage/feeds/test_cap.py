@@ -9,7 +9,7 @@ import pytest
 
 from signage.demo.payloads import cap_alert
 from signage.feeds import FeedError, decode_delivery
-from signage.model import FeedConfig
+from signage.model import Alert, FeedConfig
 from tests.conftest import SAMPLES
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -88,6 +88,30 @@ def test_a_meteo_france_all_clear_is_an_update_that_expires_as_it_is_sent() -> N
     assert alert.msg_type == "update" and alert.references == ("2.49.0.0.250.0.FR.20221206160108.315028",)
     assert alert.expires == datetime(2022, 12, 7, 5, 1, tzinfo=UTC) < alert.sent + timedelta(minutes=1)
     assert alert.zones[-1] == "NUTS3:FR718" and len(alert.zones) == 6
+
+
+def test_an_israeli_yellow_warning_is_moderate_whatever_its_severity_says() -> None:
+    """The Israel Meteorological Service marks a yellow flash-flood warning Severe; MeteoAlarm's colour is what a
+    reader goes by. Its areas are EMMA_ID geocodes with empty polygons, and its Hebrew text is kept."""
+    body = (SAMPLES / "cap" / "ims-israel-flash-floods-2025-03-06.xml").read_bytes()
+    [alert] = decode_delivery(FRENCH_CITY, body, NOW).alerts
+    assert (alert.severity, alert.certainty, alert.urgency) == ("moderate", "possible", "future")
+    assert alert.zones == ("EMMA_ID:IL043", "EMMA_ID:IL042", "EMMA_ID:IL045")
+    assert alert.headline == {"en": "Flash Floods", "he": "שטפונות בזק"}
+    assert alert.expires == datetime(2025, 3, 7, 12, 0, tzinfo=UTC) and not alert.all_clear
+
+
+def test_a_macao_signal_cancelled_is_an_all_clear_in_three_languages() -> None:
+    """Macao's weather bureau lifts its black-ball monsoon signal with an Update (responseType AllClear, urgency
+    Past, no expiry) in Chinese, Portuguese and English; its only area is a polygon."""
+    body = (SAMPLES / "cap" / "smg-macao-monsoon-signal-cancelled-2025-04-13.xml").read_bytes()
+    [alert] = decode_delivery(FRENCH_CITY, body, NOW).alerts
+    assert alert.all_clear and alert.msg_type == "update" and alert.urgency == "past"
+    assert set(alert.headline) == {"zh", "pt", "en"} and alert.event == "STRONG MONSOON SIGNAL"
+    assert alert.headline["en"] == "Strong monsoon signal(Black ball) was cancelled at 2025-04-13 06:00."
+    assert alert.zones == () and alert.expires is None and alert.instruction == {}  # its instruction is empty
+    assert alert.references == ("SMG-Weather_MS_2025_006_03",)  # its own identifier, as the bureau sends it
+    assert Alert.from_json(alert.to_json()) == alert  # as it crosses the bus
 
 
 @pytest.mark.parametrize("body", [

@@ -135,6 +135,7 @@ TESTED_ELSEWHERE = {  # whole tests of their own in test_cap.py and test_gtfs_rt
     "cap/oasis-cap12-a2-severe-thunderstorm.xml", "cap/oasis-cap12-a4-amber-alert-en-es.xml",
     "cap/meteo-france-vigilance-jaune-orages-2022-08-10.xml", "cap/dwd-starkes-gewitter-update-2022-08-26.xml",
     "cap/meteo-france-vigilance-jaune-avalanches-update-2022-12-07.xml",
+    "cap/ims-israel-flash-floods-2025-03-06.xml", "cap/smg-macao-monsoon-signal-cancelled-2025-04-13.xml",
     "cap/meteoalarm-legacy-atom-france-2022-12-08.xml",  # in test_atom.py and test_feed_runners.py
     "gtfs-rt/bibus-brest-gtfs-rt-alerts.pb", "gtfs-rt/gtfs-realtime-bindings-vehicle_position.pb",
     "gtfs-rt/google-transit-example-alerts.asciipb", "gtfs-rt/google-transit-example-trip-updates-full.asciipb",
