@@ -66,16 +66,16 @@ def _site_status(element: Element, received_at: datetime,
     status = text(element, "parkingSiteStatus")
     value: dict[str, Any] = {"name": ident, "reference": ident, "status": status}
     if status != "unknown":
-        counts = (("free", "parkingNumberOfVacantSpaces", 1), ("occupied", "parkingNumberOfOccupiedSpaces", 1),
-                  ("occupancy", "parkingOccupancy", 100))
-        for field, name, scale in counts:
+        for field, name in (("free", "parkingNumberOfVacantSpaces"), ("occupied", "parkingNumberOfOccupiedSpaces"),
+                            ("occupancy", "parkingOccupancy")):
             number = finite_number(text(element, "parkingOccupancy", name), where)
+            percent = field == "occupancy"
             if number is None:
                 continue
-            if number < 0 or (scale == 100 and number > 100):
+            if number < 0 or (percent and number > 100):
                 ignored.append(f"{where}: {name} {number:g} is not possible; left out")
                 continue
-            value[field] = number / scale if scale != 1 else int(number)
+            value[field] = number / 100 if percent else int(number)
     return (f"parking/{short_id(ident)}", value,
             _instant(text(element, "parkingStatusOriginTime"), received_at))
 

@@ -68,8 +68,8 @@ class AlertBook:
     def expired(self, message_id: str, now: datetime) -> tuple[str, ...]:
         """Forget the alert whose message has just been withdrawn if it is over (an update or a cancel has already
         taken it out); the zones whose lists lose it."""
-        alert = self.alerts.get(message_id.removeprefix("alert:"))
-        if alert is None or f"alert:{alert.id}" != message_id or alert.expires is None or alert.expires > now:
+        alert = self.alerts.get(message_id[len("alert:"):]) if message_id.startswith("alert:") else None
+        if alert is None or alert.expires is None or alert.expires > now:
             return ()
         del self.alerts[alert.id]
         return self.zones(alert)
